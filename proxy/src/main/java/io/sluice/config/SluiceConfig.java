@@ -1,0 +1,97 @@
+package io.sluice.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole validated configuration: an immutable snapshot. A reload builds a new one and swaps it in;
+ * requests in flight keep the snapshot they started with.
+ */
+public record SluiceConfig(int workers, Transport transport, int backlog, BlockingPoolConfig blockingPool,
+                           Duration shutdownTimeout, LimitsConfig limits, AdminConfig admin,
+                           AccessLogConfig accessLog, Map<String, UpstreamConfig> upstreams,
+                           List<ServerConfig> servers, String source) {
+
+    static SluiceConfig read(ConfigNode node, Path baseDirectory, String source) {
+        int workers = workers(node);
+        Transport transport = Transport.read(node, "transport");
+        int backlog = node.integer("backlog", 4096);
+        if (backlog < 1) {
+            node.error("backlog", "must be at least 1");
+        }
+        BlockingPoolConfig blockingPool = BlockingPoolConfig.read(node.child("blocking-pool"));
+        Duration shutdownTimeout = ConfigChecks.positive(node, "shutdown-timeout", Duration.ofSeconds(30));
+        LimitsConfig limits = LimitsConfig.read(node.child("limits"));
+        AdminConfig admin = AdminConfig.read(node.child("admin"));
+        AccessLogConfig accessLog = AccessLogConfig.read(node.child("access-log"));
+        Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
+        ConfigNode upstreamsNode = node.child("upstreams");
+        for (String name : upstreamsNode.keys()) {
+            upstreams.put(name, UpstreamConfig.read(name, upstreamsNode.child(name)));
+        }
+        List<ServerConfig> servers = new ArrayList<>();
+        SharedAddresses sharedAddresses = new SharedAddresses();
+        for (ConfigNode serverNode : node.objects("servers")) {
+            ServerConfig server = ServerConfig.read(serverNode, limits, baseDirectory, upstreams.keySet());
+            sharedAddresses.check(server, serverNode);
+            servers.add(server);
+        }
+        if (servers.isEmpty()) {
+            node.error("servers", "needs at least one server block");
+        }
+        node.finish();
+        return new SluiceConfig(workers, transport, Math.max(1, backlog), blockingPool, shutdownTimeout, limits,
+                admin, accessLog, Map.copyOf(upstreams), List.copyOf(servers), source);
+    }
+
+    private static int workers(ConfigNode node) {
+        String text = node.string("workers", "auto");
+        if ("auto".equals(text)) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int workers = Integer.parseInt(text);
+            if (workers >= 1 && workers <= 1024) {
+                return workers;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below with the accepted forms
+        }
+        node.error("workers", "must be auto or a number between 1 and 1024 (got \"" + text + "\")");
+        return 1;
+    }
+
+    /**
+     * Several server blocks may share an address (name-based virtual hosts), but then they must agree on
+     * its options, and no two may claim the same name or both be the nameless default.
+     */
+    private static final class SharedAddresses {
+        private final Map<String, ListenConfig> options = new HashMap<>();
+        private final Map<String, String> claimedNames = new HashMap<>();
+
+        void check(ServerConfig server, ConfigNode serverNode) {
+            for (ListenConfig listen : server.listen()) {
+                String address = listen.address().toString();
+                ListenConfig first = options.putIfAbsent(address, listen);
+                if (first != null && !first.equals(listen)) {
+                    serverNode.error("listen", "duplicate listen address " + address
+                            + " with different tls/http2/proxy-protocol options");
+                }
+                List<String> names = server.serverNames().isEmpty() ? List.of("") : server.serverNames();
+                for (String name : names) {
+                    String owner = claimedNames.putIfAbsent(address + " " + name, server.configPath());
+                    if (owner != null) {
+                        serverNode.error("listen", "duplicate listen address " + address + (name.isEmpty()
+                                ? ": " + owner + " already listens there without server-names"
+                                : " for server name \"" + name + "\" (also in " + owner + ")"));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.sluice.config;
+
+import io.sluice.util.HostAndPort;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A named group of upstream servers that {@code proxy} locations forward to. */
+public record UpstreamConfig(String name, List<Server> servers, Duration connectTimeout, Duration readTimeout,
+                             Duration sendTimeout, Keepalive keepalive, int retries) {
+
+    /** One upstream server; {@code tls} when its address was written {@code https://host:port}. */
+    public record Server(HostAndPort address, boolean tls, int weight, boolean backup) {
+    }
+
+    /** Idle-connection pooling per event loop. */
+    public record Keepalive(int maxIdle, Duration idleTimeout, int maxRequests) {
+    }
+
+    static UpstreamConfig read(String name, ConfigNode node) {
+        List<Server> servers = new ArrayList<>();
+        for (ConfigNode serverNode : node.objects("servers")) {
+            Server server = readServer(serverNode);
+            if (server != null) {
+                servers.add(server);
+            }
+        }
+        if (servers.isEmpty() && node.problems().isEmpty()) {
+            node.error("servers", "needs at least one server, e.g. [ { address = \"127.0.0.1:9000\" } ]");
+        }
+        Duration connectTimeout = ConfigChecks.positive(node, "connect-timeout", Duration.ofSeconds(1));
+        Duration readTimeout = ConfigChecks.positive(node, "read-timeout", Duration.ofSeconds(60));
+        Duration sendTimeout = ConfigChecks.positive(node, "send-timeout", Duration.ofSeconds(60));
+        ConfigNode keepaliveNode = node.child("keepalive");
+        int maxIdle = keepaliveNode.integer("max-idle", 32);
+        if (maxIdle < 0) {
+            keepaliveNode.error("max-idle", "must not be negative (0 disables keep-alive)");
+        }
+        Duration idleTimeout = ConfigChecks.positive(keepaliveNode, "idle-timeout", Duration.ofSeconds(4));
+        int maxRequests = keepaliveNode.integer("max-requests", 10000);
+        if (maxRequests < 1) {
+            keepaliveNode.error("max-requests", "must be at least 1");
+        }
+        keepaliveNode.finish();
+        int retries = node.integer("retries", 1);
+        if (retries < 0) {
+            node.error("retries", "must not be negative");
+        }
+        node.finish();
+        return new UpstreamConfig(name, List.copyOf(servers), connectTimeout, readTimeout, sendTimeout,
+                new Keepalive(Math.max(0, maxIdle), idleTimeout, Math.max(1, maxRequests)), Math.max(0, retries));
+    }
+
+    private static Server readServer(ConfigNode node) {
+        String text = node.string("address", "");
+        int weight = node.integer("weight", 1);
+        if (weight < 1) {
+            node.error("weight", "must be at least 1");
+        }
+        boolean backup = node.bool("backup", false);
+        node.finish();
+        if (text.isEmpty()) {
+            node.error("address", "required, e.g. \"127.0.0.1:9000\" or \"https://app.internal:443\"");
+            return null;
+        }
+        boolean tls = false;
+        String hostPort = text;
+        if (text.startsWith("https://")) {
+            tls = true;
+            hostPort = text.substring("https://".length());
+        } else if (text.startsWith("http://")) {
+            hostPort = text.substring("http://".length());
+        }
+        if (hostPort.endsWith("/")) {
+            hostPort = hostPort.substring(0, hostPort.length() - 1);
+        }
+        try {
+            return new Server(HostAndPort.parse(hostPort), tls, Math.max(1, weight), backup);
+        } catch (IllegalArgumentException e) {
+            node.error("address", "bad address \"" + text + "\": " + e.getMessage());
+            return null;
+        }
+    }
+}

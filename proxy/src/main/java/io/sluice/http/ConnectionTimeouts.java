@@ -1,0 +1,127 @@
+package io.sluice.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.config.LimitsConfig;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The clocks of one client connection. It sits before the HTTP codec so that it sees raw bytes: the
+ * header timeout starts with the first byte of a request (slowloris defence), not when the previous
+ * response ended, which is the keep-alive timeout's job. The dispatcher moves it between phases;
+ * when a clock runs out it fires {@link Expired} down the pipeline and the dispatcher decides what the
+ * client gets (408, or a plain close). A connection that cannot take our bytes for {@code send-timeout}
+ * is closed too: a client that stops reading must not pin a response forever.
+ */
+public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
+
+    /** What the connection was waiting for when its clock ran out. */
+    public enum Phase { KEEPALIVE, HEADER, BODY, SEND }
+
+    /** Fired down the pipeline when a clock runs out. */
+    public record Expired(Phase phase) {
+    }
+
+    private final long headerNanos;
+    private final long keepaliveNanos;
+    private final long sendNanos;
+    private ChannelHandlerContext ctx;
+    private boolean idle;
+    private ScheduledFuture<?> inboundTimer;
+    private ScheduledFuture<?> sendTimer;
+
+    public ConnectionTimeouts(LimitsConfig limits) {
+        this.headerNanos = limits.headerTimeout().toNanos();
+        this.keepaliveNanos = limits.keepaliveTimeout().toNanos();
+        this.sendNanos = limits.sendTimeout().toNanos();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        // a new connection has header-timeout to send its first request, like nginx's client_header_timeout
+        schedule(Phase.HEADER, headerNanos);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (idle && msg instanceof ByteBuf buf && buf.isReadable()) {
+            idle = false;
+            schedule(Phase.HEADER, headerNanos);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            cancelSendTimer();
+        } else if (sendTimer == null) {
+            sendTimer = ctx.executor().schedule(() -> {
+                sendTimer = null;
+                ctx.fireUserEventTriggered(new Expired(Phase.SEND));
+            }, sendNanos, TimeUnit.NANOSECONDS);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancelInboundTimer();
+        cancelSendTimer();
+        ctx.fireChannelInactive();
+    }
+
+    /** The previous exchange is over; the connection may idle for keepalive-timeout. */
+    public void awaitRequest() {
+        schedule(Phase.KEEPALIVE, keepaliveNanos);
+        idle = true;
+    }
+
+    /** A request head arrived; no inbound clock runs until the handler asks for body bytes. */
+    public void requestReceived() {
+        idle = false;
+        cancelInboundTimer();
+    }
+
+    /** The handler asked for body bytes: they must come within body-timeout. */
+    public void awaitBody(Duration bodyTimeout) {
+        schedule(Phase.BODY, bodyTimeout.toNanos());
+    }
+
+    /** Body bytes arrived. */
+    public void bodyReceived() {
+        cancelInboundTimer();
+    }
+
+    private void schedule(Phase next, long nanos) {
+        cancelInboundTimer();
+        inboundTimer = ctx.executor().schedule(() -> {
+            inboundTimer = null;
+            ctx.fireUserEventTriggered(new Expired(next));
+        }, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelInboundTimer() {
+        if (inboundTimer != null) {
+            inboundTimer.cancel(false);
+            inboundTimer = null;
+        }
+    }
+
+    private void cancelSendTimer() {
+        if (sendTimer != null) {
+            sendTimer.cancel(false);
+            sendTimer = null;
+        }
+    }
+}

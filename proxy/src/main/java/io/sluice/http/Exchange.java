@@ -1,0 +1,61 @@
+package io.sluice.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.HttpRequest;
+import io.sluice.config.LocationConfig;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One request and its response on a client connection, as the location's handler sees it. All methods
+ * are called on the connection's event loop. The response is written through {@link #write}: the
+ * exchange ends with the write of a {@link io.netty.handler.codec.http.LastHttpContent}, after which the
+ * connection reads its next request (or closes, when either side asked for it).
+ */
+public interface Exchange {
+
+    Channel channel();
+
+    HttpRequest request();
+
+    /** The host the client asked for, lower case, without port; empty for HTTP/1.0 without Host. */
+    String host();
+
+    /** The normalised, decoded path used for routing (see {@link RequestPath}). */
+    String path();
+
+    /** The location that matched. */
+    LocationConfig location();
+
+    /** The client's address: the socket peer, or the address a PROXY protocol header named. */
+    InetSocketAddress clientAddress();
+
+    /** True when the client connection is TLS. */
+    boolean secure();
+
+    /** When the request head was received, from {@link System#nanoTime()}. */
+    long startNanos();
+
+    /**
+     * Asks for the next piece of the request body, delivered to {@link ExchangeListener#onContent}. Body
+     * bytes flow only on demand, which is what keeps memory per request bounded. On the first call an
+     * {@code Expect: 100-continue} request gets its {@code 100 Continue}.
+     */
+    void readBody();
+
+    /** True until the last piece of the request body has been delivered or discarded. */
+    boolean bodyPending();
+
+    ChannelFuture write(Object message);
+
+    ChannelFuture writeAndFlush(Object message);
+
+    void flush();
+
+    /** True while the client connection can take more bytes without queueing past its high-water mark. */
+    boolean writable();
+
+    /** Ends the exchange abnormally and closes the connection; used once part of a response is out. */
+    void abort(String reason);
+}

@@ -1,0 +1,149 @@
+package io.sluice.http;
+
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Framing and header rules every request passes before it is routed. Netty's decoder already refuses
+ * Content-Length together with Transfer-Encoding, differing Content-Lengths and a non-final chunked
+ * coding; this adds what a proxy needs on top (RFC 9112 §6, §3.2): exactly one {@code chunked} coding,
+ * digits-only Content-Length, exactly one valid Host on HTTP/1.1, no control characters in values, and an
+ * absolute-form target whose authority replaces Host. Anything ambiguous is refused, never repaired.
+ */
+public final class RequestValidator {
+    private RequestValidator() {
+    }
+
+    /** Returns {@code null} when the request may be served; rewrites an absolute-form target to origin-form. */
+    public static Rejection check(HttpRequest request) {
+        DecoderResult result = request.decoderResult();
+        if (result.isFailure()) {
+            return decoderFailure(result.cause());
+        }
+        HttpVersion version = request.protocolVersion();
+        if (version.majorVersion() != 1 || version.minorVersion() > 1) {
+            return new Rejection(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "unsupported version " + version);
+        }
+        HttpHeaders headers = request.headers();
+        Rejection framing = checkFraming(headers);
+        if (framing != null) {
+            return framing;
+        }
+        Rejection values = checkValues(headers);
+        if (values != null) {
+            return values;
+        }
+        Rejection target = checkTarget(request);
+        if (target != null) {
+            return target;
+        }
+        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            return bad("more than one Host header");
+        }
+        if (hosts.isEmpty()) {
+            return version.minorVersion() == 1 ? bad("HTTP/1.1 request without Host") : null;
+        }
+        return Authority.hostOf(hosts.get(0)) == null ? bad("invalid Host \"" + printable(hosts.get(0)) + "\"") : null;
+    }
+
+    private static Rejection decoderFailure(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return new Rejection(HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return new Rejection(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "headers too large");
+        }
+        if (cause instanceof TooLongFrameException) {
+            return new Rejection(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, cause.getMessage());
+        }
+        return bad("malformed request: " + cause.getMessage());
+    }
+
+    private static Rejection checkFraming(HttpHeaders headers) {
+        List<String> encodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (encodings.size() > 1 || encodings.size() == 1 && !"chunked".equalsIgnoreCase(encodings.get(0))) {
+            return bad("Transfer-Encoding other than exactly chunked: " + encodings);
+        }
+        List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
+        if (!encodings.isEmpty() && !lengths.isEmpty()) {
+            return bad("both Content-Length and Transfer-Encoding");
+        }
+        if (lengths.size() > 1) {
+            return bad("more than one Content-Length");
+        }
+        if (lengths.size() == 1) {
+            String length = lengths.get(0);
+            if (length.isEmpty() || length.length() > 18 || !length.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return bad("invalid Content-Length \"" + printable(length) + "\"");
+            }
+        }
+        return null;
+    }
+
+    private static Rejection checkValues(HttpHeaders headers) {
+        for (Map.Entry<String, String> header : headers) {
+            String value = header.getValue();
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c < 0x20 && c != '\t' || c == 0x7f) {
+                    return bad("control character in header " + header.getKey());
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Rejection checkTarget(HttpRequest request) {
+        String uri = request.uri();
+        if (uri.startsWith("/")) {
+            return null;
+        }
+        if ("*".equals(uri)) {
+            return HttpMethod.OPTIONS.equals(request.method()) ? null : bad("asterisk-form target outside OPTIONS");
+        }
+        int schemeEnd = uri.indexOf("://");
+        String scheme = schemeEnd < 0 ? "" : uri.substring(0, schemeEnd);
+        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) {
+            return bad("invalid request target \"" + printable(uri) + "\"");
+        }
+        int authorityStart = schemeEnd + 3;
+        int pathStart = authorityStart;
+        while (pathStart < uri.length() && "/?#".indexOf(uri.charAt(pathStart)) < 0) {
+            pathStart++;
+        }
+        String authority = uri.substring(authorityStart, pathStart);
+        if (Authority.hostOf(authority) == null) {
+            return bad("invalid authority in absolute-form target \"" + printable(authority) + "\"");
+        }
+        String rest = uri.substring(pathStart);
+        // RFC 9112 §3.2.2: the target's authority wins over any Host header the client also sent.
+        request.headers().set(HttpHeaderNames.HOST, authority);
+        request.setUri(rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest);
+        return null;
+    }
+
+    private static Rejection bad(String reason) {
+        return new Rejection(HttpResponseStatus.BAD_REQUEST, reason);
+    }
+
+    private static String printable(String value) {
+        StringBuilder out = new StringBuilder(Math.min(value.length(), 80));
+        for (int i = 0; i < value.length() && i < 80; i++) {
+            char c = value.charAt(i);
+            out.append(c < 0x20 || c >= 0x7f ? '?' : c);
+        }
+        return out.toString();
+    }
+}

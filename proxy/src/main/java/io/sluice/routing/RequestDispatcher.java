@@ -1,0 +1,473 @@
+package io.sluice.routing;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.sluice.config.BodyLimits;
+import io.sluice.config.LocationConfig;
+import io.sluice.http.Authority;
+import io.sluice.http.ConnectionEvent;
+import io.sluice.http.ConnectionTimeouts;
+import io.sluice.http.ErrorResponses;
+import io.sluice.http.Exchange;
+import io.sluice.http.ExchangeHandler;
+import io.sluice.http.ExchangeListener;
+import io.sluice.http.Rejection;
+import io.sluice.http.RequestPath;
+import io.sluice.http.RequestValidator;
+import io.sluice.http.ResponseHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.function.Supplier;
+
+/**
+ * The last handler of a client connection's HTTP/1.1 pipeline. It serves one request at a time, in
+ * order: validate, route, hand to the location's handler, and only when the response has been written
+ * (and the request body consumed) read the next request. The channel runs with auto-read off behind a
+ * {@link io.netty.handler.flow.FlowControlHandler}, so pipelined requests wait their turn and body bytes
+ * move only when a handler asks for them.
+ */
+public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+    private static final ExchangeHandler NOT_FOUND = exchange -> {
+        exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), HttpResponseStatus.NOT_FOUND, false));
+        return ExchangeListener.IGNORE_BODY;
+    };
+
+    private final Supplier<Router> router;
+    private final String listenAddress;
+    private final boolean secure;
+    private ChannelHandlerContext ctx;
+    private ConnectionTimeouts timeouts;
+    private ActiveExchange current;
+    private boolean dispatching;
+    private boolean advancePending;
+    private boolean closing;
+    private boolean draining;
+
+    public RequestDispatcher(Supplier<Router> router, String listenAddress, boolean secure) {
+        this.router = router;
+        this.listenAddress = listenAddress;
+        this.secure = secure;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        dispatching = true;
+        try {
+            if (msg instanceof HttpRequest request && current == null) {
+                onRequest(request);
+            } else if (msg instanceof HttpContent content && current != null) {
+                onContent(content);
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        } finally {
+            dispatching = false;
+        }
+        if (advancePending) {
+            advancePending = false;
+            advance();
+        }
+    }
+
+    private void onRequest(HttpRequest request) {
+        timeouts.requestReceived();
+        Rejection rejection = RequestValidator.check(request);
+        String path = null;
+        if (rejection == null) {
+            path = RequestPath.normalize(RequestPath.rawPath(request.uri()));
+            if (path == null) {
+                rejection = new Rejection(HttpResponseStatus.BAD_REQUEST, "invalid path");
+            }
+        }
+        if (rejection != null) {
+            ReferenceCountUtil.release(request);
+            reject(rejection, request);
+            return;
+        }
+        String hostHeader = request.headers().get(HttpHeaderNames.HOST);
+        String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
+        Route route = router.get().forAddress(listenAddress).select(host).match(path);
+        LocationConfig location = route == null ? null : route.location();
+        BodyLimits limits = location == null ? router.get().config().limits().body() : location.bodyLimits();
+        long declaredLength = HttpUtil.getContentLength(request, -1L);
+        if (declaredLength > limits.maxBodySize()) {
+            ReferenceCountUtil.release(request);
+            reject(new Rejection(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "body of " + declaredLength + " bytes over max-body-size " + limits.maxBodySize()), request);
+            return;
+        }
+        ActiveExchange exchange = new ActiveExchange(request, host, path, location, limits);
+        current = exchange;
+        ExchangeHandler handler = route == null ? NOT_FOUND : route.handler();
+        try {
+            exchange.listener = handler.start(exchange);
+        } catch (RuntimeException e) {
+            log.error("handler for {} failed", location == null ? path : location.configPath(), e);
+            exchange.listener = ExchangeListener.IGNORE_BODY;
+            if (!exchange.responseStarted) {
+                exchange.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, true));
+            } else {
+                exchange.abort("handler failed: " + e);
+            }
+        }
+    }
+
+    private void onContent(HttpContent content) {
+        ActiveExchange exchange = current;
+        timeouts.bodyReceived();
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            failBody(exchange, new Rejection(HttpResponseStatus.BAD_REQUEST,
+                    "malformed body: " + content.decoderResult().cause().getMessage()));
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        exchange.bodyBytes += content.content().readableBytes();
+        if (exchange.bodyBytes > exchange.limits.maxBodySize()) {
+            content.release();
+            failBody(exchange, new Rejection(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "body over max-body-size " + exchange.limits.maxBodySize()));
+            return;
+        }
+        if (last) {
+            exchange.bodyPending = false;
+        }
+        if (exchange.discarding) {
+            content.release();
+            if (last) {
+                finish(exchange);
+            } else {
+                readBodyFor(exchange);
+            }
+            return;
+        }
+        exchange.listener.onContent(content);
+    }
+
+    private void failBody(ActiveExchange exchange, Rejection rejection) {
+        exchange.listener.onAbort();
+        if (exchange.responseStarted) {
+            exchange.abort(rejection.reason());
+        } else {
+            reject(rejection, exchange.request);
+        }
+    }
+
+    private void reject(Rejection rejection, HttpRequest request) {
+        log.info("{} \"{} {}\" {}: {}", ctx.channel().remoteAddress(), request.method(), shortUri(request.uri()),
+                rejection.status().code(), rejection.reason());
+        closing = true;
+        current = null;
+        ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), rejection.status(), true))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Called when the response is complete; continues outside any handler call stack. */
+    private void responseComplete() {
+        if (dispatching) {
+            advancePending = true;
+        } else {
+            ctx.executor().execute(this::advance);
+        }
+    }
+
+    private void advance() {
+        ActiveExchange exchange = current;
+        if (exchange == null || closing || !exchange.responseComplete) {
+            return;
+        }
+        if (exchange.bodyPending) {
+            exchange.discarding = true;
+            readBodyFor(exchange);
+        } else {
+            finish(exchange);
+        }
+    }
+
+    private void finish(ActiveExchange exchange) {
+        if (current != exchange) {
+            return;
+        }
+        current = null;
+        if (draining) {
+            closing = true;
+            ctx.close();
+            return;
+        }
+        timeouts.awaitRequest();
+        ctx.read();
+    }
+
+    private void readBodyFor(ActiveExchange exchange) {
+        timeouts.awaitBody(exchange.limits.bodyTimeout());
+        ctx.read();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ConnectionTimeouts.Expired expired) {
+            onExpired(expired.phase());
+        } else if (evt == ConnectionEvent.DRAIN) {
+            draining = true;
+            if (current == null && !closing) {
+                closing = true;
+                ctx.close();
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    private void onExpired(ConnectionTimeouts.Phase phase) {
+        if (closing) {
+            return;
+        }
+        ActiveExchange exchange = current;
+        switch (phase) {
+            case KEEPALIVE -> {
+                closing = true;
+                ctx.close();
+            }
+            case HEADER -> {
+                log.info("{}: header timeout", ctx.channel().remoteAddress());
+                closing = true;
+                ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT, true))
+                        .addListener(ChannelFutureListener.CLOSE);
+            }
+            case BODY -> {
+                if (exchange != null) {
+                    failBody(exchange, new Rejection(HttpResponseStatus.REQUEST_TIMEOUT, "body timeout"));
+                }
+            }
+            case SEND -> {
+                if (exchange != null) {
+                    exchange.listener.onAbort();
+                    exchange.abort("send timeout");
+                } else {
+                    closing = true;
+                    ctx.close();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (current != null && current.listener != null) {
+            current.listener.onWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ActiveExchange exchange = current;
+        current = null;
+        closing = true;
+        if (exchange != null && !exchange.responseComplete && exchange.listener != null) {
+            exchange.listener.onAbort();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("{}: connection error", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
+
+    private static String shortUri(String uri) {
+        return uri.length() > 200 ? uri.substring(0, 200) + "..." : uri;
+    }
+
+    private final class ActiveExchange implements Exchange {
+        private final HttpRequest request;
+        private final String host;
+        private final String path;
+        private final LocationConfig location;
+        private final BodyLimits limits;
+        private final long startNanos = System.nanoTime();
+        private final boolean requestKeepAlive;
+        private ExchangeListener listener;
+        private boolean bodyPending;
+        private boolean discarding;
+        private boolean continueSent;
+        private boolean responseStarted;
+        private boolean responseComplete;
+        private boolean closeAfter;
+        private long bodyBytes;
+
+        ActiveExchange(HttpRequest request, String host, String path, LocationConfig location, BodyLimits limits) {
+            this.request = request;
+            this.host = host;
+            this.path = path;
+            this.location = location;
+            this.limits = limits;
+            this.requestKeepAlive = HttpUtil.isKeepAlive(request);
+            this.bodyPending = !(request instanceof LastHttpContent);
+        }
+
+        @Override
+        public Channel channel() {
+            return ctx.channel();
+        }
+
+        @Override
+        public HttpRequest request() {
+            return request;
+        }
+
+        @Override
+        public String host() {
+            return host;
+        }
+
+        @Override
+        public String path() {
+            return path;
+        }
+
+        @Override
+        public LocationConfig location() {
+            return location;
+        }
+
+        @Override
+        public InetSocketAddress clientAddress() {
+            return (InetSocketAddress) ctx.channel().remoteAddress();
+        }
+
+        @Override
+        public boolean secure() {
+            return secure;
+        }
+
+        @Override
+        public long startNanos() {
+            return startNanos;
+        }
+
+        @Override
+        public void readBody() {
+            if (!bodyPending || current != this || discarding) {
+                return;
+            }
+            if (!continueSent && HttpUtil.is100ContinueExpected(request)) {
+                continueSent = true;
+                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+            }
+            readBodyFor(this);
+        }
+
+        @Override
+        public boolean bodyPending() {
+            return bodyPending;
+        }
+
+        @Override
+        public ChannelFuture write(Object message) {
+            return send(message, false);
+        }
+
+        @Override
+        public ChannelFuture writeAndFlush(Object message) {
+            return send(message, true);
+        }
+
+        @Override
+        public void flush() {
+            ctx.flush();
+        }
+
+        @Override
+        public boolean writable() {
+            return ctx.channel().isWritable();
+        }
+
+        @Override
+        public void abort(String reason) {
+            if (current == this) {
+                log.info("{} \"{} {}\": aborted: {}", ctx.channel().remoteAddress(), request.method(),
+                        shortUri(request.uri()), reason);
+                current = null;
+            }
+            closing = true;
+            ctx.close();
+        }
+
+        private ChannelFuture send(Object message, boolean flush) {
+            if (responseComplete || closing) {
+                ReferenceCountUtil.release(message);
+                return ctx.newFailedFuture(new IllegalStateException("response already complete"));
+            }
+            if (message instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+                prepareHead(response);
+            }
+            if (!(message instanceof LastHttpContent)) {
+                return flush ? ctx.writeAndFlush(message) : ctx.write(message);
+            }
+            responseComplete = true;
+            ChannelFuture future = ctx.writeAndFlush(message);
+            if (closeAfter) {
+                closing = true;
+                current = null;
+                future.addListener(ChannelFutureListener.CLOSE);
+            } else {
+                responseComplete();
+            }
+            return future;
+        }
+
+        private void prepareHead(HttpResponse response) {
+            responseStarted = true;
+            ResponseHeaders.addStandard(response.headers());
+            boolean selfDelimited = HttpUtil.isContentLengthSet(response) || HttpUtil.isTransferEncodingChunked(response)
+                    || HttpMethod.HEAD.equals(request.method()) || response.status().code() == 204
+                    || response.status().code() == 304;
+            boolean unreadBodyAhead = bodyPending && !continueSent && HttpUtil.is100ContinueExpected(request);
+            boolean keepAlive = requestKeepAlive && !draining && selfDelimited && !unreadBodyAhead
+                    && !response.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+            if (!keepAlive) {
+                closeAfter = true;
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.sluice.routing;
+
+import io.sluice.config.LocationMatch;
+import io.sluice.config.ServerConfig;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The locations of one server block, matched as nginx matches them: an exact ({@code =}) location wins
+ * outright; otherwise the longest prefix is remembered, and unless it is a {@code ^~} prefix the regex
+ * locations are tried in file order, the first match winning; failing that, the longest prefix serves.
+ */
+public final class ServerRoutes {
+    private final ServerConfig server;
+    private final Map<String, Route> exact = new HashMap<>();
+    private final List<Route> prefixesLongestFirst = new ArrayList<>();
+    private final List<Route> regexes = new ArrayList<>();
+
+    ServerRoutes(ServerConfig server, List<Route> routes) {
+        this.server = server;
+        for (Route route : routes) {
+            LocationMatch match = route.location().match();
+            switch (match.kind()) {
+                case EXACT -> exact.put(match.value(), route);
+                case REGEX -> regexes.add(route);
+                default -> prefixesLongestFirst.add(route);
+            }
+        }
+        prefixesLongestFirst.sort(Comparator.comparingInt((Route r) -> r.location().match().value().length()).reversed());
+    }
+
+    public ServerConfig server() {
+        return server;
+    }
+
+    /** The route for a normalised path, or {@code null} when no location matches. */
+    public Route match(String path) {
+        Route found = exact.get(path);
+        if (found != null) {
+            return found;
+        }
+        Route prefix = null;
+        for (Route route : prefixesLongestFirst) {
+            if (path.startsWith(route.location().match().value())) {
+                prefix = route;
+                break;
+            }
+        }
+        if (prefix != null && prefix.location().match().kind() == LocationMatch.Kind.PREFIX_NO_REGEX) {
+            return prefix;
+        }
+        for (Route route : regexes) {
+            if (route.location().match().regex().matcher(path).find()) {
+                return route;
+            }
+        }
+        return prefix;
+    }
+}
