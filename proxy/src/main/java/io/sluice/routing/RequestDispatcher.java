@@ -61,6 +61,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean advancePending;
     private boolean closing;
     private boolean draining;
+    /** A read was asked for and no message has answered it yet. */
+    private boolean readWanted;
 
     public RequestDispatcher(Supplier<Router> router, String listenAddress, boolean secure) {
         this.router = router;
@@ -76,12 +78,31 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.read();
+        requestRead();
         ctx.fireChannelActive();
+    }
+
+    /**
+     * Auto-read is off, so nothing arrives unless asked for. A read cycle can end (channelReadComplete)
+     * without producing a message, e.g. when the bytes held only part of a request head; the wish to
+     * read is then renewed there.
+     */
+    private void requestRead() {
+        readWanted = true;
+        ctx.read();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (readWanted && !closing) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        readWanted = false;
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -230,12 +251,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         timeouts.awaitRequest();
-        ctx.read();
+        requestRead();
     }
 
     private void readBodyFor(ActiveExchange exchange) {
         timeouts.awaitBody(exchange.limits.bodyTimeout());
-        ctx.read();
+        requestRead();
     }
 
     @Override
