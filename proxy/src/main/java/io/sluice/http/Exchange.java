@@ -34,6 +34,9 @@ public interface Exchange {
     /** True when the client connection is TLS. */
     boolean secure();
 
+    /** Facts the handler records for the access log and metrics. */
+    ExchangeNotes notes();
+
     /** When the request head was received, from {@link System#nanoTime()}. */
     long startNanos();
 

@@ -27,6 +27,7 @@ import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
+import io.sluice.http.ExchangeNotes;
 import io.sluice.http.Rejection;
 import io.sluice.http.RequestPath;
 import io.sluice.http.RequestValidator;
@@ -343,6 +344,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private final LocationConfig location;
         private final BodyLimits limits;
         private final long startNanos = System.nanoTime();
+        private final ExchangeNotes notes = new ExchangeNotes();
         private final boolean requestKeepAlive;
         private ExchangeListener listener;
         private boolean bodyPending;
@@ -396,6 +398,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         @Override
         public boolean secure() {
             return secure;
+        }
+
+        @Override
+        public ExchangeNotes notes() {
+            return notes;
         }
 
         @Override

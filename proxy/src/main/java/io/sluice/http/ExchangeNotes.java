@@ -1,0 +1,17 @@
+package io.sluice.http;
+
+/**
+ * What a handler learned while serving one exchange, for the access log and metrics: written by the
+ * handler on the event loop, read once when the exchange ends. Fields stay unset ({@code null} / -1)
+ * when they do not apply, e.g. no upstream for a static file.
+ */
+public final class ExchangeNotes {
+    /** The upstream server that answered, {@code host:port}. */
+    public String upstreamAddress;
+    /** The upstream's status code, or -1. */
+    public int upstreamStatus = -1;
+    /** Nanoseconds from sending the request upstream to its response head, or -1. */
+    public long upstreamResponseNanos = -1;
+    /** How many upstream attempts were made (retries + 1), or 0 when none. */
+    public int upstreamAttempts;
+}
