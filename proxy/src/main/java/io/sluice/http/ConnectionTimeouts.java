@@ -75,6 +75,13 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // a connection upgraded to a tunnel keeps running without this handler's clocks
+        cancelInboundTimer();
+        cancelSendTimer();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelInboundTimer();
         cancelSendTimer();

@@ -1,28 +1,49 @@
 package io.sluice.routing;
 
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.sluice.blocking.BlockingPool;
 import io.sluice.config.LocationConfig;
 import io.sluice.config.ProxyConfig;
 import io.sluice.config.ReturnConfig;
 import io.sluice.config.StaticConfig;
+import io.sluice.config.UpstreamConfig;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
+import io.sluice.upstream.ProxyHandler;
+import io.sluice.upstream.Upstreams;
 
-/** Turns each location's configured action into the handler that serves it. */
+import java.util.Map;
+
+/**
+ * Turns each location's configured action into the handler that serves it. Upstream connections use the
+ * running transport's channel classes, passed in by the server.
+ */
 public final class HandlerFactory {
     private final BlockingPool blockingPool;
+    private final Upstreams upstreams;
 
-    public HandlerFactory(BlockingPool blockingPool) {
+    public HandlerFactory(BlockingPool blockingPool, Map<String, UpstreamConfig> upstreamConfigs,
+                          Class<? extends SocketChannel> socketChannelClass,
+                          Class<? extends DatagramChannel> datagramChannelClass) {
         this.blockingPool = blockingPool;
+        this.upstreams = new Upstreams(upstreamConfigs, socketChannelClass, datagramChannelClass);
+    }
+
+    public Upstreams upstreams() {
+        return upstreams;
     }
 
     public ExchangeHandler create(LocationConfig location) {
         if (location.action() instanceof ReturnConfig config) {
             return new ReturnHandler(config);
         }
-        if (location.action() instanceof StaticConfig || location.action() instanceof ProxyConfig) {
+        if (location.action() instanceof ProxyConfig config) {
+            return new ProxyHandler(config, upstreams.group(config.upstream()));
+        }
+        if (location.action() instanceof StaticConfig) {
             return exchange -> {
                 exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), HttpResponseStatus.NOT_IMPLEMENTED, false));
                 return ExchangeListener.IGNORE_BODY;

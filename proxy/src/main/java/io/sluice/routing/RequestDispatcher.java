@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -13,10 +14,12 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.BodyLimits;
 import io.sluice.config.LocationConfig;
@@ -28,6 +31,7 @@ import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.http.ExchangeNotes;
+import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.Rejection;
 import io.sluice.http.RequestPath;
 import io.sluice.http.RequestValidator;
@@ -392,7 +396,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
         @Override
         public InetSocketAddress clientAddress() {
-            return (InetSocketAddress) ctx.channel().remoteAddress();
+            InetSocketAddress proxied = ctx.channel().attr(ProxyProtocolHandler.CLIENT_ADDRESS).get();
+            return proxied != null ? proxied : (InetSocketAddress) ctx.channel().remoteAddress();
         }
 
         @Override
@@ -456,6 +461,27 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             }
             closing = true;
             ctx.close();
+        }
+
+        @Override
+        public void upgradeToTunnel(HttpResponse switchingProtocols) {
+            if (current != this || responseComplete || closing) {
+                ctx.close();
+                return;
+            }
+            responseStarted = true;
+            responseComplete = true;
+            current = null;
+            closing = true;
+            ResponseHeaders.addStandard(switchingProtocols.headers());
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, switchingProtocols.status(),
+                    io.netty.buffer.Unpooled.EMPTY_BUFFER, switchingProtocols.headers(),
+                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+            ChannelPipeline pipeline = ctx.pipeline();
+            pipeline.remove(HttpServerCodec.class);
+            pipeline.remove(FlowControlHandler.class);
+            pipeline.remove(ConnectionTimeouts.class);
+            pipeline.remove(RequestDispatcher.this);
         }
 
         private ChannelFuture send(Object message, boolean flush) {

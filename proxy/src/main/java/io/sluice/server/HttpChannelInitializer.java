@@ -3,11 +3,13 @@ package io.sluice.server;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.flow.FlowControlHandler;
 import io.sluice.config.ListenConfig;
 import io.sluice.config.LimitsConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.HttpCodecs;
+import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
 
@@ -41,6 +43,9 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(LIMITER, limiter);
         pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits));
+        if (listen.proxyProtocol()) {
+            pipeline.addLast(new HAProxyMessageDecoder(), new ProxyProtocolHandler());
+        }
         pipeline.addLast(CODEC, HttpCodecs.serverCodec(limits));
         pipeline.addLast(FLOW, new FlowControlHandler());
         pipeline.addLast(DISPATCHER, new RequestDispatcher(router, listen.address().toString(), listen.tls()));

@@ -17,6 +17,7 @@ import io.sluice.config.ServerConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.routing.HandlerFactory;
 import io.sluice.routing.Router;
+import io.sluice.upstream.UpstreamStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,7 @@ public final class SluiceServer implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
     private final Map<String, Integer> boundPorts = new LinkedHashMap<>();
     private final ConnectionLimiter limiter;
+    private final HandlerFactory handlers;
     private volatile boolean stopping;
 
     private SluiceServer(SluiceConfig config) {
@@ -55,7 +57,9 @@ public final class SluiceServer implements AutoCloseable {
         this.workers = transports.newGroup(config.workers(), "sluice-worker");
         this.blockingPool = new BlockingPool(config.blockingPool());
         this.limiter = new ConnectionLimiter(config.limits().maxConnections(), connections);
-        this.router.set(Router.compile(config, new HandlerFactory(blockingPool)::create));
+        this.handlers = new HandlerFactory(blockingPool, config.upstreams(), transports.clientChannelClass(),
+                transports.datagramChannelClass());
+        this.router.set(Router.compile(config, handlers::create));
     }
 
     /** Starts worker loops and binds every listen address; on a bind failure everything is released. */
@@ -144,6 +148,11 @@ public final class SluiceServer implements AutoCloseable {
 
     public MultiThreadIoEventLoopGroup workers() {
         return workers;
+    }
+
+    /** Upstream pool sizes and connection reuse, for metrics. */
+    public List<UpstreamStats> upstreamStats() {
+        return handlers.upstreams().stats();
     }
 
     public int activeConnections() {
