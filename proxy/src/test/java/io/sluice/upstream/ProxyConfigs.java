@@ -10,14 +10,20 @@ final class ProxyConfigs {
      * @param proxy    extra keys of the location's {@code proxy { }}
      */
     static String proxyTo(String upstream, String proxy) {
+        return proxyTo(upstream, proxy, "");
+    }
+
+    /** As {@link #proxyTo(String, String)} with {@code top} added to the {@code sluice { }} block. */
+    static String proxyTo(String upstream, String proxy, String top) {
         return """
                 sluice {
                   workers = 2
+                  %s
                   upstreams { app { %s } }
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [
                     { match = "/", proxy { upstream = app, %s } }
                   ] } ]
-                }""".formatted(upstream, proxy);
+                }""".formatted(top, upstream, proxy);
     }
 
     static String servers(String... addresses) {
