@@ -67,6 +67,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private long sentNanos;
     private long lastProgressNanos;
     private ScheduledFuture<?> readTimer;
+    private String lastFailure = "no upstream server to try";
 
     ProxyExchange(Exchange exchange, UpstreamConfig config, LoopUpstreams upstreams, RequestHeadBuilder requestHeads,
                   ResponseHeadRewriter responseHeads) {
@@ -99,7 +100,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private void attempt() {
         int index = upstreams.balancer().pick(tried);
         if (index < 0) {
-            fail(HttpResponseStatus.BAD_GATEWAY, "no upstream server left to try");
+            fail(HttpResponseStatus.BAD_GATEWAY, lastFailure);
             return;
         }
         if (index < 64) {
@@ -143,12 +144,13 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         if (done) {
             return;
         }
-        log.warn("upstream {}: connect failed: {}", pool.server().display(), cause.toString());
+        lastFailure = "connect failed: " + cause;
         if (retriesLeft > 0) {
             retriesLeft--;
+            log.warn("upstream {}: {}; trying another server", pool.server().display(), lastFailure);
             attempt();
         } else {
-            fail(HttpResponseStatus.BAD_GATEWAY, "connect failed: " + cause);
+            fail(HttpResponseStatus.BAD_GATEWAY, lastFailure);
         }
     }
 
@@ -303,15 +305,16 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         informational = false;
         cancelReadTimer();
         boolean unsent = !bodyStarted;
+        lastFailure = "connection closed before a response";
         if (reused && unsent && idempotent && !staleRetried) {
             staleRetried = true;
             pool.acquire(true, this);
         } else if (retriesLeft > 0 && unsent && idempotent) {
             retriesLeft--;
-            log.warn("upstream {}: closed before responding; retrying", pool.server().display());
+            log.warn("upstream {}: {}; trying another server", pool.server().display(), lastFailure);
             attempt();
         } else {
-            fail(HttpResponseStatus.BAD_GATEWAY, "closed before responding");
+            fail(HttpResponseStatus.BAD_GATEWAY, lastFailure);
         }
     }
 
