@@ -98,6 +98,11 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
         if (hostPort.endsWith("/")) {
             hostPort = hostPort.substring(0, hostPort.length() - 1);
         }
+        boolean schemeWritten = hostPort.length() != text.length() - (text.endsWith("/") ? 1 : 0);
+        boolean portless = hostPort.startsWith("[") ? hostPort.endsWith("]") : hostPort.indexOf(':') < 0;
+        if (schemeWritten && portless) {
+            hostPort = hostPort + ":" + (text.startsWith("https://") ? 443 : 80);
+        }
         try {
             return new Server(HostAndPort.parse(hostPort), tls, Math.max(1, weight), backup);
         } catch (IllegalArgumentException e) {
