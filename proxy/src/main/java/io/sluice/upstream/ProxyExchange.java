@@ -67,6 +67,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private long sentNanos;
     private long lastProgressNanos;
     private ScheduledFuture<?> readTimer;
+    private ScheduledFuture<?> sendTimer;
     private String lastFailure = "no upstream server to try";
 
     ProxyExchange(Exchange exchange, UpstreamConfig config, LoopUpstreams upstreams, RequestHeadBuilder requestHeads,
@@ -177,6 +178,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             exchange.readBody();
         } else {
             awaitingUpstreamWritable = true;
+            sendTimer = channel.eventLoop().schedule(this::sendTimerExpired, config.sendTimeout().toNanos(),
+                    TimeUnit.NANOSECONDS);
         }
     }
 
@@ -184,6 +187,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     public void onUpstreamWritabilityChanged(boolean writable) {
         if (writable && awaitingUpstreamWritable) {
             awaitingUpstreamWritable = false;
+            cancelSendTimer();
             readBody();
         }
     }
@@ -253,7 +257,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         done = true;
-        cancelReadTimer();
+        stopTimers();
         UpstreamConnection finished = connection;
         connection = null;
         finished.detach();
@@ -296,14 +300,14 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         connection = null;
         if (responseReceived) {
             done = true;
-            cancelReadTimer();
+            stopTimers();
             log.warn("upstream {}: closed mid-response to \"{} {}\"", pool.server().display(),
                     exchange.request().method(), exchange.request().uri());
             exchange.abort("upstream closed mid-response");
             return;
         }
         informational = false;
-        cancelReadTimer();
+        stopTimers();
         boolean unsent = !bodyStarted;
         lastFailure = "connection closed before a response";
         if (reused && unsent && idempotent && !staleRetried) {
@@ -324,14 +328,14 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         done = true;
-        cancelReadTimer();
+        stopTimers();
         closeConnection();
     }
 
     private void upstreamFailed(String reason) {
         if (responseReceived) {
             done = true;
-            cancelReadTimer();
+            stopTimers();
             closeConnection();
             log.warn("upstream {}: {} for \"{} {}\"", pool.server().display(), reason,
                     exchange.request().method(), exchange.request().uri());
@@ -343,7 +347,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
 
     private void fail(HttpResponseStatus status, String reason) {
         done = true;
-        cancelReadTimer();
+        stopTimers();
         closeConnection();
         log.warn("upstream {}: {} for \"{} {}\": {}", pool == null ? config.name() : pool.server().display(),
                 status.code(), exchange.request().method(), exchange.request().uri(), reason);
@@ -361,7 +365,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
 
     private void startTunnel(HttpResponse response) {
         done = true;
-        cancelReadTimer();
+        stopTimers();
         exchange.notes().upstreamStatus = 101;
         exchange.notes().upstreamResponseNanos = System.nanoTime() - sentNanos;
         UpstreamConnection upgraded = connection;
@@ -377,10 +381,32 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         readTimer = exchange.channel().eventLoop().schedule(this::readTimerExpired, nanos, TimeUnit.NANOSECONDS);
     }
 
-    private void cancelReadTimer() {
+    private void stopTimers() {
         if (readTimer != null) {
             readTimer.cancel(false);
             readTimer = null;
+        }
+        cancelSendTimer();
+    }
+
+    private void cancelSendTimer() {
+        if (sendTimer != null) {
+            sendTimer.cancel(false);
+            sendTimer = null;
+        }
+    }
+
+    /** {@code send-timeout}: the upstream took none of the request body for that long. */
+    private void sendTimerExpired() {
+        sendTimer = null;
+        if (done || !awaitingUpstreamWritable) {
+            return;
+        }
+        String reason = "send-timeout " + config.sendTimeout().toMillis() + "ms";
+        if (responseReceived) {
+            upstreamFailed(reason);
+        } else {
+            fail(HttpResponseStatus.GATEWAY_TIMEOUT, reason);
         }
     }
 

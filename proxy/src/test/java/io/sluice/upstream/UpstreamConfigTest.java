@@ -54,6 +54,12 @@ class UpstreamConfigTest {
     }
 
     @Test
+    void exampleFrontsAnAppOnPort9000() {
+        SluiceConfig config = ConfigLoader.load(Path.of("../config/examples/reverse-proxy.conf"));
+        assertEquals("127.0.0.1:9000", config.upstreams().get("app").servers().get(0).address().toString());
+    }
+
+    @Test
     void badValuesAreReportedWithTheirKey() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(ProxyConfigs.proxyTo(
                 "servers = [ { address = \"127.0.0.1:9000\" } ], tls { verfy = false }",
