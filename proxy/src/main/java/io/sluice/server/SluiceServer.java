@@ -24,6 +24,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -148,6 +149,22 @@ public final class SluiceServer implements AutoCloseable {
 
     public int activeConnections() {
         return limiter.active();
+    }
+
+    /** Open client connections per worker loop, in loop order; shows how the kernel spreads accepts. */
+    public int[] connectionsPerLoop() {
+        Map<EventExecutor, Integer> index = new HashMap<>();
+        for (EventExecutor executor : workers) {
+            index.put(executor, index.size());
+        }
+        int[] counts = new int[index.size()];
+        for (Channel channel : connections) {
+            Integer loop = index.get(channel.eventLoop());
+            if (loop != null) {
+                counts[loop]++;
+            }
+        }
+        return counts;
     }
 
     /**
