@@ -476,7 +476,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 current = null;
                 future.addListener(ChannelFutureListener.CLOSE);
             } else {
-                responseComplete();
+                // the next request is read only once this response has left: a slow reader holds one
+                // response, and a drain or keep-alive timer never cuts a response that is still going out
+                future.addListener(written -> responseComplete());
             }
             return future;
         }
