@@ -3,6 +3,7 @@ package io.sluice.routing;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.sluice.balance.RoundRobin;
 import io.sluice.blocking.BlockingPool;
 import io.sluice.config.LocationConfig;
 import io.sluice.config.ProxyConfig;
@@ -29,7 +30,8 @@ public final class HandlerFactory {
                           Class<? extends SocketChannel> socketChannelClass,
                           Class<? extends DatagramChannel> datagramChannelClass) {
         this.blockingPool = blockingPool;
-        this.upstreams = new Upstreams(upstreamConfigs, socketChannelClass, datagramChannelClass);
+        this.upstreams = new Upstreams(upstreamConfigs, socketChannelClass, datagramChannelClass,
+                upstream -> new RoundRobin(upstream.servers())::pick);
     }
 
     public Upstreams upstreams() {

@@ -99,7 +99,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     }
 
     private void attempt() {
-        int index = upstreams.balancer().pick(tried);
+        int index = upstreams.picker().pick(tried);
         if (index < 0) {
             fail(HttpResponseStatus.BAD_GATEWAY, lastFailure);
             return;

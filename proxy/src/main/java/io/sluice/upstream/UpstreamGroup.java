@@ -4,7 +4,6 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.resolver.AddressResolverGroup;
-import io.sluice.balance.RoundRobin;
 import io.sluice.config.UpstreamConfig;
 
 import java.net.InetSocketAddress;
@@ -23,11 +22,13 @@ public final class UpstreamGroup {
     private final List<UpstreamServer> servers;
     private final Class<? extends SocketChannel> channelClass;
     private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final ServerPicker.Factory pickers;
     private final Map<EventLoop, LoopUpstreams> loops = new ConcurrentHashMap<>();
 
     UpstreamGroup(UpstreamConfig config, Class<? extends SocketChannel> channelClass,
-                  AddressResolverGroup<InetSocketAddress> resolver) {
+                  AddressResolverGroup<InetSocketAddress> resolver, ServerPicker.Factory pickers) {
         this.config = config;
+        this.pickers = pickers;
         this.channelClass = channelClass;
         this.resolver = resolver;
         boolean anyTls = config.servers().stream().anyMatch(UpstreamConfig.Server::tls);
@@ -56,7 +57,7 @@ public final class UpstreamGroup {
         for (int i = 0; i < pools.length; i++) {
             pools[i] = new ConnectionPool(loop, servers.get(i), config, channelClass, resolver);
         }
-        return new LoopUpstreams(pools, new RoundRobin(config.servers()));
+        return new LoopUpstreams(pools, pickers.create(config));
     }
 
     List<UpstreamStats> stats() {

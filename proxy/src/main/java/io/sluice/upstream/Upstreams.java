@@ -22,11 +22,11 @@ public final class Upstreams {
     private final Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
 
     public Upstreams(Map<String, UpstreamConfig> configs, Class<? extends SocketChannel> socketChannelClass,
-                     Class<? extends DatagramChannel> datagramChannelClass) {
+                     Class<? extends DatagramChannel> datagramChannelClass, ServerPicker.Factory pickers) {
         AddressResolverGroup<InetSocketAddress> resolver = new DnsAddressResolverGroup(
                 new DnsNameResolverBuilder().datagramChannelType(datagramChannelClass));
         for (UpstreamConfig config : configs.values()) {
-            groups.put(config.name(), new UpstreamGroup(config, socketChannelClass, resolver));
+            groups.put(config.name(), new UpstreamGroup(config, socketChannelClass, resolver, pickers));
         }
     }
 
