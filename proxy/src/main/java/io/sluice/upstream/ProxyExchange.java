@@ -207,6 +207,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         }
         if (message instanceof HttpContent content) {
             onResponseContent(content);
+        } else if (!(message instanceof HttpResponse)) {
+            ReferenceCountUtil.release(message);
         }
     }
 
@@ -217,8 +219,12 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return false;
         }
         int code = response.status().code();
-        if (code == 101 && webSocket) {
-            startTunnel(response);
+        if (code == 101) {
+            if (webSocket) {
+                startTunnel(response);
+            } else {
+                upstreamFailed("101 Switching Protocols to a request that asked for no upgrade");
+            }
             return false;
         }
         if (code < 200) {
