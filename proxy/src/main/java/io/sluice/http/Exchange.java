@@ -69,6 +69,9 @@ public interface Exchange {
      * pipeline, so from then on it carries raw bytes (auto-read still off) for whatever handler the caller
      * adds last; that handler owns the connection, its reads and its close. Used for WebSocket tunnels.
      * The client must not send bytes of the new protocol before it has seen the 101 (RFC 6455 §4.1).
+     * Connections that cannot switch protocols (HTTP/2 streams) keep this default, which aborts.
      */
-    void upgradeToTunnel(HttpResponse switchingProtocols);
+    default void upgradeToTunnel(HttpResponse switchingProtocols) {
+        abort("protocol upgrade is not possible on this connection");
+    }
 }
