@@ -63,6 +63,15 @@ final class TestBackend implements AutoCloseable {
     private final Channel server;
 
     TestBackend() throws InterruptedException {
+        this(0);
+    }
+
+    /** A backend on a given port, e.g. to restart one that a test stopped. */
+    static TestBackend onPort(int port) throws InterruptedException {
+        return new TestBackend(port);
+    }
+
+    private TestBackend(int port) throws InterruptedException {
         server = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -74,7 +83,8 @@ final class TestBackend implements AutoCloseable {
                         channel.pipeline().addLast(new HttpServerCodec(), new Handler());
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .bind("127.0.0.1", port).sync().channel();
     }
 
     int port() {

@@ -1,0 +1,85 @@
+package io.sluice.upstream;
+
+import io.sluice.testing.RawHttp;
+import io.sluice.testing.RunningSluice;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class UpstreamPoolIT {
+
+    private static void getHello(RunningSluice sluice, int times) throws IOException {
+        try (RawHttp raw = new RawHttp(sluice.port())) {
+            for (int i = 0; i < times; i++) {
+                RawHttp.Response response = raw.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n").readResponse();
+                assertEquals(200, response.status());
+                assertEquals("hello", response.bodyText());
+            }
+        }
+    }
+
+    private static UpstreamStats stats(RunningSluice sluice) {
+        return sluice.server().upstreamStats().get(0);
+    }
+
+    @Test
+    void maxRequestsRetiresConnections() throws Exception {
+        try (TestBackend backend = new TestBackend();
+             RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address())
+                     + ", keepalive { max-requests = 2 }", ""))) {
+            getHello(sluice, 10);
+            assertEquals(5, backend.connections.get(), "one connection per two requests");
+            assertEquals(10, stats(sluice).requests());
+        }
+    }
+
+    @Test
+    void idleConnectionsCloseAfterIdleTimeout() throws Exception {
+        try (TestBackend backend = new TestBackend();
+             RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address())
+                     + ", keepalive { idle-timeout = 200ms }", ""))) {
+            getHello(sluice, 3);
+            assertEquals(1, stats(sluice).idleConnections());
+            long deadline = System.currentTimeMillis() + 3000;
+            while (stats(sluice).idleConnections() > 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, stats(sluice).idleConnections());
+            getHello(sluice, 1);
+            assertEquals(2, backend.connections.get(), "a new connection after the idle one was closed");
+        }
+    }
+
+    @Test
+    void maxIdleZeroDisablesReuse() throws Exception {
+        try (TestBackend backend = new TestBackend();
+             RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address())
+                     + ", keepalive { max-idle = 0 }", ""))) {
+            getHello(sluice, 4);
+            assertEquals(4, backend.connections.get());
+            assertEquals(0, stats(sluice).idleConnections());
+        }
+    }
+
+    @Test
+    void connectionsTheBackendClosedAreNotUsed() throws Exception {
+        TestBackend backend = new TestBackend();
+        try (RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address()), ""))) {
+            getHello(sluice, 2);
+            int port = backend.port();
+            backend.close();
+            long deadline = System.currentTimeMillis() + 3000;
+            while (stats(sluice).idleConnections() > 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, stats(sluice).idleConnections(), "the pool noticed the close while idle");
+            try (TestBackend restarted = TestBackend.onPort(port)) {
+                getHello(sluice, 2);
+                assertTrue(restarted.connections.get() >= 1);
+            }
+        }
+    }
+}
