@@ -66,7 +66,6 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private boolean done;
     private long sentNanos;
     private long lastProgressNanos;
-    private ScheduledFuture<?> readTimer;
     private ScheduledFuture<?> sendTimer;
     private String lastFailure = "no upstream server to try";
 
@@ -137,7 +136,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             readBody();
         }
         channel.read();
-        scheduleReadTimer(readTimeoutNanos);
+        connection.deadline(sentNanos + readTimeoutNanos);
     }
 
     @Override
@@ -263,7 +262,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         done = true;
-        stopTimers();
+        cancelSendTimer();
         UpstreamConnection finished = connection;
         connection = null;
         finished.detach();
@@ -306,14 +305,14 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         connection = null;
         if (responseReceived) {
             done = true;
-            stopTimers();
+            cancelSendTimer();
             log.warn("upstream {}: closed mid-response to \"{} {}\"", pool.server().display(),
                     exchange.request().method(), exchange.request().uri());
             exchange.abort("upstream closed mid-response");
             return;
         }
         informational = false;
-        stopTimers();
+        cancelSendTimer();
         boolean unsent = !bodyStarted;
         lastFailure = "connection closed before a response";
         if (reused && unsent && idempotent && !staleRetried) {
@@ -334,14 +333,14 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         done = true;
-        stopTimers();
+        cancelSendTimer();
         closeConnection();
     }
 
     private void upstreamFailed(String reason) {
         if (responseReceived) {
             done = true;
-            stopTimers();
+            cancelSendTimer();
             closeConnection();
             log.warn("upstream {}: {} for \"{} {}\"", pool.server().display(), reason,
                     exchange.request().method(), exchange.request().uri());
@@ -353,7 +352,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
 
     private void fail(HttpResponseStatus status, String reason) {
         done = true;
-        stopTimers();
+        cancelSendTimer();
         closeConnection();
         log.warn("upstream {}: {} for \"{} {}\": {}", pool == null ? config.name() : pool.server().display(),
                 status.code(), exchange.request().method(), exchange.request().uri(), reason);
@@ -371,7 +370,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
 
     private void startTunnel(HttpResponse response) {
         done = true;
-        stopTimers();
+        cancelSendTimer();
         exchange.notes().upstreamStatus = 101;
         exchange.notes().upstreamResponseNanos = System.nanoTime() - sentNanos;
         UpstreamConnection upgraded = connection;
@@ -381,18 +380,6 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         Channel client = exchange.channel();
         exchange.upgradeToTunnel(response);
         Tunnel.open(client, upgraded.channel(), config.readTimeout());
-    }
-
-    private void scheduleReadTimer(long nanos) {
-        readTimer = exchange.channel().eventLoop().schedule(this::readTimerExpired, nanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void stopTimers() {
-        if (readTimer != null) {
-            readTimer.cancel(false);
-            readTimer = null;
-        }
-        cancelSendTimer();
     }
 
     private void cancelSendTimer() {
@@ -420,18 +407,18 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
      * {@code read-timeout} counts time without progress while Sluice waits for the upstream; time the
      * response waits for a slow client is the client's {@code send-timeout}'s business.
      */
-    private void readTimerExpired() {
-        readTimer = null;
+    @Override
+    public void onUpstreamDeadline() {
         if (done || connection == null) {
             return;
         }
+        long now = System.nanoTime();
         if (readPaused) {
-            scheduleReadTimer(readTimeoutNanos);
+            connection.deadline(now + readTimeoutNanos);
             return;
         }
-        long quiet = System.nanoTime() - lastProgressNanos;
-        if (quiet < readTimeoutNanos) {
-            scheduleReadTimer(readTimeoutNanos - quiet);
+        if (now - lastProgressNanos < readTimeoutNanos) {
+            connection.deadline(lastProgressNanos + readTimeoutNanos);
             return;
         }
         if (responseReceived) {

@@ -10,6 +10,9 @@ interface UpstreamListener {
 
     void onUpstreamWritabilityChanged(boolean writable);
 
+    /** The deadline the exchange set with {@link UpstreamConnection#deadline} has passed. */
+    void onUpstreamDeadline();
+
     /** The connection closed while serving the exchange. */
     void onUpstreamClosed();
 }
