@@ -144,4 +144,52 @@ class ProxyFailuresIT {
             }
         }
     }
+
+    @Test
+    void backendThatReadsNoBodyIs504AfterSendTimeout() throws Exception {
+        try (ServerSocket deaf = new ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    deaf.accept();
+                } catch (IOException ignored) {
+                    // closed at the end of the test
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String config = ProxyConfigs.proxyTo("servers = [ { address = \"127.0.0.1:" + deaf.getLocalPort()
+                    + "\" } ], send-timeout = 500ms, read-timeout = 30s", "", "limits { max-body-size = 200m }");
+            try (RunningSluice sluice = RunningSluice.start(config); RawHttp raw = new RawHttp(sluice.port())) {
+                int size = 64 << 20;
+                raw.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: " + size + "\r\n\r\n");
+                Thread uploader = new Thread(() -> {
+                    try {
+                        byte[] piece = new byte[1 << 20];
+                        for (int sent = 0; sent < size; sent += piece.length) {
+                            raw.send(piece);
+                        }
+                    } catch (IOException ignored) {
+                        // the proxy may close once it has answered
+                    }
+                });
+                uploader.setDaemon(true);
+                uploader.start();
+                assertEquals(504, raw.readResponse().status());
+            }
+        }
+    }
+
+    @Test
+    void clientLeavingMidDownloadClosesTheUpstreamConnection() throws Exception {
+        try (RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address()), ""))) {
+            try (RawHttp raw = new RawHttp(sluice.port())) {
+                raw.send("GET /download/" + (200 << 20) + " HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals(200, raw.readResponse().status());
+            }
+            Thread.sleep(300);
+            UpstreamStats stats = sluice.server().upstreamStats().get(0);
+            assertEquals(0, stats.idleConnections(), "a connection in mid-response is never pooled: " + stats);
+            assertEquals(200, get(sluice, "/hello").status());
+        }
+    }
 }
