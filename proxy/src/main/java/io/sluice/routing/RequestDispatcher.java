@@ -217,7 +217,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void reject(Rejection rejection, HttpRequest request) {
-        log.info("{} \"{} {}\" {}: {}", ctx.channel().remoteAddress(), request.method(), shortUri(request.uri()),
+        log.info("{} \"{} {}\" {}: {}", client(), request.method(), shortUri(request.uri()),
                 rejection.status().code(), rejection.reason());
         closing = true;
         current = null;
@@ -292,7 +292,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 ctx.close();
             }
             case HEADER -> {
-                log.info("{}: header timeout", ctx.channel().remoteAddress());
+                log.info("{}: header timeout", client());
                 closing = true;
                 ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT, true))
                         .addListener(ChannelFutureListener.CLOSE);
@@ -335,8 +335,14 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("{}: connection error", ctx.channel().remoteAddress(), cause);
+        log.debug("{}: connection error", client(), cause);
         ctx.close();
+    }
+
+    /** The client: the socket peer, or the address a PROXY protocol header named. */
+    private InetSocketAddress client() {
+        InetSocketAddress proxied = ctx.channel().attr(ProxyProtocolHandler.CLIENT_ADDRESS).get();
+        return proxied != null ? proxied : (InetSocketAddress) ctx.channel().remoteAddress();
     }
 
     private static String shortUri(String uri) {
@@ -398,8 +404,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
         @Override
         public InetSocketAddress clientAddress() {
-            InetSocketAddress proxied = ctx.channel().attr(ProxyProtocolHandler.CLIENT_ADDRESS).get();
-            return proxied != null ? proxied : (InetSocketAddress) ctx.channel().remoteAddress();
+            return client();
         }
 
         @Override
@@ -457,7 +462,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         @Override
         public void abort(String reason) {
             if (current == this) {
-                log.info("{} \"{} {}\": aborted: {}", ctx.channel().remoteAddress(), request.method(),
+                log.info("{} \"{} {}\": aborted: {}", client(), request.method(),
                         shortUri(request.uri()), reason);
                 current = null;
             }
