@@ -3,6 +3,7 @@ package io.sluice.balance;
 import io.sluice.config.UpstreamConfig;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Plain round-robin over the primary servers, then over the backups once every primary was tried for
@@ -20,7 +21,7 @@ public final class RoundRobin implements Balancer {
     }
 
     private static int[] indexes(List<UpstreamConfig.Server> servers, boolean backup) {
-        return java.util.stream.IntStream.range(0, servers.size())
+        return IntStream.range(0, servers.size())
                 .filter(i -> servers.get(i).backup() == backup)
                 .toArray();
     }

@@ -1,5 +1,6 @@
 package io.sluice.routing;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -7,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -482,8 +484,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             closing = true;
             ResponseHeaders.addStandard(switchingProtocols.headers());
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, switchingProtocols.status(),
-                    io.netty.buffer.Unpooled.EMPTY_BUFFER, switchingProtocols.headers(),
-                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+                    Unpooled.EMPTY_BUFFER, switchingProtocols.headers(),
+                    EmptyHttpHeaders.INSTANCE));
             ChannelPipeline pipeline = ctx.pipeline();
             pipeline.remove(HttpServerCodec.class);
             pipeline.remove(FlowControlHandler.class);

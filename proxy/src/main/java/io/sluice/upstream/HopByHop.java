@@ -6,6 +6,7 @@ import io.netty.util.AsciiString;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Hop-by-hop fields (RFC 9110 §7.6.1): the fixed list, and the names a message's {@code Connection}
@@ -41,7 +42,7 @@ final class HopByHop {
             for (String token : value.split(",")) {
                 String name = token.trim();
                 if (!name.isEmpty()) {
-                    names.add(name.toLowerCase(java.util.Locale.ROOT));
+                    names.add(name.toLowerCase(Locale.ROOT));
                 }
             }
         }

@@ -1,7 +1,9 @@
 package io.sluice.upstream;
 
+import io.sluice.config.UpstreamConfig;
+
 /**
- * Chooses the server for one attempt of a request, as {@link io.sluice.config.UpstreamConfig#servers()}
+ * Chooses the server for one attempt of a request, as {@link UpstreamConfig#servers()}
  * index; one instance per event loop and upstream group, called only on that loop. The balancing
  * algorithms live in package {@code balance}, which this layer cannot see: the server wiring hands them
  * in through {@link Factory}.
@@ -18,6 +20,6 @@ public interface ServerPicker {
     /** Makes the picker of one event loop for one group. */
     @FunctionalInterface
     interface Factory {
-        ServerPicker create(io.sluice.config.UpstreamConfig upstream);
+        ServerPicker create(UpstreamConfig upstream);
     }
 }

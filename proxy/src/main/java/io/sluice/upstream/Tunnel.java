@@ -1,5 +1,6 @@
 package io.sluice.upstream;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -92,7 +93,7 @@ final class Tunnel {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (closed || !(msg instanceof io.netty.buffer.ByteBuf)) {
+            if (closed || !(msg instanceof ByteBuf)) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
