@@ -131,7 +131,7 @@ class StatusPageIT {
         Path profile = Files.createTempDirectory("sluice-chromium");
         List<String> command = new ArrayList<>(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=" + profile, "--window-size=1280,1000",
+                "--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir=" + profile, "--window-size=1280,1060",
                 "--virtual-time-budget=6000", action, sluice.adminUri("/status").toString()));
         Path output = Files.createTempFile("chromium", ".out");
         Process process = new ProcessBuilder(command).redirectErrorStream(false)
