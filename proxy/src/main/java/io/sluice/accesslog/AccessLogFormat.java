@@ -3,6 +3,7 @@ package io.sluice.accesslog;
 import io.sluice.config.AccessLogConfig;
 import io.sluice.util.Json;
 
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -143,7 +144,7 @@ public final class AccessLogFormat {
         fields.put("status", entry.status());
         fields.put("body_bytes_sent", Math.max(0, entry.bodyBytesSent()));
         fields.put("request_length", Math.max(0, entry.requestLength()));
-        fields.put("request_time", entry.requestNanos() / 1e9);
+        fields.put("request_time", seconds(entry.requestNanos()));
         fields.put("server", entry.server());
         fields.put("location", entry.location());
         fields.put("referer", entry.headers()[0]);
@@ -151,7 +152,7 @@ public final class AccessLogFormat {
         if (entry.upstreamAddr() != null) {
             fields.put("upstream_addr", entry.upstreamAddr());
             fields.put("upstream_status", entry.upstreamStatus() < 0 ? null : entry.upstreamStatus());
-            fields.put("upstream_response_time", entry.upstreamResponseNanos() < 0 ? null : entry.upstreamResponseNanos() / 1e9);
+            fields.put("upstream_response_time", entry.upstreamResponseNanos() < 0 ? null : seconds(entry.upstreamResponseNanos()));
         }
         Json.append(out, fields);
     }
@@ -162,6 +163,11 @@ public final class AccessLogFormat {
 
     private String isoTime(long millis) {
         return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(ZonedDateTime.ofInstant(Instant.ofEpochMilli(millis), zone));
+    }
+
+    /** Seconds with microsecond precision, written plainly (never in exponent notation). */
+    private static BigDecimal seconds(long nanos) {
+        return BigDecimal.valueOf(nanos / 1000, 6);
     }
 
     private static void number(StringBuilder out, long value) {

@@ -79,8 +79,10 @@ public final class ConfigDiff {
             if (before == null) {
                 changes.add("+ server " + key + " location " + match);
             } else if (!sameLocation(before, location)) {
-                changes.add("~ server " + key + " location " + match + " (" + describe(before.action()) + " -> "
-                        + describe(location.action()) + ")");
+                String was = describe(before.action());
+                String now = describe(location.action());
+                changes.add("~ server " + key + " location " + match
+                        + (was.equals(now) ? " (" + now + ": settings changed)" : " (" + was + " -> " + now + ")"));
             }
         });
         oldLocations.keySet().stream().filter(match -> !newLocations.containsKey(match))

@@ -1,5 +1,6 @@
 package io.sluice.util;
 
+import java.math.BigDecimal;
 import java.util.Collection;
 import java.util.Map;
 
@@ -27,6 +28,8 @@ public final class Json {
             appendString(out, text);
         } else if (value instanceof Double d && (d.isNaN() || d.isInfinite())) {
             out.append("null");
+        } else if (value instanceof BigDecimal decimal) {
+            out.append(decimal.toPlainString());
         } else if (value instanceof Number || value instanceof Boolean) {
             out.append(value);
         } else if (value instanceof Map<?, ?> map) {

@@ -55,7 +55,7 @@ class DryRunDiffTest {
         List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
         assertTrue(lines.get(0).endsWith("new.conf is ok"), lines.get(0));
         assertEquals(List.of(
-                "~ server a.example location / (return 200 -> return 200)",
+                "~ server a.example location / (return 200: settings changed)",
                 "+ server a.example location ~ \\.php$",
                 "- server a.example location /gone/",
                 "+ server fresh.example",
