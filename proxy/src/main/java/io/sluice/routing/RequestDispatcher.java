@@ -150,6 +150,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
+        // one snapshot per request: a reload in the middle of this exchange does not change its route
         Router snapshot = snapshot();
         ServerRoutes server = snapshot.forAddress(listenAddress).select(host);
         Route route = server.match(path);
@@ -537,7 +538,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 current = null;
                 future.addListener(ChannelFutureListener.CLOSE);
             } else {
-                responseComplete();
+                // the next request is read only once this response has left: a slow reader holds one
+                // response, and a drain or keep-alive timer never cuts a response that is still going out
+                future.addListener(written -> responseComplete());
             }
             return future;
         }

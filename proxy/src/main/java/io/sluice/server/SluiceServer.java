@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -83,7 +84,8 @@ public final class SluiceServer implements AutoCloseable {
         this.workers = transports.newGroup(config.workers(), "sluice-worker");
         this.blockingPool = new BlockingPool(config.blockingPool());
         this.accessLogWriter = accessLogWriter;
-        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), connections);
+        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
+                connections);
         this.handlers = new HandlerFactory(blockingPool);
         this.recorders = new ExchangeRecorders(metrics, accessLogWriter);
         this.router.set(Router.compile(config, handlers::create, recorders));
@@ -389,6 +391,22 @@ public final class SluiceServer implements AutoCloseable {
 
     public boolean stopping() {
         return stopping;
+    }
+
+    /** Open client connections per worker loop, in loop order; shows how the kernel spreads accepts. */
+    public int[] connectionsPerLoop() {
+        Map<EventExecutor, Integer> index = new HashMap<>();
+        for (EventExecutor executor : workers) {
+            index.put(executor, index.size());
+        }
+        int[] counts = new int[index.size()];
+        for (Channel channel : connections) {
+            Integer loop = index.get(channel.eventLoop());
+            if (loop != null) {
+                counts[loop]++;
+            }
+        }
+        return counts;
     }
 
     /**
