@@ -105,16 +105,17 @@ public final class AccessLogWriter implements AutoCloseable {
         List<Pending> batch = new ArrayList<>(256);
         long lastFlush = System.nanoTime();
         while (!closed || !queue.isEmpty()) {
-            if (reopenRequested) {
-                reopenRequested = false;
-                closeAll();
-            }
             Pending first;
             try {
                 first = queue.poll(200, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 // nobody interrupts this thread (an interrupt would close the file channels); keep going
                 continue;
+            }
+            // checked after the poll: an entry queued after reopen() was called must go to the new file
+            if (reopenRequested) {
+                reopenRequested = false;
+                closeAll();
             }
             if (first != null) {
                 batch.add(first);

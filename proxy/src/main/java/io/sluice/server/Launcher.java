@@ -97,8 +97,6 @@ public final class Launcher {
             server.close();
             return 1;
         }
-        ConfigWatcher watcher = file != null && config.reload().watch()
-                ? new ConfigWatcher(server, file, config.reload().watchInterval()) : null;
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
@@ -114,9 +112,6 @@ public final class Launcher {
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (watcher != null) {
-            watcher.close();
         }
         log.info("stopping: draining connections for up to {} after a drain-delay of {}", config.shutdownTimeout(),
                 server.config().drainDelay());

@@ -77,6 +77,7 @@ public final class SluiceServer implements AutoCloseable {
     private volatile List<String> lastReloadProblems = List.of();
     private volatile Instant lastReloadFailedAt;
     private volatile boolean stopping;
+    private volatile ConfigWatcher watcher;
 
     private SluiceServer(SluiceConfig config, Path configFile, AccessLogWriter accessLogWriter) {
         this.configFile = configFile;
@@ -119,6 +120,9 @@ public final class SluiceServer implements AutoCloseable {
         } catch (RuntimeException | InterruptedException e) {
             server.close();
             throw e;
+        }
+        if (configFile != null && config.reload().watch()) {
+            server.watcher = new ConfigWatcher(server, configFile, config.reload().watchInterval());
         }
         log.info("sluice started: {} worker loop(s), transport {}, listening on {}, config {}", config.workers(),
                 server.transports.name(), server.boundPorts(), config.hash());
@@ -291,6 +295,9 @@ public final class SluiceServer implements AutoCloseable {
         if (!Objects.equals(previous.admin(), next.admin())) {
             notes.add("admin.listen changes take effect after a restart");
         }
+        if (!previous.reload().equals(next.reload())) {
+            notes.add("reload.watch changes take effect after a restart");
+        }
         if (previous.limits().maxConnections() != next.limits().maxConnections()) {
             notes.add("limits.max-connections changes take effect after a restart");
         }
@@ -461,6 +468,9 @@ public final class SluiceServer implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
+        if (watcher != null) {
+            watcher.close();
+        }
         connections.close().awaitUninterruptibly();
         closeListeners();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
