@@ -87,6 +87,8 @@ class SlowDiskAccessLogIT {
                     total + " requests took " + elapsedMillis + " ms; waiting for the disk would take about " + blockedEstimateMillis + " ms");
             assertTrue(writer.dropped() > total / 2, "dropped " + writer.dropped() + " of " + total);
 
+            System.out.printf("stalling disk: %d requests in %d ms, %d log lines dropped, %d written%n", total,
+                    elapsedMillis, writer.dropped(), writer.written());
             String metrics = sluice.get(sluice.adminUri("/metrics")).body();
             assertTrue(metrics.lines().anyMatch(line -> line.startsWith("sluice_access_log_dropped_total ")
                     && Double.parseDouble(line.substring(line.indexOf(' ') + 1)) > total / 2.0), metrics);
