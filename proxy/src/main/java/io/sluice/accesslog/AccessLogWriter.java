@@ -96,10 +96,6 @@ public final class AccessLogWriter implements AutoCloseable {
         return written.sum();
     }
 
-    public int queued() {
-        return queue.size();
-    }
-
     private void run() {
         StringBuilder line = new StringBuilder(512);
         List<Pending> batch = new ArrayList<>(256);

@@ -46,8 +46,6 @@ public final class SluiceMetrics {
             .help("Request body bytes received").labelNames("server", "location").register(registry);
     private final Counter bytesOut = Counter.builder().name("sluice_response_body_bytes")
             .help("Response body bytes sent").labelNames("server", "location").register(registry);
-    private final Gauge connectionsActive = Gauge.builder().name("sluice_connections_active")
-            .help("Open client connections per listen address").labelNames("listener").register(registry);
     private final Counter connectionsTotal = Counter.builder().name("sluice_connections")
             .help("Client connections accepted per listen address").labelNames("listener").register(registry);
     private final Counter tlsHandshakes = Counter.builder().name("sluice_tls_handshakes")
@@ -68,8 +66,13 @@ public final class SluiceMetrics {
     private final Info configInfo = Info.builder().name("sluice_config")
             .help("The running configuration's hash").labelNames("hash").register(registry);
     private final Map<String, UpstreamMetrics> upstreams = new ConcurrentHashMap<>();
+    private final Map<String, ListenerMetrics> listeners = new ConcurrentHashMap<>();
 
     public SluiceMetrics() {
+        GaugeWithCallback.builder().name("sluice_connections_active")
+                .help("Open client connections per listen address").labelNames("listener")
+                .callback(callback -> listeners.forEach((address, listener) -> callback.call(listener.active(), address)))
+                .register(registry);
         GaugeWithCallback.builder().name("sluice_upstream_in_flight")
                 .help("Requests in flight per upstream server").labelNames("upstream", "server")
                 .callback(callback -> upstreams.values().forEach(u -> callback.call(u.inFlight(), u.upstream(), u.server())))
@@ -98,9 +101,10 @@ public final class SluiceMetrics {
                 bytesOut.labelValues(server, location));
     }
 
+    /** The metrics of one listen address, created on first use and kept across reloads and rebinds. */
     public ListenerMetrics listener(String address) {
-        return new ListenerMetrics(connectionsActive.labelValues(address), connectionsTotal.labelValues(address),
-                tlsHandshakes.labelValues(address, "success"), tlsHandshakes.labelValues(address, "failure"));
+        return listeners.computeIfAbsent(address, key -> new ListenerMetrics(connectionsTotal.labelValues(address),
+                tlsHandshakes.labelValues(address, "success"), tlsHandshakes.labelValues(address, "failure")));
     }
 
     /** The metrics of one upstream server, created on first use and kept across reloads. */

@@ -8,8 +8,4 @@ public record ReloadResult(boolean success, String hash, List<String> problems, 
     static ReloadResult failure(List<String> problems) {
         return new ReloadResult(false, null, List.copyOf(problems), List.of());
     }
-
-    static ReloadResult failure(String problem) {
-        return failure(List.of(problem));
-    }
 }

@@ -396,10 +396,6 @@ public final class SluiceServer implements AutoCloseable {
         return new Readiness(true, "ready");
     }
 
-    public boolean stopping() {
-        return stopping;
-    }
-
     /** Open client connections per worker loop, in loop order; shows how the kernel spreads accepts. */
     public int[] connectionsPerLoop() {
         Map<EventExecutor, Integer> index = new HashMap<>();
