@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
+import io.sluice.metrics.UpstreamMetrics;
 import io.sluice.testing.OperatedSluice;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +69,22 @@ class AdminIT {
             assertEquals(405, getReload.statusCode());
             assertEquals("POST", getReload.headers().firstValue("allow").orElseThrow());
             assertEquals(405, sluice.post(sluice.adminUri("/metrics")).statusCode());
+        }
+    }
+
+    @Test
+    void readinessCanRequireAHealthyServerInEveryUpstream() throws Exception {
+        try (OperatedSluice sluice = OperatedSluice.start(CONFIG.replace("drain-delay = 1500ms",
+                "drain-delay = 1500ms\n  readiness { require-healthy-upstreams = true }"))) {
+            assertEquals(200, sluice.get(sluice.adminUri("/readyz")).statusCode(), "servers not yet checked count as healthy");
+            sluice.server().metrics().upstream("app", "127.0.0.1:9001").health(UpstreamMetrics.Health.DOWN);
+            assertEquals(200, sluice.get(sluice.adminUri("/readyz")).statusCode(), "the backup server is still up");
+            sluice.server().metrics().upstream("app", "127.0.0.1:9002").health(UpstreamMetrics.Health.DOWN);
+            HttpResponse<String> notReady = sluice.get(sluice.adminUri("/readyz"));
+            assertEquals(503, notReady.statusCode());
+            assertEquals("upstream app has no healthy server", json(notReady.body()).getString("reason"));
+            sluice.server().metrics().upstream("app", "127.0.0.1:9001").health(UpstreamMetrics.Health.UP);
+            assertEquals(200, sluice.get(sluice.adminUri("/readyz")).statusCode());
         }
     }
 
