@@ -9,28 +9,26 @@ import io.sluice.config.LocationConfig;
 import io.sluice.config.ProxyConfig;
 import io.sluice.config.ReturnConfig;
 import io.sluice.config.StaticConfig;
-import io.sluice.config.UpstreamConfig;
+import io.sluice.config.SluiceConfig;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.upstream.ProxyHandler;
 import io.sluice.upstream.Upstreams;
 
-import java.util.Map;
-
 /**
- * Turns each location's configured action into the handler that serves it. Upstream connections use the
- * running transport's channel classes, passed in by the server.
+ * Turns each location's configured action into the handler that serves it. One factory serves the life
+ * of the process, so upstream groups whose configuration a reload leaves unchanged keep their connection
+ * pools. Upstream connections use the running transport's channel classes, passed in by the server.
  */
 public final class HandlerFactory {
     private final BlockingPool blockingPool;
     private final Upstreams upstreams;
 
-    public HandlerFactory(BlockingPool blockingPool, Map<String, UpstreamConfig> upstreamConfigs,
-                          Class<? extends SocketChannel> socketChannelClass,
+    public HandlerFactory(BlockingPool blockingPool, Class<? extends SocketChannel> socketChannelClass,
                           Class<? extends DatagramChannel> datagramChannelClass) {
         this.blockingPool = blockingPool;
-        this.upstreams = new Upstreams(upstreamConfigs, socketChannelClass, datagramChannelClass,
+        this.upstreams = new Upstreams(socketChannelClass, datagramChannelClass,
                 upstream -> new RoundRobin(upstream.servers())::pick);
     }
 
@@ -38,12 +36,13 @@ public final class HandlerFactory {
         return upstreams;
     }
 
-    public ExchangeHandler create(LocationConfig location) {
+    /** The handler of {@code location}, a location of the configuration {@code snapshot}. */
+    public ExchangeHandler create(LocationConfig location, SluiceConfig snapshot) {
         if (location.action() instanceof ReturnConfig config) {
             return new ReturnHandler(config);
         }
         if (location.action() instanceof ProxyConfig config) {
-            return new ProxyHandler(config, upstreams.group(config.upstream()));
+            return new ProxyHandler(config, upstreams.group(snapshot.upstreams().get(config.upstream())));
         }
         if (location.action() instanceof StaticConfig) {
             return exchange -> {
