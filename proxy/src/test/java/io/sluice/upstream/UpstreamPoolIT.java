@@ -82,4 +82,34 @@ class UpstreamPoolIT {
             }
         }
     }
+
+    @Test
+    void reloadKeepsThePoolsOfUnchangedUpstreamsAndServesNewOnes() throws Exception {
+        try (TestBackend backend = new TestBackend(); TestBackend second = new TestBackend()) {
+            String base = ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address()), "");
+            try (RunningSluice sluice = RunningSluice.start(base)) {
+                getHello(sluice, 2);
+                String withSecond = """
+                        sluice {
+                          workers = 2
+                          upstreams {
+                            app { %s }
+                            second { %s }
+                          }
+                          servers = [ { listen = [ "127.0.0.1:0" ], locations = [
+                            { match = "/second/", proxy { upstream = second } }
+                            { match = "/", proxy { upstream = app } }
+                          ] } ]
+                        }""".formatted(ProxyConfigs.servers(backend.address()), ProxyConfigs.servers(second.address()));
+                assertTrue(sluice.server().apply(io.sluice.config.ConfigLoader.parse(withSecond,
+                        java.nio.file.Path.of("."))).success());
+                getHello(sluice, 2);
+                assertEquals(4, stats(sluice).requests(), "the unchanged upstream kept its pools: " + stats(sluice));
+                try (RawHttp raw = new RawHttp(sluice.port())) {
+                    assertEquals(200, raw.send("GET /second/x HTTP/1.1\r\nHost: a\r\n\r\n").readResponse().status());
+                }
+                assertEquals(1, second.connections.get());
+            }
+        }
+    }
 }
