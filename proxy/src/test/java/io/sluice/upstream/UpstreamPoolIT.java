@@ -71,7 +71,7 @@ class UpstreamPoolIT {
             getHello(sluice, 2);
             int port = backend.port();
             backend.close();
-            long deadline = System.currentTimeMillis() + 3000;
+            long deadline = System.currentTimeMillis() + 10_000;
             while (stats(sluice).idleConnections() > 0 && System.currentTimeMillis() < deadline) {
                 Thread.sleep(20);
             }
