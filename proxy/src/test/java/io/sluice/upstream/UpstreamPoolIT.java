@@ -67,7 +67,8 @@ class UpstreamPoolIT {
     @Test
     void connectionsTheBackendClosedAreNotUsed() throws Exception {
         TestBackend backend = new TestBackend();
-        try (RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address()), ""))) {
+        try (RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address())
+                + ", keepalive { idle-timeout = 60s }", ""))) {
             getHello(sluice, 2);
             int port = backend.port();
             backend.close();
