@@ -53,6 +53,10 @@ class ProxyProtocolAndTlsIT {
             assertEquals(200, raw.readResponse().status());
             assertEquals("203.0.113.7", backend.requests.poll(5, TimeUnit.SECONDS).headers().get("x-forwarded-for"),
                     "the address holds for the connection's life");
+            try (RawHttp withoutHeader = new RawHttp(sluice.port())) {
+                withoutHeader.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals("", withoutHeader.readUntilClosed(), "a proxy-protocol listener needs the header first");
+            }
         }
     }
 
