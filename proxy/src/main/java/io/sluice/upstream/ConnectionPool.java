@@ -9,6 +9,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.UpstreamConfig;
 
 import java.net.InetSocketAddress;
@@ -19,9 +20,14 @@ import java.util.concurrent.TimeUnit;
  * The idle connections of one event loop to one upstream server, and the factory of new ones on that
  * loop. A plain deque touched only by its loop: no locks, no hand-off. The most recently used connection
  * is taken first (warm, least likely to have been closed by the server); connections idle longer than
- * {@code idle-timeout} are closed from the other end by a sweep that runs only while some connection idles.
+ * {@code idle-timeout}, or in excess of {@code max-idle} for a moment, are closed from the other end by a
+ * sweep that is scheduled only while some connection idles.
  */
 final class ConnectionPool {
+    private static final long NEVER = Long.MAX_VALUE;
+    /** How long connections beyond {@code max-idle} may idle before they are closed. */
+    private static final long EXCESS_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final EventLoop loop;
     private final UpstreamServer server;
     private final UpstreamConfig.Keepalive keepalive;
@@ -29,7 +35,8 @@ final class ConnectionPool {
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
     private final PoolCounters counters = new PoolCounters();
     private final long idleTimeoutNanos;
-    private boolean sweepScheduled;
+    private ScheduledFuture<?> sweep;
+    private long sweepAt = NEVER;
 
     ConnectionPool(EventLoop loop, UpstreamServer server, UpstreamConfig config, Class<? extends SocketChannel> channelClass,
                    AddressResolverGroup<InetSocketAddress> resolver) {
@@ -113,21 +120,22 @@ final class ConnectionPool {
 
     /**
      * Takes back a connection whose last exchange ended cleanly; it idles for reuse unless it has served
-     * {@code max-requests} or the pool already holds {@code max-idle}.
+     * {@code max-requests} or keep-alive is off ({@code max-idle = 0}).
      */
     void release(UpstreamConnection connection) {
         connection.detach();
         Channel channel = connection.channel();
-        if (!channel.isActive() || connection.requests() >= keepalive.maxRequests() || idle.size() >= keepalive.maxIdle()) {
+        if (!channel.isActive() || connection.requests() >= keepalive.maxRequests() || keepalive.maxIdle() == 0) {
             channel.close();
             return;
         }
-        connection.markIdle(System.nanoTime());
+        long now = System.nanoTime();
+        connection.markIdle(now);
         idle.addFirst(connection);
         counters.idle = idle.size();
-        if (!sweepScheduled) {
-            sweepScheduled = true;
-            loop.schedule(this::sweep, idleTimeoutNanos, TimeUnit.NANOSECONDS);
+        long due = idle.size() > keepalive.maxIdle() ? now + EXCESS_GRACE_NANOS : now + idleTimeoutNanos;
+        if (due < sweepAt) {
+            scheduleSweep(due, now);
         }
     }
 
@@ -138,18 +146,35 @@ final class ConnectionPool {
         }
     }
 
+    private void scheduleSweep(long at, long now) {
+        if (sweep != null) {
+            sweep.cancel(false);
+        }
+        sweepAt = at;
+        sweep = loop.schedule(this::sweep, Math.max(0, at - now), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Closes connections idle for {@code idle-timeout}, and connections beyond {@code max-idle} that stayed
+     * idle for {@link #EXCESS_GRACE_NANOS}. Trimming the excess only after a grace keeps a steady load from
+     * churning connections: when a loop finishes many responses in one pass, its pool briefly holds more
+     * idle connections than {@code max-idle}, and the next requests take them back a moment later.
+     */
     private void sweep() {
-        sweepScheduled = false;
+        sweep = null;
+        sweepAt = NEVER;
         long now = System.nanoTime();
         UpstreamConnection oldest;
-        while ((oldest = idle.peekLast()) != null && now - oldest.idleSinceNanos() >= idleTimeoutNanos) {
+        while ((oldest = idle.peekLast()) != null && (now - oldest.idleSinceNanos() >= idleTimeoutNanos
+                || (idle.size() > keepalive.maxIdle() && now - oldest.idleSinceNanos() >= EXCESS_GRACE_NANOS))) {
             idle.pollLast();
             oldest.channel().close();
         }
         counters.idle = idle.size();
         if (oldest != null) {
-            sweepScheduled = true;
-            loop.schedule(this::sweep, oldest.idleSinceNanos() + idleTimeoutNanos - now, TimeUnit.NANOSECONDS);
+            long due = idle.size() > keepalive.maxIdle() ? oldest.idleSinceNanos() + EXCESS_GRACE_NANOS
+                    : oldest.idleSinceNanos() + idleTimeoutNanos;
+            scheduleSweep(due, now);
         }
     }
 }
