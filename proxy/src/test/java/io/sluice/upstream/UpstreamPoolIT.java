@@ -5,6 +5,9 @@ import io.sluice.testing.RunningSluice;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -112,5 +115,41 @@ class UpstreamPoolIT {
                 assertEquals(1, second.connections.get());
             }
         }
+    }
+
+    @Test
+    void connectionsBeyondMaxIdleAreTrimmedAfterAMoment() throws Exception {
+        try (TestBackend backend = new TestBackend();
+             RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address())
+                     + ", keepalive { max-idle = 1 }", "", "workers = 1"))) {
+            List<RawHttp> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    RawHttp client = new RawHttp(sluice.port());
+                    clients.add(client);
+                    assertEquals(200, client.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n").readResponse().status());
+                }
+                backend.releaseSlow.countDown();
+                assertTrue(waitFor(() -> stats(sluice).idleConnections() == 4, 5000),
+                        "all four finished responses return to the pool at once: " + stats(sluice));
+                assertTrue(waitFor(() -> stats(sluice).idleConnections() == 1, 5000),
+                        "the excess over max-idle is closed after a moment: " + stats(sluice));
+            } finally {
+                for (RawHttp client : clients) {
+                    client.close();
+                }
+            }
+        }
+    }
+
+    private static boolean waitFor(BooleanSupplier condition, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
     }
 }
