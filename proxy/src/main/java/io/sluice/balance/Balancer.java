@@ -1,15 +1,110 @@
 package io.sluice.balance;
 
+import java.util.random.RandomGenerator;
+
 /**
- * Chooses the upstream server for one attempt of a request. An instance belongs to one event loop and is
- * only called there, so implementations keep plain fields. Servers are numbered as configured.
+ * Chooses the server for each attempt of a request, and is told how attempts go. One instance per event
+ * loop and upstream group, called only on that loop; what loops share lives in {@link ServerStates}.
+ * Servers are numbered as configured.
+ *
+ * <p>The candidates of a pick are the servers not yet tried by the request and not out of service (marked
+ * down by health checks or taken out by passive health). Backup servers are candidates only when no
+ * primary server is.
  */
-public interface Balancer {
+public abstract class Balancer {
+    /** Every server has been tried by this request. */
+    public static final int NONE_LEFT = -1;
+    /** Servers remain untried, but every one of them is out of service. */
+    public static final int NONE_AVAILABLE = -2;
+
+    final ServerStates states;
+    final int[] weights;
+    final RandomGenerator random;
+    private final GroupBalance group;
+
+    Balancer(GroupBalance group, RandomGenerator random) {
+        this.group = group;
+        this.states = group.states();
+        this.weights = group.weights();
+        this.random = random;
+    }
 
     /**
-     * The index of the server for the next attempt, skipping the servers whose bit is set in {@code tried}
-     * (bit {@code i} = server {@code i}, for the first 64 servers). Backup servers are chosen only once
-     * every primary server has been tried. Returns -1 when every server has been tried.
+     * The server for the next attempt, skipping those whose bit is set in {@code tried}; {@code key} is the
+     * request's hash key (only the {@code hash} algorithm reads it; null when the request has none).
+     * Returns {@link #NONE_LEFT} or {@link #NONE_AVAILABLE} when there is no candidate.
      */
-    int pick(long tried);
+    public final int pick(long tried, CharSequence key) {
+        long now = System.nanoTime();
+        long candidates = available(group.primaries() & ~tried, now);
+        if (candidates == 0) {
+            candidates = available(group.backups() & ~tried, now);
+        }
+        if (candidates != 0) {
+            return choose(candidates, key);
+        }
+        return ((group.primaries() | group.backups()) & ~tried) == 0 ? NONE_LEFT : NONE_AVAILABLE;
+    }
+
+    private long available(long servers, long now) {
+        long result = 0;
+        for (long rest = servers; rest != 0; rest &= rest - 1) {
+            int server = Long.numberOfTrailingZeros(rest);
+            if (states.available(server, now)) {
+                result |= 1L << server;
+            }
+        }
+        return result;
+    }
+
+    /** One of {@code candidates} (a non-empty bit mask of servers). */
+    abstract int choose(long candidates, CharSequence key);
+
+    /** An attempt is sent to {@code server}; {@code retry} when it is not the request's first. */
+    public final void attemptStarted(int server, boolean retry) {
+        states.started(server);
+        if (!retry) {
+            group.retryBudget().requestStarted(System.nanoTime());
+        }
+    }
+
+    /** The attempt on {@code server} is over (response complete, failed, or abandoned). */
+    public final void attemptEnded(int server) {
+        states.ended(server);
+    }
+
+    /** The server answered ({@code failed = false}) or failed to (connect error, reset, timeout, 5xx if so configured). */
+    public final void report(int server, boolean failed) {
+        if (failed) {
+            states.failed(server, System.nanoTime());
+        } else {
+            states.succeeded(server);
+        }
+    }
+
+    /** Takes a retry from the group's retry budget; false when the budget is spent. */
+    public final boolean tryRetry() {
+        return group.retryBudget().tryRetry(System.nanoTime());
+    }
+
+    /** A weighted random candidate. */
+    final int weightedRandom(long candidates) {
+        int total = 0;
+        for (long rest = candidates; rest != 0; rest &= rest - 1) {
+            total += weights[Long.numberOfTrailingZeros(rest)];
+        }
+        int point = random.nextInt(total);
+        for (long rest = candidates; ; rest &= rest - 1) {
+            int server = Long.numberOfTrailingZeros(rest);
+            point -= weights[server];
+            if (point < 0) {
+                return server;
+            }
+        }
+    }
+
+    /** Whether {@code a} carries less load per unit of weight than {@code b}. */
+    final boolean lessLoaded(int a, int b) {
+        return (long) states.inFlight(a) * weights[b] < (long) states.inFlight(b) * weights[a];
+    }
 }

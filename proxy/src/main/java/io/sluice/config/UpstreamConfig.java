@@ -9,7 +9,8 @@ import java.util.List;
 
 /** A named group of upstream servers that {@code proxy} locations forward to. */
 public record UpstreamConfig(String name, List<Server> servers, Duration connectTimeout, Duration readTimeout,
-                             Duration sendTimeout, Keepalive keepalive, int retries, Tls tls) {
+                             Duration sendTimeout, Keepalive keepalive, int retries, Tls tls,
+                             BalancingConfig balancing) {
 
     /** One upstream server; {@code tls} when its address was written {@code https://host:port}. */
     public record Server(HostAndPort address, boolean tls, int weight, boolean backup) {
@@ -59,9 +60,11 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
         if (retries < 0) {
             node.error("retries", "must not be negative");
         }
+        BalancingConfig balancing = BalancingConfig.read(node);
         node.finish();
         return new UpstreamConfig(name, List.copyOf(servers), connectTimeout, readTimeout, sendTimeout,
-                new Keepalive(Math.max(0, maxIdle), idleTimeout, Math.max(1, maxRequests)), Math.max(0, retries), tls);
+                new Keepalive(Math.max(0, maxIdle), idleTimeout, Math.max(1, maxRequests)), Math.max(0, retries), tls,
+                balancing);
     }
 
     private static Tls readTls(ConfigNode node, Path baseDirectory) {

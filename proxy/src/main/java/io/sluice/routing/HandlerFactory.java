@@ -1,9 +1,11 @@
 package io.sluice.routing;
 
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.sluice.balance.RoundRobin;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.sluice.blocking.BlockingPool;
 import io.sluice.config.LocationConfig;
 import io.sluice.config.ProxyConfig;
@@ -11,6 +13,7 @@ import io.sluice.config.ReturnConfig;
 import io.sluice.config.StaticConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.http.ErrorResponses;
+import io.sluice.metrics.SluiceMetrics;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.upstream.ProxyHandler;
@@ -25,11 +28,13 @@ public final class HandlerFactory {
     private final BlockingPool blockingPool;
     private final Upstreams upstreams;
 
-    public HandlerFactory(BlockingPool blockingPool, Class<? extends SocketChannel> socketChannelClass,
-                          Class<? extends DatagramChannel> datagramChannelClass) {
+    public HandlerFactory(BlockingPool blockingPool, EventLoopGroup workers, Class<? extends SocketChannel> socketChannelClass,
+                          Class<? extends DatagramChannel> datagramChannelClass, SluiceMetrics metrics) {
         this.blockingPool = blockingPool;
+        DnsAddressResolverGroup healthCheckResolver = new DnsAddressResolverGroup(
+                new DnsNameResolverBuilder().datagramChannelType(datagramChannelClass));
         this.upstreams = new Upstreams(socketChannelClass, datagramChannelClass,
-                upstream -> new RoundRobin(upstream.servers())::pick);
+                new GroupBalancing(workers, socketChannelClass, healthCheckResolver, metrics));
     }
 
     public Upstreams upstreams() {

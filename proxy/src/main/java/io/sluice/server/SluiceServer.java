@@ -88,8 +88,8 @@ public final class SluiceServer implements AutoCloseable {
         this.accessLogWriter = accessLogWriter;
         this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
                 connections);
-        this.handlers = new HandlerFactory(blockingPool, transports.clientChannelClass(),
-                transports.datagramChannelClass());
+        this.handlers = new HandlerFactory(blockingPool, workers, transports.clientChannelClass(),
+                transports.datagramChannelClass(), metrics);
         this.recorders = new ExchangeRecorders(metrics, accessLogWriter);
         this.router.set(Router.compile(config, location -> handlers.create(location, config), recorders));
         metrics.gauge("sluice_blocking_pool_queue_depth", "Tasks waiting for a blocking-pool thread", blockingPool::queueDepth);
@@ -256,6 +256,7 @@ public final class SluiceServer implements AutoCloseable {
             }
         }
         registerUpstreams(next);
+        handlers.upstreams().retain(next.upstreams().keySet());
         List<String> notes = restartOnlyChanges(previous, next);
         if (!added.isEmpty()) {
             notes.add("bound " + added);
@@ -476,6 +477,7 @@ public final class SluiceServer implements AutoCloseable {
         }
         connections.close().awaitUninterruptibly();
         closeListeners();
+        handlers.upstreams().close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         blockingPool.close();
         accessLogWriter.close();

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.config.BalancingConfig;
 import io.sluice.config.UpstreamConfig;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
@@ -48,6 +49,9 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private final boolean webSocket;
     private final boolean headRequest;
     private final long readTimeoutNanos;
+    private final ServerPicker picker;
+    private final CharSequence hashKey;
+    private final boolean failOn5xx;
 
     private int retriesLeft;
     private long tried;
@@ -68,6 +72,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private long lastProgressNanos;
     private ScheduledFuture<?> sendTimer;
     private String lastFailure = "no upstream server to try";
+    private int attemptServer = -1;
+    private boolean attemptReported;
 
     ProxyExchange(Exchange exchange, UpstreamConfig config, LoopUpstreams upstreams, RequestHeadBuilder requestHeads,
                   ResponseHeadRewriter responseHeads) {
@@ -86,6 +92,11 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         this.webSocket = RequestHeadBuilder.isWebSocketUpgrade(request);
         this.readTimeoutNanos = config.readTimeout().toNanos();
         this.retriesLeft = config.retries();
+        this.picker = upstreams.picker();
+        BalancingConfig balancing = config.balancing();
+        this.hashKey = balancing.algorithm() == BalancingConfig.Algorithm.HASH
+                ? HashKeys.of(exchange, balancing.hashKey()) : null;
+        this.failOn5xx = balancing.passiveHealth().failOn5xx();
     }
 
     void start() {
@@ -98,11 +109,19 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     }
 
     private void attempt() {
-        int index = upstreams.picker().pick(tried);
+        endAttempt();
+        int index = picker.pick(tried, hashKey);
+        if (index == ServerPicker.NONE_AVAILABLE && tried == 0) {
+            fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server of upstream " + config.name() + " is out of service");
+            return;
+        }
         if (index < 0) {
             fail(HttpResponseStatus.BAD_GATEWAY, lastFailure);
             return;
         }
+        picker.attemptStarted(index, tried != 0);
+        attemptServer = index;
+        attemptReported = false;
         if (index < 64) {
             tried |= 1L << index;
         }
@@ -145,7 +164,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         lastFailure = "connect failed: " + cause;
-        if (retriesLeft > 0) {
+        verdict(true);
+        if (retriesLeft > 0 && picker.tryRetry()) {
             retriesLeft--;
             log.warn("upstream {}: {}; trying another server", pool.server().display(), lastFailure);
             attempt();
@@ -232,6 +252,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return true;
         }
         responseReceived = true;
+        verdict(failOn5xx && code >= 500);
         exchange.notes().upstreamStatus = code;
         exchange.notes().upstreamResponseNanos = System.nanoTime() - sentNanos;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
@@ -262,6 +283,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         done = true;
+        endAttempt();
         cancelSendTimer();
         UpstreamConnection finished = connection;
         connection = null;
@@ -305,6 +327,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         connection = null;
         if (responseReceived) {
             done = true;
+            endAttempt();
             cancelSendTimer();
             log.warn("upstream {}: closed mid-response to \"{} {}\"", pool.server().display(),
                     exchange.request().method(), exchange.request().uri());
@@ -318,7 +341,10 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         if (reused && unsent && idempotent && !staleRetried) {
             staleRetried = true;
             pool.acquire(true, this);
-        } else if (retriesLeft > 0 && unsent && idempotent) {
+            return;
+        }
+        verdict(true);
+        if (retriesLeft > 0 && unsent && idempotent && picker.tryRetry()) {
             retriesLeft--;
             log.warn("upstream {}: {}; trying another server", pool.server().display(), lastFailure);
             attempt();
@@ -333,13 +359,16 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         done = true;
+        endAttempt();
         cancelSendTimer();
         closeConnection();
     }
 
     private void upstreamFailed(String reason) {
+        verdict(true);
         if (responseReceived) {
             done = true;
+            endAttempt();
             cancelSendTimer();
             closeConnection();
             log.warn("upstream {}: {} for \"{} {}\"", pool.server().display(), reason,
@@ -351,7 +380,11 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     }
 
     private void fail(HttpResponseStatus status, String reason) {
+        if (status != HttpResponseStatus.SERVICE_UNAVAILABLE) {
+            verdict(true);
+        }
         done = true;
+        endAttempt();
         cancelSendTimer();
         closeConnection();
         log.warn("upstream {}: {} for \"{} {}\": {}", pool == null ? config.name() : pool.server().display(),
@@ -370,6 +403,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
 
     private void startTunnel(HttpResponse response) {
         done = true;
+        endAttempt();
         cancelSendTimer();
         exchange.notes().upstreamStatus = 101;
         exchange.notes().upstreamResponseNanos = System.nanoTime() - sentNanos;
@@ -380,6 +414,22 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         Channel client = exchange.channel();
         exchange.upgradeToTunnel(response);
         Tunnel.open(client, upgraded.channel(), config.readTimeout());
+    }
+
+    /** Tells the balancer how the current attempt's server did, once per attempt. */
+    private void verdict(boolean failed) {
+        if (attemptServer >= 0 && !attemptReported) {
+            attemptReported = true;
+            picker.report(attemptServer, failed);
+        }
+    }
+
+    /** The current attempt no longer occupies its server. */
+    private void endAttempt() {
+        if (attemptServer >= 0) {
+            picker.attemptEnded(attemptServer);
+            attemptServer = -1;
+        }
     }
 
     private void cancelSendTimer() {

@@ -3,23 +3,47 @@ package io.sluice.upstream;
 import io.sluice.config.UpstreamConfig;
 
 /**
- * Chooses the server for one attempt of a request, as {@link UpstreamConfig#servers()}
- * index; one instance per event loop and upstream group, called only on that loop. The balancing
- * algorithms live in package {@code balance}, which this layer cannot see: the server wiring hands them
- * in through {@link Factory}.
+ * Chooses the server for each attempt of a request, as {@link UpstreamConfig#servers()} index, and hears
+ * how the attempts go (load, health, retry budget); one instance per event loop and upstream group,
+ * called only on that loop. The balancing algorithms live in package {@code balance}, which this layer
+ * cannot see: the server wiring hands them in through {@link Factory}.
  */
-@FunctionalInterface
 public interface ServerPicker {
+    /** Every server has been tried by this request. */
+    int NONE_LEFT = -1;
+    /** Servers remain untried, but every one of them is out of service. */
+    int NONE_AVAILABLE = -2;
 
     /**
      * The next server, skipping those whose bit is set in {@code tried} (bit {@code i} = server {@code i});
-     * -1 when none is left.
+     * {@code key} is the request's hash key, null when the group does not hash or the request has none.
+     * {@link #NONE_LEFT} or {@link #NONE_AVAILABLE} when there is no server to try.
      */
-    int pick(long tried);
+    int pick(long tried, CharSequence key);
 
-    /** Makes the picker of one event loop for one group. */
+    /** An attempt goes to {@code server}; {@code retry} when it is not the request's first. */
+    void attemptStarted(int server, boolean retry);
+
+    /** The attempt on {@code server} is over: response complete, failed or abandoned. */
+    void attemptEnded(int server);
+
+    /** {@code server} answered, or failed to (connect error, reset, timeout, 5xx where configured). */
+    void report(int server, boolean failed);
+
+    /** Takes one retry from the group's budget; false when it is spent. */
+    boolean tryRetry();
+
+    /** Makes the balancing of each upstream group. */
     @FunctionalInterface
     interface Factory {
-        ServerPicker create(UpstreamConfig upstream);
+        Group forGroup(UpstreamConfig upstream);
+    }
+
+    /** One group's balancing: a picker per event loop, closed when the group is replaced. */
+    interface Group extends AutoCloseable {
+        ServerPicker newPicker();
+
+        @Override
+        void close();
     }
 }

@@ -22,13 +22,13 @@ public final class UpstreamGroup {
     private final List<UpstreamServer> servers;
     private final Class<? extends SocketChannel> channelClass;
     private final AddressResolverGroup<InetSocketAddress> resolver;
-    private final ServerPicker.Factory pickers;
+    private final ServerPicker.Group balancing;
     private final Map<EventLoop, LoopUpstreams> loops = new ConcurrentHashMap<>();
 
     UpstreamGroup(UpstreamConfig config, Class<? extends SocketChannel> channelClass,
                   AddressResolverGroup<InetSocketAddress> resolver, ServerPicker.Factory pickers) {
         this.config = config;
-        this.pickers = pickers;
+        this.balancing = pickers.forGroup(config);
         this.channelClass = channelClass;
         this.resolver = resolver;
         boolean anyTls = config.servers().stream().anyMatch(UpstreamConfig.Server::tls);
@@ -44,6 +44,11 @@ public final class UpstreamGroup {
         return config;
     }
 
+    /** Stops what the group's balancing runs in the background (health checks); the group is no longer used. */
+    void close() {
+        balancing.close();
+    }
+
     LoopUpstreams forLoop(EventLoop loop) {
         LoopUpstreams state = loops.get(loop);
         if (state == null) {
@@ -57,7 +62,7 @@ public final class UpstreamGroup {
         for (int i = 0; i < pools.length; i++) {
             pools[i] = new ConnectionPool(loop, servers.get(i), config, channelClass, resolver);
         }
-        return new LoopUpstreams(pools, pickers.create(config));
+        return new LoopUpstreams(pools, balancing.newPicker());
     }
 
     List<UpstreamStats> stats() {

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,8 +37,31 @@ public final class Upstreams {
 
     /** The group for {@code config}: the one in use when its configuration is unchanged, else a new one. */
     public UpstreamGroup group(UpstreamConfig config) {
-        return groups.compute(config.name(), (name, current) -> current != null && current.config().equals(config)
-                ? current : new UpstreamGroup(config, socketChannelClass, resolver, pickers));
+        return groups.compute(config.name(), (name, current) -> {
+            if (current != null && current.config().equals(config)) {
+                return current;
+            }
+            if (current != null) {
+                current.close();
+            }
+            return new UpstreamGroup(config, socketChannelClass, resolver, pickers);
+        });
+    }
+
+    /** Closes the groups whose names the running configuration no longer has. */
+    public void retain(Set<String> names) {
+        groups.keySet().removeIf(name -> {
+            if (names.contains(name)) {
+                return false;
+            }
+            groups.get(name).close();
+            return true;
+        });
+    }
+
+    /** Closes every group (shutdown). */
+    public void close() {
+        retain(Set.of());
     }
 
     /** Pool sizes and reuse per upstream server, for metrics and the admin API. */

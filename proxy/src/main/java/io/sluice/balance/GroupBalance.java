@@ -1,0 +1,81 @@
+package io.sluice.balance;
+
+import io.sluice.config.BalancingConfig;
+import io.sluice.config.UpstreamConfig;
+
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * The balancing state of one upstream group that all event loops share: server health and load
+ * ({@link ServerStates}), the retry budget and, for {@code hash}, the ring. Each loop asks it for its own
+ * {@link Balancer}, whose algorithm state (rotation, random generator) is confined to that loop.
+ */
+public final class GroupBalance {
+    /** Servers are tracked in 64-bit masks, as the proxy tracks the servers a request tried. */
+    public static final int MAX_SERVERS = 64;
+
+    private final UpstreamConfig config;
+    private final ServerStates states;
+    private final RetryBudget retryBudget;
+    private final HashRing ring;
+    private final int[] weights;
+    private final long primaries;
+    private final long backups;
+
+    public GroupBalance(UpstreamConfig config) {
+        List<UpstreamConfig.Server> servers = config.servers();
+        if (servers.size() > MAX_SERVERS) {
+            throw new IllegalArgumentException("upstream " + config.name() + " has more than " + MAX_SERVERS + " servers");
+        }
+        this.config = config;
+        this.states = new ServerStates(config);
+        this.retryBudget = new RetryBudget(config.balancing().retryBudget());
+        this.weights = servers.stream().mapToInt(UpstreamConfig.Server::weight).toArray();
+        long primaryMask = 0;
+        long backupMask = 0;
+        for (int i = 0; i < servers.size(); i++) {
+            if (servers.get(i).backup()) {
+                backupMask |= 1L << i;
+            } else {
+                primaryMask |= 1L << i;
+            }
+        }
+        this.primaries = primaryMask;
+        this.backups = backupMask;
+        this.ring = config.balancing().algorithm() == BalancingConfig.Algorithm.HASH
+                ? new HashRing(servers.stream().map(server -> server.address().toString()).toList(), weights)
+                : null;
+    }
+
+    public ServerStates states() {
+        return states;
+    }
+
+    /** A new balancer for one event loop; {@code random} is used by random, p2c and keyless hash picks. */
+    public Balancer newBalancer(RandomGenerator random) {
+        return switch (config.balancing().algorithm()) {
+            case ROUND_ROBIN -> new SmoothWeightedRoundRobin(this, random);
+            case LEAST_CONN -> new LeastConnections(this, random);
+            case P2C -> new PowerOfTwoChoices(this, random);
+            case RANDOM -> new RandomChoice(this, random);
+            case HASH -> new ConsistentHash(this, random, ring);
+        };
+    }
+
+    RetryBudget retryBudget() {
+        return retryBudget;
+    }
+
+    int[] weights() {
+        return weights;
+    }
+
+    long primaries() {
+        return primaries;
+    }
+
+    long backups() {
+        return backups;
+    }
+}

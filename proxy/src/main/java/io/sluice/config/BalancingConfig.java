@@ -1,0 +1,154 @@
+package io.sluice.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * How an upstream group spreads requests and decides which servers are fit to receive them: the
+ * {@code balance} algorithm and its {@code hash-key}, passive health (failures seen by real requests),
+ * active health checks ({@code healthCheck} is null when the group has no {@code health-check} block) and
+ * the retry budget.
+ */
+public record BalancingConfig(Algorithm algorithm, HashKey hashKey, PassiveHealth passiveHealth,
+                              HealthCheck healthCheck, RetryBudget retryBudget) {
+
+    public enum Algorithm {
+        ROUND_ROBIN("round-robin"), LEAST_CONN("least-conn"), P2C("p2c"), RANDOM("random"), HASH("hash");
+
+        private final String key;
+
+        Algorithm(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+    }
+
+    /** What the {@code hash} algorithm hashes: the client address, a request header, a cookie or the URI. */
+    public record HashKey(Source source, String name) {
+        public enum Source { REMOTE_ADDR, HEADER, COOKIE, URI }
+
+        static final HashKey REMOTE_ADDR = new HashKey(Source.REMOTE_ADDR, null);
+    }
+
+    /**
+     * {@code maxFails} failures within {@code failTimeout} take a server out for {@code failTimeout};
+     * {@code maxFails = 0} turns passive health off.
+     */
+    public record PassiveHealth(int maxFails, Duration failTimeout, boolean failOn5xx) {
+    }
+
+    /**
+     * HAProxy-style active checks: a GET of {@code path} every {@code interval} (plus up to {@code jitter}
+     * of it, a fraction between 0 and 1), answered within {@code timeout} with one of {@code expectStatus};
+     * {@code rise} passes in a row bring a server up, {@code fall} failures in a row take it down.
+     */
+    public record HealthCheck(String path, Duration interval, Duration timeout, int rise, int fall,
+                              List<Integer> expectStatus, double jitter) {
+    }
+
+    /** Retries may add at most {@code ratio} of the requests, but always {@code minPerSecond} per second. */
+    public record RetryBudget(double ratio, int minPerSecond) {
+    }
+
+    static BalancingConfig read(ConfigNode node) {
+        String[] names = new String[Algorithm.values().length];
+        for (Algorithm algorithm : Algorithm.values()) {
+            names[algorithm.ordinal()] = algorithm.key();
+        }
+        String balance = ConfigChecks.oneOf(node, "balance", "round-robin", names);
+        Algorithm algorithm = Algorithm.valueOf(balance.toUpperCase(Locale.ROOT).replace('-', '_'));
+        HashKey hashKey = readHashKey(node);
+        PassiveHealth passive = readPassive(node.child("passive-health"));
+        HealthCheck check = node.has("health-check") ? readHealthCheck(node.child("health-check")) : null;
+        RetryBudget budget = readRetryBudget(node.child("retry-budget"));
+        return new BalancingConfig(algorithm, hashKey, passive, check, budget);
+    }
+
+    private static HashKey readHashKey(ConfigNode node) {
+        String text = node.string("hash-key", "$remote_addr");
+        if (text.equals("$remote_addr")) {
+            return HashKey.REMOTE_ADDR;
+        }
+        if (text.equals("$uri")) {
+            return new HashKey(HashKey.Source.URI, null);
+        }
+        if (text.startsWith("$header:") && text.length() > "$header:".length()) {
+            return new HashKey(HashKey.Source.HEADER, text.substring("$header:".length()));
+        }
+        if (text.startsWith("$cookie:") && text.length() > "$cookie:".length()) {
+            return new HashKey(HashKey.Source.COOKIE, text.substring("$cookie:".length()));
+        }
+        node.error("hash-key", "must be \"$remote_addr\", \"$uri\", \"$header:Name\" or \"$cookie:name\" (got \""
+                + text + "\")");
+        return HashKey.REMOTE_ADDR;
+    }
+
+    private static PassiveHealth readPassive(ConfigNode node) {
+        int maxFails = node.integer("max-fails", 3);
+        if (maxFails < 0) {
+            node.error("max-fails", "must not be negative (0 turns passive health off)");
+        }
+        Duration failTimeout = ConfigChecks.positive(node, "fail-timeout", Duration.ofSeconds(10));
+        boolean failOn5xx = node.bool("fail-on-5xx", false);
+        node.finish();
+        return new PassiveHealth(Math.max(0, maxFails), failTimeout, failOn5xx);
+    }
+
+    private static HealthCheck readHealthCheck(ConfigNode node) {
+        String path = node.string("path", "/healthz");
+        if (!path.startsWith("/")) {
+            node.error("path", "must start with / (got \"" + path + "\")");
+        }
+        Duration interval = ConfigChecks.positive(node, "interval", Duration.ofSeconds(5));
+        Duration timeout = ConfigChecks.positive(node, "timeout", Duration.ofSeconds(1));
+        int rise = node.integer("rise", 2);
+        if (rise < 1) {
+            node.error("rise", "must be at least 1");
+        }
+        int fall = node.integer("fall", 3);
+        if (fall < 1) {
+            node.error("fall", "must be at least 1");
+        }
+        List<Integer> expect = node.integers("expect-status", List.of(200));
+        if (expect.isEmpty() || expect.stream().anyMatch(code -> code < 100 || code > 599)) {
+            node.error("expect-status", "must list HTTP status codes such as [200, 204]");
+        }
+        double jitter = readJitter(node);
+        node.finish();
+        return new HealthCheck(path, interval, timeout, Math.max(1, rise), Math.max(1, fall), List.copyOf(expect), jitter);
+    }
+
+    /** {@code jitter} as a percentage ({@code "10%"}) or a fraction ({@code 0.1}). */
+    private static double readJitter(ConfigNode node) {
+        String text = node.string("jitter", "10%").trim();
+        try {
+            double value = text.endsWith("%")
+                    ? Double.parseDouble(text.substring(0, text.length() - 1).trim()) / 100
+                    : Double.parseDouble(text);
+            if (value >= 0 && value <= 1) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        node.error("jitter", "must be a percentage between 0% and 100% such as 10% (got \"" + text + "\")");
+        return 0.1;
+    }
+
+    private static RetryBudget readRetryBudget(ConfigNode node) {
+        double ratio = node.number("ratio", 0.2);
+        if (ratio < 0 || ratio > 1) {
+            node.error("ratio", "must be between 0 and 1");
+        }
+        int minPerSecond = node.integer("min-per-second", 10);
+        if (minPerSecond < 0) {
+            node.error("min-per-second", "must not be negative");
+        }
+        node.finish();
+        return new RetryBudget(Math.min(1, Math.max(0, ratio)), Math.max(0, minPerSecond));
+    }
+}

@@ -1,0 +1,201 @@
+package io.sluice.health;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.config.BalancingConfig;
+import io.sluice.config.UpstreamConfig;
+import org.slf4j.Logger;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The probes of one server, all on one event loop: connect, send the check request, read the status of
+ * the response head, close. A probe that gets no head within {@code timeout} (connect included) fails.
+ */
+final class ServerCheck {
+    private final int index;
+    private final String name;
+    private final String hostHeader;
+    private final InetSocketAddress address;
+    private final Bootstrap bootstrap;
+    private final EventLoop loop;
+    private final BalancingConfig.HealthCheck config;
+    private final HealthChecker.Listener listener;
+    private final Logger log;
+
+    private boolean healthy = true;
+    private boolean judged;
+    private int passes;
+    private int failures;
+    private boolean stopped;
+    private ScheduledFuture<?> next;
+    private Channel probe;
+
+    ServerCheck(int index, String name, UpstreamConfig.Server server, InetSocketAddress address, Bootstrap bootstrap,
+                EventLoop loop, BalancingConfig.HealthCheck config, HealthChecker.Listener listener, Logger log) {
+        this.index = index;
+        this.name = name;
+        String host = server.address().host();
+        this.hostHeader = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + server.address().port();
+        this.address = address;
+        this.loop = loop;
+        this.config = config;
+        this.listener = listener;
+        this.log = log;
+        this.bootstrap = bootstrap
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()));
+    }
+
+    void start() {
+        loop.execute(() -> schedule(ThreadLocalRandom.current().nextLong(Math.max(1, config.interval().toNanos()))));
+    }
+
+    void stop() {
+        loop.execute(() -> {
+            stopped = true;
+            if (next != null) {
+                next.cancel(false);
+            }
+            if (probe != null) {
+                probe.close();
+            }
+        });
+    }
+
+    /** The next probe after one interval plus up to {@code jitter} of it, so probes of many servers spread out. */
+    private void scheduleNext() {
+        long interval = config.interval().toNanos();
+        long jitter = (long) (interval * config.jitter());
+        schedule(interval + (jitter > 0 ? ThreadLocalRandom.current().nextLong(jitter + 1) : 0));
+    }
+
+    private void schedule(long delayNanos) {
+        if (!stopped) {
+            next = loop.schedule(this::probe, delayNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void probe() {
+        next = null;
+        if (stopped) {
+            return;
+        }
+        Outcome outcome = new Outcome();
+        outcome.timeout = loop.schedule(() -> outcome.finish(false, "no answer within "
+                + config.timeout().toMillis() + "ms"), config.timeout().toNanos(), TimeUnit.NANOSECONDS);
+        ChannelFuture connect = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                channel.pipeline().addLast(new HttpClientCodec(), new ProbeHandler(outcome));
+            }
+        }).connect(address);
+        probe = connect.channel();
+        outcome.channel = probe;
+        connect.addListener(future -> {
+            if (!future.isSuccess()) {
+                outcome.finish(false, "connect failed: " + future.cause().getMessage());
+                return;
+            }
+            FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, config.path());
+            request.headers().set(HttpHeaderNames.HOST, hostHeader);
+            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            request.headers().set(HttpHeaderNames.USER_AGENT, "sluice-health-check");
+            connect.channel().writeAndFlush(request);
+        });
+    }
+
+    private void result(boolean passed, String detail) {
+        probe = null;
+        if (passed) {
+            failures = 0;
+            passes++;
+            if (!healthy && passes >= config.rise()) {
+                healthy = true;
+                log.info("health check: upstream {} is up again ({} passed checks)", name, passes);
+                listener.verdict(index, true);
+            } else if (healthy && !judged) {
+                listener.verdict(index, true);
+            }
+            judged = true;
+        } else {
+            passes = 0;
+            failures++;
+            if (healthy && failures >= config.fall()) {
+                healthy = false;
+                judged = true;
+                log.warn("health check: upstream {} is down ({} failed checks, last: {})", name, failures, detail);
+                listener.verdict(index, false);
+            }
+        }
+        scheduleNext();
+    }
+
+    /** One probe's single result: the first of response head, close, connect failure or timeout wins. */
+    final class Outcome {
+        Channel channel;
+        ScheduledFuture<?> timeout;
+        private boolean finished;
+
+        void finish(boolean passed, String detail) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            timeout.cancel(false);
+            if (channel != null) {
+                channel.close();
+            }
+            if (!stopped) {
+                result(passed, detail);
+            }
+        }
+    }
+
+    private final class ProbeHandler extends ChannelInboundHandlerAdapter {
+        private final Outcome outcome;
+
+        ProbeHandler(Outcome outcome) {
+            this.outcome = outcome;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof HttpResponse response) {
+                    int status = response.status().code();
+                    outcome.finish(config.expectStatus().contains(status), "status " + status);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            outcome.finish(false, "connection closed before a response");
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            outcome.finish(false, cause.getMessage());
+        }
+    }
+}

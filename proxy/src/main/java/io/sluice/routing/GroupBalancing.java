@@ -1,0 +1,93 @@
+package io.sluice.routing;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.resolver.AddressResolverGroup;
+import io.sluice.balance.Balancer;
+import io.sluice.balance.GroupBalance;
+import io.sluice.config.UpstreamConfig;
+import io.sluice.health.HealthChecker;
+import io.sluice.metrics.SluiceMetrics;
+import io.sluice.metrics.UpstreamMetrics;
+import io.sluice.upstream.ServerPicker;
+
+import java.net.InetSocketAddress;
+import java.util.SplittableRandom;
+
+/**
+ * Joins the three layer-5 packages that may not see each other: the proxy's {@link ServerPicker} is served
+ * by a {@code balance} {@link Balancer}, and {@code health} check verdicts reach the balancer's shared
+ * server states and the upstream metrics (which {@code /readyz} and the status page read).
+ */
+final class GroupBalancing implements ServerPicker.Factory {
+    private final EventLoopGroup loops;
+    private final Class<? extends SocketChannel> channelClass;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final SluiceMetrics metrics;
+
+    GroupBalancing(EventLoopGroup loops, Class<? extends SocketChannel> channelClass,
+                   AddressResolverGroup<InetSocketAddress> resolver, SluiceMetrics metrics) {
+        this.loops = loops;
+        this.channelClass = channelClass;
+        this.resolver = resolver;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public ServerPicker.Group forGroup(UpstreamConfig upstream) {
+        GroupBalance balance = new GroupBalance(upstream);
+        HealthChecker checker = null;
+        if (upstream.balancing().healthCheck() != null) {
+            UpstreamMetrics[] serverMetrics = upstream.servers().stream()
+                    .map(server -> metrics.upstream(upstream.name(), server.address().toString()))
+                    .toArray(UpstreamMetrics[]::new);
+            checker = new HealthChecker(upstream, loops, channelClass, resolver, (server, healthy) -> {
+                balance.states().checked(server, healthy);
+                serverMetrics[server].health(healthy ? UpstreamMetrics.Health.UP : UpstreamMetrics.Health.DOWN);
+            });
+            checker.start();
+        }
+        HealthChecker running = checker;
+        return new ServerPicker.Group() {
+            @Override
+            public ServerPicker newPicker() {
+                return new Picker(balance.newBalancer(new SplittableRandom()));
+            }
+
+            @Override
+            public void close() {
+                if (running != null) {
+                    running.close();
+                }
+            }
+        };
+    }
+
+    private record Picker(Balancer balancer) implements ServerPicker {
+        @Override
+        public int pick(long tried, CharSequence key) {
+            int server = balancer.pick(tried, key);
+            return server == Balancer.NONE_AVAILABLE ? NONE_AVAILABLE : server == Balancer.NONE_LEFT ? NONE_LEFT : server;
+        }
+
+        @Override
+        public void attemptStarted(int server, boolean retry) {
+            balancer.attemptStarted(server, retry);
+        }
+
+        @Override
+        public void attemptEnded(int server) {
+            balancer.attemptEnded(server);
+        }
+
+        @Override
+        public void report(int server, boolean failed) {
+            balancer.report(server, failed);
+        }
+
+        @Override
+        public boolean tryRetry() {
+            return balancer.tryRetry();
+        }
+    }
+}
