@@ -1,0 +1,166 @@
+package io.sluice.balance;
+
+import io.sluice.metrics.UpstreamMetrics;
+import io.sluice.testing.RunningSluice;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BalancingIT {
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static String config(String upstreamKeys, NamedBackend... backends) {
+        StringBuilder servers = new StringBuilder();
+        for (NamedBackend backend : backends) {
+            servers.append(servers.length() == 0 ? "" : ", ").append("{ address = \"").append(backend.address()).append("\" }");
+        }
+        return config(upstreamKeys, servers.toString());
+    }
+
+    private static String config(String upstreamKeys, String servers) {
+        return """
+                sluice {
+                  workers = 2
+                  upstreams { app { servers = [ %s ]
+                    %s } }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", proxy { upstream = app } } ] } ]
+                }""".formatted(servers, upstreamKeys);
+    }
+
+    private HttpResponse<String> get(RunningSluice sluice, String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(sluice.uri(path)).timeout(Duration.ofSeconds(20)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void killedBackendFailsNoIdempotentRequest() throws Exception {
+        try (NamedBackend a = new NamedBackend("a"); NamedBackend b = new NamedBackend("b"); NamedBackend c = new NamedBackend("c");
+             RunningSluice sluice = RunningSluice.start(config("passive-health { max-fails = 1, fail-timeout = 30s }", a, b, c))) {
+            for (int i = 0; i < 30; i++) {
+                assertEquals(200, get(sluice, "/x").statusCode());
+            }
+            assertTrue(b.requests.get() > 0, "b served before it was killed");
+            b.kill();
+            List<String> answeredBy = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                HttpResponse<String> response = get(sluice, "/x");
+                assertEquals(200, response.statusCode(), "request " + i + " after the kill");
+                answeredBy.add(response.body());
+            }
+            assertTrue(answeredBy.contains("a") && answeredBy.contains("c") && !answeredBy.contains("b"), answeredBy.toString());
+        }
+    }
+
+    @Test
+    void everyServerOutIsAFast503() throws Exception {
+        NamedBackend gone = new NamedBackend("gone");
+        gone.kill();
+        try (gone; RunningSluice sluice = RunningSluice.start(config(
+                "retries = 0, passive-health { max-fails = 1, fail-timeout = 30s }", gone))) {
+            assertEquals(502, get(sluice, "/x").statusCode(), "the failure that takes the only server out");
+            assertEquals(503, get(sluice, "/x").statusCode());
+        }
+    }
+
+    @Test
+    void backupServesOnlyWhilePrimariesAreDown() throws Exception {
+        try (NamedBackend primary = new NamedBackend("primary"); NamedBackend backup = new NamedBackend("backup")) {
+            String servers = "{ address = \"" + primary.address() + "\" }, { address = \"" + backup.address() + "\", backup = true }";
+            try (RunningSluice sluice = RunningSluice.start(config(
+                    "passive-health { max-fails = 1, fail-timeout = 1s }", servers))) {
+                for (int i = 0; i < 10; i++) {
+                    assertEquals("primary", get(sluice, "/x").body());
+                }
+                assertEquals(0, backup.requests.get());
+                primary.kill();
+                for (int i = 0; i < 10; i++) {
+                    assertEquals("backup", get(sluice, "/x").body());
+                }
+                primary.restart();
+                await("the primary to be tried again after fail-timeout", Duration.ofSeconds(10),
+                        () -> bodyOf(sluice).equals("primary"));
+                int backupServed = backup.requests.get();
+                for (int i = 0; i < 10; i++) {
+                    assertEquals("primary", get(sluice, "/x").body());
+                }
+                assertEquals(backupServed, backup.requests.get(), "the backup rests once the primary is back");
+            }
+        }
+    }
+
+    private String bodyOf(RunningSluice sluice) {
+        try {
+            return get(sluice, "/x").body();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    @Test
+    void leastConnSendsNewRequestsAwayFromSlowInFlightOnes() throws Exception {
+        try (NamedBackend a = new NamedBackend("a"); NamedBackend b = new NamedBackend("b");
+             RunningSluice sluice = RunningSluice.start(config("balance = least-conn", a, b))) {
+            CompletableFuture<HttpResponse<String>> slow = client.sendAsync(
+                    HttpRequest.newBuilder(sluice.uri("/slow")).build(), HttpResponse.BodyHandlers.ofString());
+            await("the slow request to reach a backend", Duration.ofSeconds(10),
+                    () -> a.requests.get() + b.requests.get() == 1);
+            NamedBackend busy = a.requests.get() == 1 ? a : b;
+            NamedBackend idle = busy == a ? b : a;
+            for (int i = 0; i < 10; i++) {
+                assertEquals(idle.name, get(sluice, "/fast").body(), "request " + i);
+            }
+            busy.releaseSlow.countDown();
+            assertEquals(busy.name, slow.get().body());
+        }
+    }
+
+    @Test
+    void activeChecksTakeAServerOutWithinFallIntervalsAndBackWithinRise() throws Exception {
+        try (NamedBackend a = new NamedBackend("a"); NamedBackend b = new NamedBackend("b");
+             RunningSluice sluice = RunningSluice.start(config("""
+                     health-check { path = "/healthz", interval = 300ms, timeout = 500ms, rise = 2, fall = 3,
+                       expect-status = [200, 204], jitter = 0% }""", a, b))) {
+            UpstreamMetrics bHealth = sluice.server().metrics().upstream("app", b.address());
+            await("the first check of b", Duration.ofSeconds(5), () -> bHealth.health() == UpstreamMetrics.Health.UP);
+            b.healthStatus.set(503);
+            long failing = System.nanoTime();
+            await("b marked down", Duration.ofSeconds(5), () -> bHealth.health() == UpstreamMetrics.Health.DOWN);
+            long downAfterMillis = (System.nanoTime() - failing) / 1_000_000;
+            assertTrue(downAfterMillis < 3 * 300 + 1500, "down after " + downAfterMillis + "ms");
+            int before = b.requests.get();
+            for (int i = 0; i < 20; i++) {
+                assertEquals("a", get(sluice, "/x").body());
+            }
+            assertEquals(before, b.requests.get());
+            assertTrue(sluice.server().readiness().ready(), "a is still healthy");
+            b.healthStatus.set(204);
+            long passing = System.nanoTime();
+            await("b up again", Duration.ofSeconds(5), () -> bHealth.health() == UpstreamMetrics.Health.UP);
+            long upAfterMillis = (System.nanoTime() - passing) / 1_000_000;
+            assertTrue(upAfterMillis < 2 * 300 + 1500, "up after " + upAfterMillis + "ms");
+            List<String> bodies = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                bodies.add(get(sluice, "/x").body());
+            }
+            assertTrue(bodies.contains("b"), bodies.toString());
+        }
+    }
+}
