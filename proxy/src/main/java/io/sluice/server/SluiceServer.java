@@ -256,6 +256,7 @@ public final class SluiceServer implements AutoCloseable {
             }
         }
         registerUpstreams(next);
+        handlers.upstreams().retain(next.upstreams().keySet());
         List<String> notes = restartOnlyChanges(previous, next);
         if (!added.isEmpty()) {
             notes.add("bound " + added);
