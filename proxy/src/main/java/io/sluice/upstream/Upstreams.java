@@ -49,8 +49,12 @@ public final class Upstreams {
         });
     }
 
-    /** Closes the groups whose names the running configuration no longer has. */
-    public void retain(Set<String> names) {
+    /**
+     * Forgets groups a new configuration no longer names (requests still using one finish on it; its idle
+     * connections close by their idle timeout), so that stats list only configured upstreams; their health
+     * checks stop.
+     */
+    public void retain(Collection<String> names) {
         groups.keySet().removeIf(name -> {
             if (names.contains(name)) {
                 return false;
@@ -60,17 +64,9 @@ public final class Upstreams {
         });
     }
 
-    /** Closes every group (shutdown). */
+    /** Stops what the groups run in the background (health checks), at shutdown. */
     public void close() {
         retain(Set.of());
-    }
-
-    /**
-     * Forgets groups a new configuration no longer names (requests still using one finish on it; its idle
-     * connections close by their idle timeout), so that stats list only configured upstreams.
-     */
-    public void retain(Collection<String> names) {
-        groups.keySet().retainAll(names);
     }
 
     /** Pool sizes and reuse per upstream server, for metrics and the admin API. */
