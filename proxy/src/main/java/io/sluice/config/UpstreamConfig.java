@@ -39,6 +39,9 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
                 servers.add(server);
             }
         }
+        if (servers.size() > 64) {
+            node.error("servers", "at most 64 servers per upstream (got " + servers.size() + ")");
+        }
         if (servers.isEmpty() && node.problems().isEmpty()) {
             node.error("servers", "needs at least one server, e.g. [ { address = \"127.0.0.1:9000\" } ]");
         }

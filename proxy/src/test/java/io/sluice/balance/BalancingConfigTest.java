@@ -1,0 +1,76 @@
+package io.sluice.balance;
+
+import io.sluice.config.BalancingConfig;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.InvalidConfigException;
+import io.sluice.config.SluiceConfig;
+import io.sluice.config.UpstreamConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BalancingConfigTest {
+
+    @Test
+    void exampleConfigurationLoadsWithEveryKey() {
+        SluiceConfig config = ConfigLoader.load(Path.of("../config/examples/load-balancing.conf"));
+        BalancingConfig app = config.upstreams().get("app").balancing();
+        assertEquals(BalancingConfig.Algorithm.P2C, app.algorithm());
+        assertEquals(new BalancingConfig.PassiveHealth(3, Duration.ofSeconds(10), false), app.passiveHealth());
+        assertEquals(new BalancingConfig.HealthCheck("/healthz", Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 3,
+                List.of(200, 204), 0.1), app.healthCheck());
+        assertEquals(new BalancingConfig.RetryBudget(0.2, 10), app.retryBudget());
+        assertTrue(config.upstreams().get("app").servers().get(3).backup());
+        BalancingConfig sessions = config.upstreams().get("sessions").balancing();
+        assertEquals(BalancingConfig.Algorithm.HASH, sessions.algorithm());
+        assertEquals(new BalancingConfig.HashKey(BalancingConfig.HashKey.Source.COOKIE, "session"), sessions.hashKey());
+    }
+
+    @Test
+    void defaultsAreRoundRobinWithPassiveHealthAndNoActiveChecks() {
+        UpstreamConfig config = BalancersTest.upstream("{ address = \"10.0.0.1:80\" }", "");
+        BalancingConfig balancing = config.balancing();
+        assertEquals(BalancingConfig.Algorithm.ROUND_ROBIN, balancing.algorithm());
+        assertEquals(BalancingConfig.HashKey.Source.REMOTE_ADDR, balancing.hashKey().source());
+        assertEquals(3, balancing.passiveHealth().maxFails());
+        assertNull(balancing.healthCheck());
+    }
+
+    @Test
+    void hashKeysOfEveryKind() {
+        assertEquals(new BalancingConfig.HashKey(BalancingConfig.HashKey.Source.HEADER, "X-User"),
+                BalancersTest.upstream("{ address = \"10.0.0.1:80\" }", "hash-key = \"$header:X-User\"").balancing().hashKey());
+        assertEquals(BalancingConfig.HashKey.Source.URI,
+                BalancersTest.upstream("{ address = \"10.0.0.1:80\" }", "hash-key = \"$uri\"").balancing().hashKey().source());
+    }
+
+    @Test
+    void badValuesAreReportedWithTheirKeyPath() {
+        String hocon = """
+                sluice {
+                  upstreams.app {
+                    servers = [ { address = "10.0.0.1:80" } ]
+                    balance = fastest
+                    hash-key = "$query"
+                    passive-health { max-fails = -1, fail-timout = 5s }
+                    health-check { path = "healthz", rise = 0, expect-status = [ 999 ], jitter = "150%" }
+                    retry-budget { ratio = 2 }
+                  }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", proxy { upstream = app } } ] } ]
+                }""";
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(hocon, Path.of(".")));
+        String all = String.join("\n", e.problems());
+        for (String key : List.of("balance", "hash-key", "passive-health.max-fails", "passive-health.fail-timout",
+                "health-check.path", "health-check.rise", "health-check.expect-status", "health-check.jitter",
+                "retry-budget.ratio")) {
+            assertTrue(all.contains("upstreams.app." + key), key + " in\n" + all);
+        }
+    }
+}
