@@ -19,6 +19,8 @@ public abstract class Balancer {
 
     final ServerStates states;
     final int[] weights;
+    /** The candidates' weights for the pick being made, with slow start applied. */
+    final long[] effective;
     final RandomGenerator random;
     private final GroupBalance group;
 
@@ -26,6 +28,7 @@ public abstract class Balancer {
         this.group = group;
         this.states = group.states();
         this.weights = group.weights();
+        this.effective = new long[weights.length];
         this.random = random;
     }
 
@@ -52,6 +55,7 @@ public abstract class Balancer {
             int server = Long.numberOfTrailingZeros(rest);
             if (states.available(server, now)) {
                 result |= 1L << server;
+                effective[server] = states.effectiveWeight(server, weights[server], now);
             }
         }
         return result;
@@ -89,14 +93,14 @@ public abstract class Balancer {
 
     /** A weighted random candidate. */
     final int weightedRandom(long candidates) {
-        int total = 0;
+        long total = 0;
         for (long rest = candidates; rest != 0; rest &= rest - 1) {
-            total += weights[Long.numberOfTrailingZeros(rest)];
+            total += effective[Long.numberOfTrailingZeros(rest)];
         }
-        int point = random.nextInt(total);
+        long point = random.nextLong(total);
         for (long rest = candidates; ; rest &= rest - 1) {
             int server = Long.numberOfTrailingZeros(rest);
-            point -= weights[server];
+            point -= effective[server];
             if (point < 0) {
                 return server;
             }
@@ -105,6 +109,6 @@ public abstract class Balancer {
 
     /** Whether {@code a} carries less load per unit of weight than {@code b}. */
     final boolean lessLoaded(int a, int b) {
-        return (long) states.inFlight(a) * weights[b] < (long) states.inFlight(b) * weights[a];
+        return states.inFlight(a) * effective[b] < states.inFlight(b) * effective[a];
     }
 }

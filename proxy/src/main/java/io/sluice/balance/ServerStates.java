@@ -31,6 +31,8 @@ public final class ServerStates {
     private final AtomicLongArray outUntil;
     private final AtomicIntegerArray probation;
     private final AtomicIntegerArray checkedDown;
+    private final long slowStartNanos;
+    private final AtomicLongArray recoveredAt;
 
     public ServerStates(UpstreamConfig config) {
         this.upstream = config.name();
@@ -45,6 +47,25 @@ public final class ServerStates {
         this.outUntil = new AtomicLongArray(count);
         this.probation = new AtomicIntegerArray(count);
         this.checkedDown = new AtomicIntegerArray(count);
+        this.slowStartNanos = config.balancing().slowStart().toNanos();
+        this.recoveredAt = new AtomicLongArray(count);
+        long longAgo = System.nanoTime() - slowStartNanos;
+        for (int i = 0; i < count; i++) {
+            recoveredAt.set(i, longAgo);
+        }
+    }
+
+    /**
+     * {@code weight} in hundredths, ramped up linearly over {@code slow-start} after the server recovered
+     * (came back from passive health or was marked up again by checks), so a cold server is not flooded.
+     */
+    long effectiveWeight(int server, int weight, long nowNanos) {
+        long full = weight * 100L;
+        long since = nowNanos - recoveredAt.get(server);
+        if (since >= slowStartNanos) {
+            return full;
+        }
+        return Math.max(1, full * since / slowStartNanos);
     }
 
     public int size() {
@@ -70,7 +91,10 @@ public final class ServerStates {
 
     /** Active health checks concluded {@code healthy}; a server marked down receives no requests. */
     public void checked(int server, boolean healthy) {
-        checkedDown.set(server, healthy ? 0 : 1);
+        int wasDown = checkedDown.getAndSet(server, healthy ? 0 : 1);
+        if (healthy && wasDown == 1) {
+            recoveredAt.set(server, System.nanoTime());
+        }
     }
 
     public boolean checkedDown(int server) {
@@ -85,6 +109,7 @@ public final class ServerStates {
     void succeeded(int server) {
         if (probation.compareAndSet(server, 1, 0)) {
             fails.set(server, 0);
+            recoveredAt.set(server, System.nanoTime());
             log.info("upstream {} server {}: answering again after being taken out", upstream, name(server));
         }
     }

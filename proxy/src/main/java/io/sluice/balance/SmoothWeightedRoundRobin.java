@@ -9,21 +9,21 @@ import java.util.random.RandomGenerator;
  * this loop; each loop runs its own sequence, which keeps the shares and needs no shared counter.
  */
 final class SmoothWeightedRoundRobin extends Balancer {
-    private final int[] scores;
+    private final long[] scores;
 
     SmoothWeightedRoundRobin(GroupBalance group, RandomGenerator random) {
         super(group, random);
-        this.scores = new int[weights.length];
+        this.scores = new long[weights.length];
     }
 
     @Override
     int choose(long candidates, CharSequence key) {
-        int total = 0;
+        long total = 0;
         int best = -1;
         for (long rest = candidates; rest != 0; rest &= rest - 1) {
             int server = Long.numberOfTrailingZeros(rest);
-            scores[server] += weights[server];
-            total += weights[server];
+            scores[server] += effective[server];
+            total += effective[server];
             if (best < 0 || scores[server] > scores[best]) {
                 best = server;
             }

@@ -7,11 +7,11 @@ import java.util.Locale;
 /**
  * How an upstream group spreads requests and decides which servers are fit to receive them: the
  * {@code balance} algorithm and its {@code hash-key}, passive health (failures seen by real requests),
- * active health checks ({@code healthCheck} is null when the group has no {@code health-check} block) and
- * the retry budget.
+ * active health checks ({@code healthCheck} is null when the group has no {@code health-check} block), the
+ * retry budget and {@code slow-start} (zero when off).
  */
 public record BalancingConfig(Algorithm algorithm, HashKey hashKey, PassiveHealth passiveHealth,
-                              HealthCheck healthCheck, RetryBudget retryBudget) {
+                              HealthCheck healthCheck, RetryBudget retryBudget, Duration slowStart) {
 
     public enum Algorithm {
         ROUND_ROBIN("round-robin"), LEAST_CONN("least-conn"), P2C("p2c"), RANDOM("random"), HASH("hash");
@@ -65,7 +65,12 @@ public record BalancingConfig(Algorithm algorithm, HashKey hashKey, PassiveHealt
         PassiveHealth passive = readPassive(node.child("passive-health"));
         HealthCheck check = node.has("health-check") ? readHealthCheck(node.child("health-check")) : null;
         RetryBudget budget = readRetryBudget(node.child("retry-budget"));
-        return new BalancingConfig(algorithm, hashKey, passive, check, budget);
+        Duration slowStart = node.duration("slow-start", Duration.ZERO);
+        if (slowStart.isNegative()) {
+            node.error("slow-start", "must not be negative (0s turns slow start off)");
+            slowStart = Duration.ZERO;
+        }
+        return new BalancingConfig(algorithm, hashKey, passive, check, budget, slowStart);
     }
 
     private static HashKey readHashKey(ConfigNode node) {

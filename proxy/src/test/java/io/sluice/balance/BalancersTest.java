@@ -184,6 +184,24 @@ class BalancersTest {
     }
 
     @Test
+    void slowStartRampsUpARecoveredServerFromAlmostNothing() {
+        GroupBalance group = new GroupBalance(upstream(servers(1, 1), "balance = random, slow-start = 60s"));
+        Balancer balancer = group.newBalancer(new SplittableRandom(5));
+        int[] before = new int[2];
+        for (int i = 0; i < 10_000; i++) {
+            before[balancer.pick(0, null)]++;
+        }
+        assertTrue(before[0] > 4000, "no ramp at start: " + before[0]);
+        group.states().checked(0, false);
+        group.states().checked(0, true);
+        int[] after = new int[2];
+        for (int i = 0; i < 10_000; i++) {
+            after[balancer.pick(0, null)]++;
+        }
+        assertTrue(after[0] < 500, "just recovered, a sliver of its weight: " + after[0]);
+    }
+
+    @Test
     void retryBudgetAllowsTheMinimumThenARatioOfRecentRequests() {
         RetryBudget budget = new RetryBudget(new BalancingConfig.RetryBudget(0.5, 2));
         long second = 5_000_000_000L;

@@ -27,6 +27,7 @@ class BalancingConfigTest {
         assertEquals(new BalancingConfig.HealthCheck("/healthz", Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 3,
                 List.of(200, 204), 0.1), app.healthCheck());
         assertEquals(new BalancingConfig.RetryBudget(0.2, 10), app.retryBudget());
+        assertEquals(Duration.ofSeconds(30), app.slowStart());
         assertTrue(config.upstreams().get("app").servers().get(3).backup());
         BalancingConfig sessions = config.upstreams().get("sessions").balancing();
         assertEquals(BalancingConfig.Algorithm.HASH, sessions.algorithm());
