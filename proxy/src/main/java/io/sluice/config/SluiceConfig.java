@@ -13,7 +13,7 @@ import java.util.Map;
  * requests in flight keep the snapshot they started with.
  */
 public record SluiceConfig(int workers, Transport transport, int backlog, BlockingPoolConfig blockingPool,
-                           Duration shutdownTimeout, LimitsConfig limits, AdminConfig admin,
+                           Duration shutdownTimeout, LimitsConfig limits, Http2Config http2, AdminConfig admin,
                            AccessLogConfig accessLog, Map<String, UpstreamConfig> upstreams,
                            List<ServerConfig> servers, String source) {
 
@@ -27,6 +27,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         BlockingPoolConfig blockingPool = BlockingPoolConfig.read(node.child("blocking-pool"));
         Duration shutdownTimeout = ConfigChecks.positive(node, "shutdown-timeout", Duration.ofSeconds(30));
         LimitsConfig limits = LimitsConfig.read(node.child("limits"));
+        Http2Config http2 = Http2Config.read(node.child("http2"));
         AdminConfig admin = AdminConfig.read(node.child("admin"));
         AccessLogConfig accessLog = AccessLogConfig.read(node.child("access-log"));
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
@@ -46,7 +47,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         }
         node.finish();
         return new SluiceConfig(workers, transport, Math.max(1, backlog), blockingPool, shutdownTimeout, limits,
-                admin, accessLog, Map.copyOf(upstreams), List.copyOf(servers), source);
+                http2, admin, accessLog, Map.copyOf(upstreams), List.copyOf(servers), source);
     }
 
     private static int workers(ConfigNode node) {
