@@ -7,9 +7,10 @@ import java.time.Duration;
 /**
  * {@code hsts { max-age, include-subdomains, preload }}: the {@code Strict-Transport-Security} header
  * added to every response sent over TLS. {@code max-age} is seconds (a plain number, as in the header)
- * or a duration such as {@code 365d}.
+ * or a duration such as {@code 365d}. {@code headerValue} is the header, e.g.
+ * {@code max-age=31536000; includeSubDomains}, built once per configuration.
  */
-public record HstsConfig(long maxAgeSeconds, boolean includeSubdomains, boolean preload) {
+public record HstsConfig(long maxAgeSeconds, boolean includeSubdomains, boolean preload, String headerValue) {
 
     static HstsConfig read(ConfigNode node) {
         long maxAge = node.raw("max-age")
@@ -25,11 +26,9 @@ public record HstsConfig(long maxAgeSeconds, boolean includeSubdomains, boolean 
             node.error("preload", "preload lists require include-subdomains = true and max-age of at least 1 year");
         }
         node.finish();
-        return new HstsConfig(Math.max(0, maxAge), includeSubdomains, preload);
+        long seconds = Math.max(0, maxAge);
+        return new HstsConfig(seconds, includeSubdomains, preload, ("max-age=" + seconds
+                + (includeSubdomains ? "; includeSubDomains" : "") + (preload ? "; preload" : "")));
     }
 
-    /** The header value, e.g. {@code max-age=31536000; includeSubDomains}. */
-    public String headerValue() {
-        return "max-age=" + maxAgeSeconds + (includeSubdomains ? "; includeSubDomains" : "") + (preload ? "; preload" : "");
-    }
 }

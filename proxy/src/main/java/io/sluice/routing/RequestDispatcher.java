@@ -17,8 +17,11 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.BodyLimits;
+import io.sluice.config.HstsConfig;
 import io.sluice.config.LocationConfig;
 import io.sluice.http.Authority;
 import io.sluice.http.ConnectionEvent;
@@ -28,6 +31,8 @@ import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.http.ExchangeNotes;
+import io.sluice.http.Http2Connections;
+import io.sluice.http.HttpsRedirect;
 import io.sluice.http.Rejection;
 import io.sluice.http.RequestPath;
 import io.sluice.http.RequestValidator;
@@ -44,9 +49,14 @@ import java.util.function.Supplier;
  * (and the request body consumed) read the next request. The channel runs with auto-read off behind a
  * {@link io.netty.handler.flow.FlowControlHandler}, so pipelined requests wait their turn and body bytes
  * move only when a handler asks for them.
+ *
+ * <p>On HTTP/2 each stream channel has its own dispatcher that serves the stream's one request; the
+ * connection's lifetime belongs to the parent, so there is no keep-alive decision and no hop-by-hop
+ * {@code Connection} header (illegal in HTTP/2).
  */
 public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     private static final ExchangeHandler NOT_FOUND = exchange -> {
         exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), HttpResponseStatus.NOT_FOUND, false));
         return ExchangeListener.IGNORE_BODY;
@@ -57,6 +67,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final boolean secure;
     private ChannelHandlerContext ctx;
     private ConnectionTimeouts timeouts;
+    private boolean multiplexed;
     private ActiveExchange current;
     private boolean dispatching;
     private boolean advancePending;
@@ -75,6 +86,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
+        this.multiplexed = ctx.channel() instanceof Http2StreamChannel;
     }
 
     @Override
@@ -128,6 +140,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private void onRequest(HttpRequest request) {
         timeouts.requestReceived();
+        if (multiplexed) {
+            Http2Connections.stripTranslationHeaders(request.headers());
+        }
         Rejection rejection = RequestValidator.check(request);
         String path = null;
         if (rejection == null) {
@@ -143,7 +158,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
-        Route route = router.get().forAddress(listenAddress).select(host).match(path);
+        ServerRoutes server = router.get().forAddress(listenAddress).select(host);
+        Route route = server.match(path);
         LocationConfig location = route == null ? null : route.location();
         BodyLimits limits = location == null ? router.get().config().limits().body() : location.bodyLimits();
         long declaredLength = HttpUtil.getContentLength(request, -1L);
@@ -153,9 +169,13 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                     "body of " + declaredLength + " bytes over max-body-size " + limits.maxBodySize()), request);
             return;
         }
-        ActiveExchange exchange = new ActiveExchange(request, host, path, location, limits);
+        HstsConfig hsts = server.server().hsts();
+        ActiveExchange exchange = new ActiveExchange(request, host, path, location, limits,
+                secure && hsts != null ? hsts.headerValue() : null);
         current = exchange;
-        ExchangeHandler handler = route == null ? NOT_FOUND : route.handler();
+        int httpsPort = server.server().redirectToHttps();
+        ExchangeHandler handler = !secure && httpsPort > 0 ? HttpsRedirect.to(httpsPort)
+                : route == null ? NOT_FOUND : route.handler();
         try {
             exchange.listener = handler.start(exchange);
         } catch (RuntimeException e) {
@@ -346,6 +366,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private final long startNanos = System.nanoTime();
         private final ExchangeNotes notes = new ExchangeNotes();
         private final boolean requestKeepAlive;
+        private final String strictTransportSecurity;
         private ExchangeListener listener;
         private boolean bodyPending;
         private boolean discarding;
@@ -355,8 +376,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private boolean closeAfter;
         private long bodyBytes;
 
-        ActiveExchange(HttpRequest request, String host, String path, LocationConfig location, BodyLimits limits) {
+        ActiveExchange(HttpRequest request, String host, String path, LocationConfig location, BodyLimits limits,
+                       String strictTransportSecurity) {
             this.request = request;
+            this.strictTransportSecurity = strictTransportSecurity;
             this.host = host;
             this.path = path;
             this.location = location;
@@ -484,6 +507,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private void prepareHead(HttpResponse response) {
             responseStarted = true;
             ResponseHeaders.addStandard(response.headers());
+            if (strictTransportSecurity != null) {
+                response.headers().set(STRICT_TRANSPORT_SECURITY, strictTransportSecurity);
+            }
+            if (multiplexed) {
+                return;
+            }
             boolean selfDelimited = HttpUtil.isContentLengthSet(response) || HttpUtil.isTransferEncodingChunked(response)
                     || HttpMethod.HEAD.equals(request.method()) || response.status().code() == 204
                     || response.status().code() == 304;

@@ -17,6 +17,7 @@ import io.sluice.config.ServerConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.routing.HandlerFactory;
 import io.sluice.routing.Router;
+import io.sluice.tls.TlsContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,7 @@ public final class SluiceServer implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
     private final Map<String, Integer> boundPorts = new LinkedHashMap<>();
     private final ConnectionLimiter limiter;
+    private final TlsContexts tls;
     private volatile boolean stopping;
 
     private SluiceServer(SluiceConfig config) {
@@ -56,6 +58,22 @@ public final class SluiceServer implements AutoCloseable {
         this.blockingPool = new BlockingPool(config.blockingPool());
         this.limiter = new ConnectionLimiter(config.limits().maxConnections(), connections);
         this.router.set(Router.compile(config, new HandlerFactory(blockingPool)::create));
+        this.tls = startTls(config);
+    }
+
+    /** Certificates are read here, before any listener binds; a bad one stops the start. */
+    private TlsContexts startTls(SluiceConfig config) {
+        boolean anyTls = config.servers().stream().flatMap(s -> s.listen().stream()).anyMatch(ListenConfig::tls);
+        if (!anyTls) {
+            return null;
+        }
+        try {
+            return TlsContexts.start(config, blockingPool, workers);
+        } catch (RuntimeException e) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            blockingPool.close();
+            throw e;
+        }
     }
 
     /** Starts worker loops and binds every listen address; on a bind failure everything is released. */
@@ -85,7 +103,7 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     private void bind(ListenConfig listen, int backlog) throws InterruptedException {
-        HttpChannelInitializer initializer = new HttpChannelInitializer(listen, limiter, router::get);
+        HttpChannelInitializer initializer = new HttpChannelInitializer(listen, limiter, router::get, tls);
         int port = listen.address().port();
         List<EventLoop> loops = new ArrayList<>();
         if (transports.reusePort()) {
@@ -146,6 +164,11 @@ public final class SluiceServer implements AutoCloseable {
         return workers;
     }
 
+    /** The TLS certificates, for a reload; {@code null} without TLS listeners. */
+    public TlsContexts tls() {
+        return tls;
+    }
+
     public int activeConnections() {
         return limiter.active();
     }
@@ -186,6 +209,9 @@ public final class SluiceServer implements AutoCloseable {
             listener.close().awaitUninterruptibly();
         }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (tls != null) {
+            tls.close();
+        }
         blockingPool.close();
     }
 }
