@@ -2,6 +2,7 @@ package io.sluice.tls;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.OpenSslServerSessionContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.Mapping;
@@ -27,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
@@ -316,6 +318,11 @@ public final class TlsContexts implements AutoCloseable {
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols))
                     .build();
+            if (context.sessionContext() instanceof OpenSslServerSessionContext sessions) {
+                // a session resumes only under the certificate it was made with: a ticket from one SNI name's
+                // context must not skip authentication for another name sharing the ticket keys
+                sessions.setSessionIdContext(MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded()));
+            }
             return new Built(context, names(chain[0]));
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
             throw new CertificateLoadException(where + ": " + e.getMessage(), e);

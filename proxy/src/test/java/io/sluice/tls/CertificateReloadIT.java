@@ -1,0 +1,65 @@
+package io.sluice.tls;
+
+import io.sluice.testing.RunningSluice;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CertificateReloadIT {
+    @TempDir
+    Path directory;
+
+    @Test
+    void newHandshakesGetAReplacedCertificateWhileOldConnectionsKeepWorking() throws Exception {
+        TestCertificates certificates = TestCertificates.create(directory);
+        TestCertificates.Leaf first = certificates.issue("site", TestCertificates.KeyFormat.EC_PKCS8, "site.test");
+        String config = """
+                sluice {
+                  workers = 2
+                  servers = [ { listen = [ { address = "127.0.0.1:0", tls = true } ]
+                    tls { certificates = [ { cert = "%s", key = "%s" } ], watch-interval = 100ms }
+                    locations = [ { match = "/", return { status = 200, body = "still here" } } ] } ]
+                }""".formatted(first.chain(), first.key());
+        try (RunningSluice sluice = RunningSluice.start(config)) {
+            SSLContext client = certificates.clientContext();
+            try (SSLSocket established = TlsClients.connect(client, sluice.port(), "site.test")) {
+                assertTrue(TlsClients.get(established, "site.test", "/").endsWith("still here"));
+
+                TestCertificates.Leaf second = certificates.issue("next", TestCertificates.KeyFormat.RSA_TRADITIONAL,
+                        "site.test");
+                assertNotEquals(first.certificate(), second.certificate());
+                // replace the key first, then the chain, as a renewal tool would; the watcher must cope with
+                // seeing a key that does not match the old chain for a moment
+                Files.move(second.key(), first.key(), StandardCopyOption.REPLACE_EXISTING);
+                Files.move(second.chain(), first.chain(), StandardCopyOption.REPLACE_EXISTING);
+                FileTime later = FileTime.from(Instant.now().plusSeconds(5));
+                Files.setLastModifiedTime(first.key(), later);
+                Files.setLastModifiedTime(first.chain(), later);
+
+                X509Certificate served = first.certificate();
+                long deadline = System.nanoTime() + 15_000_000_000L;
+                while (served.equals(first.certificate()) && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                    served = TlsClients.peerCertificate(certificates.clientContext(), sluice.port(), "site.test");
+                }
+                assertEquals(second.certificate(), served, "a new handshake gets the new certificate");
+
+                assertEquals(first.certificate(), established.getSession().getPeerCertificates()[0]);
+                assertTrue(TlsClients.get(established, "site.test", "/").endsWith("still here"),
+                        "the established connection keeps working");
+            }
+        }
+    }
+}
