@@ -15,6 +15,7 @@ import io.sluice.config.SluiceConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http2ConnectionGuard;
 import io.sluice.http.Http2Connections;
+import io.sluice.http.Http2RequestSplitter;
 import io.sluice.http.HttpCodecs;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
@@ -49,6 +50,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     static final String H2_CODEC = "h2-codec";
     static final String H2_STREAMS = "h2-streams";
     static final String H2_GUARD = "h2-guard";
+    static final String H2_SPLIT = "h2-split";
 
     private final ListenConfig listen;
     private final String address;
@@ -125,6 +127,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
             guard.streamOpened(stream);
             ChannelPipeline pipeline = stream.pipeline();
             pipeline.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(true));
+            pipeline.addLast(H2_SPLIT, new Http2RequestSplitter());
             pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits));
             pipeline.addLast(FLOW, new FlowControlHandler());
             pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls()));

@@ -18,9 +18,8 @@ final class TlsClients {
 
     static HttpClient httpClient(SSLContext context, HttpClient.Version version, String... protocols) {
         SSLParameters parameters = new SSLParameters();
-        if (protocols.length > 0) {
-            parameters.setProtocols(protocols);
-        }
+        // the JDK client offers h2 by ALPN only when the protocols are listed
+        parameters.setProtocols(protocols.length > 0 ? protocols : new String[] {"TLSv1.3", "TLSv1.2"});
         return HttpClient.newBuilder().sslContext(context).sslParameters(parameters).version(version)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
     }
