@@ -71,6 +71,21 @@ class TlsHandshakeIT {
     }
 
     @Test
+    void resumesSessionsWithTickets() throws Exception {
+        TestCertificates.Leaf leaf = certificates.issue("resume", TestCertificates.KeyFormat.EC_PKCS8, "localhost");
+        try (RunningSluice sluice = RunningSluice.start(tlsServer(leaf, ""))) {
+            String connect = "127.0.0.1:" + sluice.port();
+            String first = TestCertificates.run(directory, "openssl", "s_client", "-connect", connect, "-tls1_2",
+                    "-sess_out", "session.pem");
+            assertTrue(first.contains("TLS session ticket:"), first);
+            assertTrue(first.contains("New, TLSv1.2"), first);
+            String second = TestCertificates.run(directory, "openssl", "s_client", "-connect", connect, "-tls1_2",
+                    "-sess_in", "session.pem");
+            assertTrue(second.contains("Reused, TLSv1.2"), second);
+        }
+    }
+
+    @Test
     void loadsTraditionalRsaAndEcKeys() throws Exception {
         for (TestCertificates.KeyFormat format : new TestCertificates.KeyFormat[] {
                 TestCertificates.KeyFormat.RSA_TRADITIONAL, TestCertificates.KeyFormat.EC_TRADITIONAL,
