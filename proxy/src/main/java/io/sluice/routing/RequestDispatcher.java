@@ -158,10 +158,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
-        ServerRoutes server = router.get().forAddress(listenAddress).select(host);
+        // one snapshot per request: a reload in the middle of this exchange does not change its route
+        Router snapshot = router.get();
+        ServerRoutes server = snapshot.forAddress(listenAddress).select(host);
         Route route = server.match(path);
         LocationConfig location = route == null ? null : route.location();
-        BodyLimits limits = location == null ? router.get().config().limits().body() : location.bodyLimits();
+        BodyLimits limits = location == null ? snapshot.config().limits().body() : location.bodyLimits();
         long declaredLength = HttpUtil.getContentLength(request, -1L);
         if (declaredLength > limits.maxBodySize()) {
             ReferenceCountUtil.release(request);
@@ -499,7 +501,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 current = null;
                 future.addListener(ChannelFutureListener.CLOSE);
             } else {
-                responseComplete();
+                // the next request is read only once this response has left: a slow reader holds one
+                // response, and a drain or keep-alive timer never cuts a response that is still going out
+                future.addListener(written -> responseComplete());
             }
             return future;
         }

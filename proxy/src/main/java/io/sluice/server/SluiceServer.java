@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -56,7 +57,8 @@ public final class SluiceServer implements AutoCloseable {
         this.transports = Transports.select(config.transport());
         this.workers = transports.newGroup(config.workers(), "sluice-worker");
         this.blockingPool = new BlockingPool(config.blockingPool());
-        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), connections);
+        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
+                connections);
         this.router.set(Router.compile(config, new HandlerFactory(blockingPool)::create));
         this.tls = startTls(config);
     }
@@ -171,6 +173,22 @@ public final class SluiceServer implements AutoCloseable {
 
     public int activeConnections() {
         return limiter.active();
+    }
+
+    /** Open client connections per worker loop, in loop order; shows how the kernel spreads accepts. */
+    public int[] connectionsPerLoop() {
+        Map<EventExecutor, Integer> index = new HashMap<>();
+        for (EventExecutor executor : workers) {
+            index.put(executor, index.size());
+        }
+        int[] counts = new int[index.size()];
+        for (Channel channel : connections) {
+            Integer loop = index.get(channel.eventLoop());
+            if (loop != null) {
+                counts[loop]++;
+            }
+        }
+        return counts;
     }
 
     /**
