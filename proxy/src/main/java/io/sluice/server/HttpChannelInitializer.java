@@ -128,7 +128,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
             ChannelPipeline pipeline = stream.pipeline();
             pipeline.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(true));
             pipeline.addLast(H2_SPLIT, new Http2RequestSplitter());
-            pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits));
+            pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits));
             pipeline.addLast(FLOW, new FlowControlHandler());
             pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls()));
         }
