@@ -7,8 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.SignatureException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -74,6 +77,36 @@ final class PemFiles {
         }
         throw new GeneralSecurityException(file + ": no private key found (expected -----BEGIN PRIVATE KEY-----,"
                 + " -----BEGIN RSA PRIVATE KEY----- or -----BEGIN EC PRIVATE KEY-----)");
+    }
+
+    /**
+     * Fails unless {@code key} is the private half of the leaf certificate's public key (checked by a
+     * signature), so a key replaced without its certificate is caught at load time, not at every handshake.
+     */
+    static void checkKeyMatches(PrivateKey key, X509Certificate leaf, Path keyFile, Path certFile)
+            throws GeneralSecurityException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> key.getAlgorithm();
+        };
+        byte[] probe = "sluice key check".getBytes(StandardCharsets.US_ASCII);
+        boolean matches;
+        try {
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(leaf.getPublicKey());
+            verifier.update(probe);
+            matches = verifier.verify(signature);
+        } catch (InvalidKeyException | SignatureException e) {
+            matches = false;
+        }
+        if (!matches) {
+            throw new GeneralSecurityException(keyFile + " is not the private key of the certificate in " + certFile);
+        }
     }
 
     private static GeneralSecurityException encrypted(Path file) {

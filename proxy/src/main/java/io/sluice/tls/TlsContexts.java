@@ -307,6 +307,7 @@ public final class TlsContexts implements AutoCloseable {
         try {
             X509Certificate[] chain = PemFiles.certificates(certificate.cert());
             PrivateKey key = PemFiles.privateKey(certificate.key());
+            PemFiles.checkKeyMatches(key, chain[0], certificate.key(), certificate.cert());
             List<String> protocols = http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
                     : List.of(ApplicationProtocolNames.HTTP_1_1);
             SslContext context = SslContextBuilder.forServer(key, chain)

@@ -1,5 +1,7 @@
 package io.sluice.tls;
 
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.SluiceConfig;
 import io.sluice.testing.RunningSluice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,9 +14,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CertificateReloadIT {
@@ -60,6 +65,34 @@ class CertificateReloadIT {
                 assertTrue(TlsClients.get(established, "site.test", "/").endsWith("still here"),
                         "the established connection keeps working");
             }
+        }
+    }
+
+    @Test
+    void aConfigurationReloadSwapsCertificatesAndABadOneKeepsTheOld() throws Exception {
+        TestCertificates certificates = TestCertificates.create(directory);
+        TestCertificates.Leaf first = certificates.issue("first", TestCertificates.KeyFormat.EC_PKCS8, "site.test");
+        TestCertificates.Leaf second = certificates.issue("second", TestCertificates.KeyFormat.EC_PKCS8, "site.test");
+        String template = """
+                sluice {
+                  workers = 1
+                  servers = [ { listen = [ { address = "127.0.0.1:0", tls = true } ]
+                    tls { certificates = [ { cert = "%s", key = "%s" } ], watch-interval = 0s }
+                    locations = [ { match = "/", return { status = 204 } } ] } ]
+                }""";
+        try (RunningSluice sluice = RunningSluice.start(template.formatted(first.chain(), first.key()))) {
+            SluiceConfig next = ConfigLoader.parse(template.formatted(second.chain(), second.key()), directory);
+            sluice.server().tls().reload(next).get(30, TimeUnit.SECONDS);
+            assertEquals(second.certificate(),
+                    TlsClients.peerCertificate(certificates.clientContext(), sluice.port(), "site.test"));
+
+            SluiceConfig mismatched = ConfigLoader.parse(template.formatted(first.chain(), second.key()), directory);
+            ExecutionException failure = assertThrows(ExecutionException.class,
+                    () -> sluice.server().tls().reload(mismatched).get(30, TimeUnit.SECONDS));
+            assertTrue(failure.getCause().getMessage().contains("servers[0].tls"), failure.getCause().getMessage());
+            assertEquals(second.certificate(),
+                    TlsClients.peerCertificate(certificates.clientContext(), sluice.port(), "site.test"),
+                    "a reload that fails leaves the working certificate in place");
         }
     }
 }
