@@ -93,18 +93,16 @@ public final class TlsContexts implements AutoCloseable {
      * @throws IllegalStateException naming the server block and file when a certificate cannot be used
      */
     public static TlsContexts start(SluiceConfig config, BlockingPool blockingPool, EventExecutorGroup loops) {
-        TlsContexts contexts;
         Loaded loaded;
         try {
             loaded = load(config);
         } catch (CertificateLoadException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
-        contexts = new TlsContexts(config, new HashMap<>(), loaded.stamps, blockingPool, loops);
-        loaded.generations.forEach((address, generation) -> {
-            generation.contexts().forEach(contexts.ticketKeys::applyTo);
-            contexts.selectors.put(address, new CertificateSelector(generation));
-        });
+        Map<String, CertificateSelector> selectors = new HashMap<>();
+        loaded.generations.forEach((address, generation) -> selectors.put(address, new CertificateSelector(generation)));
+        TlsContexts contexts = new TlsContexts(config, Map.copyOf(selectors), loaded.stamps, blockingPool, loops);
+        loaded.generations.values().forEach(generation -> generation.contexts().forEach(contexts.ticketKeys::applyTo));
         contexts.schedule(config);
         return contexts;
     }
@@ -235,6 +233,9 @@ public final class TlsContexts implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
         timer.shutdownNow();
         try {

@@ -149,6 +149,32 @@ class Http2IT {
         assertEquals("2 hello h2", curl("--http2-prior-knowledge", "http://127.0.0.4:" + cleartextPort + "/small"));
     }
 
+    @Test
+    void drainingClosesAnIdleHttp2ConnectionAtOnce() throws Exception {
+        TestCertificates.Leaf leaf = certificates.issue("drain", TestCertificates.KeyFormat.EC_PKCS8, "localhost");
+        RunningSluice draining = RunningSluice.start("""
+                sluice {
+                  workers = 1
+                  shutdown-timeout = 20s
+                  servers = [ { listen = [ { address = "127.0.0.1:0", tls = true, http2 = true } ]
+                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
+                    locations = [ { match = "/", return { status = 200, body = "bye" } } ] } ]
+                }""".formatted(leaf.chain(), leaf.key()));
+        try {
+            HttpClient client = TlsClients.httpClient(certificates.clientContext(), HttpClient.Version.HTTP_2);
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + draining.port() + "/")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(HttpClient.Version.HTTP_2, response.version());
+            assertEquals(1, draining.server().activeConnections());
+            long start = System.nanoTime();
+            draining.server().shutdown();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 10_000, "the idle HTTP/2 connection got GOAWAY and closed; shutdown took " + millis + " ms");
+        } finally {
+            draining.close();
+        }
+    }
+
     private static byte[] frame(int type, int flags, int stream, byte[] payload) {
         byte[] frame = new byte[9 + payload.length];
         frame[0] = (byte) (payload.length >>> 16);
