@@ -15,7 +15,7 @@ import io.sluice.config.SluiceConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http2ConnectionGuard;
 import io.sluice.http.Http2Connections;
-import io.sluice.http.Http2RequestSplitter;
+import io.sluice.http.Http2BodilessRequests;
 import io.sluice.http.HttpCodecs;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
@@ -50,7 +50,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     static final String H2_CODEC = "h2-codec";
     static final String H2_STREAMS = "h2-streams";
     static final String H2_GUARD = "h2-guard";
-    static final String H2_SPLIT = "h2-split";
+    static final String H2_BODILESS = "h2-bodiless";
 
     private final ListenConfig listen;
     private final String address;
@@ -127,7 +127,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
             guard.streamOpened(stream);
             ChannelPipeline pipeline = stream.pipeline();
             pipeline.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(true));
-            pipeline.addLast(H2_SPLIT, new Http2RequestSplitter());
+            pipeline.addLast(H2_BODILESS, new Http2BodilessRequests());
             pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits));
             pipeline.addLast(FLOW, new FlowControlHandler());
             pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls()));
