@@ -12,14 +12,17 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A server block: the addresses it listens on, the host names it answers, and its locations in order; with
- * TLS listeners, its certificates ({@code tls}), and optionally {@code hsts} and {@code redirect-to-https}
- * (the HTTPS port plain-HTTP requests are redirected to; 0 when off).
+ * A server block: the addresses it listens on, the host names it answers, its locations in order, and its
+ * access log (the top-level one unless the block overrides it); with TLS listeners, its certificates
+ * ({@code tls}), and optionally {@code hsts} and {@code redirect-to-https} (the HTTPS port plain-HTTP
+ * requests are redirected to; 0 when off).
  */
 public record ServerConfig(String configPath, List<ListenConfig> listen, List<String> serverNames,
-                           List<LocationConfig> locations, TlsConfig tls, HstsConfig hsts, int redirectToHttps) {
+                           List<LocationConfig> locations, AccessLogConfig accessLog, TlsConfig tls, HstsConfig hsts,
+                           int redirectToHttps) {
 
-    static ServerConfig read(ConfigNode node, LimitsConfig limits, Path baseDirectory, Set<String> upstreamNames) {
+    static ServerConfig read(ConfigNode node, LimitsConfig limits, AccessLogConfig defaultAccessLog, Path baseDirectory,
+                             Set<String> upstreamNames) {
         List<ListenConfig> listen = new ArrayList<>();
         ConfigValue listenValue = node.raw("listen").orElse(null);
         if (listenValue instanceof ConfigList list) {
@@ -67,6 +70,8 @@ public record ServerConfig(String configPath, List<ListenConfig> listen, List<St
         if (locations.isEmpty()) {
             node.error("locations", "needs at least one location");
         }
+        AccessLogConfig accessLog = node.has("access-log")
+                ? AccessLogConfig.read(node.child("access-log"), baseDirectory, defaultAccessLog) : defaultAccessLog;
         TlsConfig tls = node.has("tls") ? TlsConfig.read(node.child("tls"), baseDirectory) : null;
         if (tls == null && listen.stream().anyMatch(ListenConfig::tls)) {
             node.error("listen", "a tls = true listener needs a tls { certificates = [ { cert, key } ] } block"
@@ -75,8 +80,8 @@ public record ServerConfig(String configPath, List<ListenConfig> listen, List<St
         HstsConfig hsts = node.has("hsts") ? HstsConfig.read(node.child("hsts")) : null;
         int redirectToHttps = redirectToHttps(node);
         node.finish();
-        return new ServerConfig(node.path(), List.copyOf(listen), List.copyOf(names), List.copyOf(locations), tls,
-                hsts, redirectToHttps);
+        return new ServerConfig(node.path(), List.copyOf(listen), List.copyOf(names), List.copyOf(locations), accessLog,
+                tls, hsts, redirectToHttps);
     }
 
     /** {@code redirect-to-https = true} redirects to port 443; a number names another HTTPS port. */

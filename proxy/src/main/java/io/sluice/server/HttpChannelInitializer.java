@@ -9,6 +9,8 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
 import io.sluice.config.LimitsConfig;
 import io.sluice.config.ListenConfig;
 import io.sluice.config.SluiceConfig;
@@ -20,7 +22,6 @@ import io.sluice.http.HttpCodecs;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
 import io.sluice.tls.SniSelector;
-import io.sluice.tls.TlsContexts;
 
 import java.util.function.Supplier;
 
@@ -56,14 +57,16 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final String address;
     private final ConnectionLimiter limiter;
     private final Supplier<Router> router;
-    private final TlsContexts tls;
+    private final Mapping<String, SslContext> certificates;
 
-    HttpChannelInitializer(ListenConfig listen, ConnectionLimiter limiter, Supplier<Router> router, TlsContexts tls) {
+    /** {@code certificates} chooses the certificate by SNI on a TLS listener; {@code null} otherwise. */
+    HttpChannelInitializer(ListenConfig listen, ConnectionLimiter limiter, Supplier<Router> router,
+                           Mapping<String, SslContext> certificates) {
         this.listen = listen;
         this.address = listen.address().toString();
         this.limiter = limiter;
         this.router = router;
-        this.tls = tls;
+        this.certificates = certificates;
     }
 
     @Override
@@ -74,7 +77,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         pipeline.addLast(LIMITER, limiter);
         pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits));
         if (listen.tls()) {
-            pipeline.addLast(TLS, new SniSelector(tls.selector(address), limits.headerTimeout().toMillis(), TLS));
+            pipeline.addLast(TLS, new SniSelector(certificates, limits.headerTimeout().toMillis(), TLS));
             pipeline.addLast(PROTOCOL, new AlpnSelector(this));
         } else if (listen.http2()) {
             pipeline.addLast(PROTOCOL, new PrefaceSelector(this));

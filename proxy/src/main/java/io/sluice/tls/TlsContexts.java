@@ -41,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -57,7 +58,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * is unreadable the old certificates stay in service. New handshakes use the new generation at once;
  * established connections keep the engine, and so the context, they were made with. A replaced context is
  * released only after every event loop has passed the swap, and with BoringSSL it is freed when the last
- * engine made from it is closed. Swaps, key rotation and releases all run on one timer thread.
+ * engine made from it is closed. A configuration reload stages the certificates of the next configuration
+ * first ({@link #stage}), binds what it needs with them ({@link #selector(String, Staged)}) and then installs
+ * or discards them, so a reload that fails anywhere leaves the running certificates in place. Installs are
+ * serialised; key rotation and releases run on one timer thread.
  */
 public final class TlsContexts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
@@ -101,7 +105,8 @@ public final class TlsContexts implements AutoCloseable {
         }
         Map<String, CertificateSelector> selectors = new HashMap<>();
         loaded.generations.forEach((address, generation) -> selectors.put(address, new CertificateSelector(generation)));
-        TlsContexts contexts = new TlsContexts(config, Map.copyOf(selectors), loaded.stamps, blockingPool, loops);
+        TlsContexts contexts = new TlsContexts(config, new ConcurrentHashMap<>(selectors), loaded.stamps, blockingPool,
+                loops);
         loaded.generations.values().forEach(generation -> generation.contexts().forEach(contexts.ticketKeys::applyTo));
         contexts.schedule(config);
         return contexts;
@@ -112,49 +117,90 @@ public final class TlsContexts implements AutoCloseable {
         return selectors.get(address);
     }
 
+    /** The mapping a listener bound during a reload uses: the running one, or the staged one of a new address. */
+    public Mapping<String, SslContext> selector(String address, Staged staged) {
+        CertificateSelector running = selectors.get(address);
+        return running != null ? running : staged.added.get(address);
+    }
+
     /**
-     * Re-reads the certificates of {@code next} (a reloaded configuration, or the current one when files
-     * changed) on the blocking pool and swaps them in. The future fails, and the old certificates stay, when
-     * a file cannot be used. Addresses that were not TLS listeners at startup are ignored: listeners are
-     * bound once.
+     * The certificates of a configuration, read and ready but not in service; {@link #install} or
+     * {@link #discard} it.
+     */
+    public static final class Staged {
+        private final SluiceConfig config;
+        private final Loaded loaded;
+        private final Map<String, CertificateSelector> added = new HashMap<>();
+
+        private Staged(SluiceConfig config, Loaded loaded, Map<String, CertificateSelector> running) {
+            this.config = config;
+            this.loaded = loaded;
+            loaded.generations.forEach((address, generation) -> {
+                if (!running.containsKey(address)) {
+                    added.put(address, new CertificateSelector(generation));
+                }
+            });
+        }
+    }
+
+    /** Reads the certificates of {@code next} on the blocking pool; fails naming the block and file. */
+    public Future<Staged> stage(SluiceConfig next) {
+        return blockingPool.submit(() -> new Staged(next, load(next), selectors), ImmediateEventExecutor.INSTANCE);
+    }
+
+    /**
+     * Puts staged certificates in service: new handshakes use them at once, the replaced ones are released
+     * once every loop has passed the swap. Addresses the new configuration no longer listens on keep their
+     * certificates for the connections still draining there.
+     */
+    public synchronized void install(Staged staged) {
+        List<SslContext> retired = new ArrayList<>();
+        staged.loaded.generations.forEach((address, generation) -> {
+            generation.contexts().forEach(ticketKeys::applyTo);
+            CertificateSelector added = staged.added.get(address);
+            CertificateSelector running = selectors.get(address);
+            if (running != null) {
+                retired.addAll(running.swap(generation).contexts());
+            } else {
+                selectors.put(address, added);
+            }
+        });
+        config = staged.config;
+        stamps = staged.loaded.stamps;
+        if (!staged.loaded.generations.isEmpty()) {
+            log.info("tls: certificates in service for {}", staged.loaded.generations.keySet());
+        }
+        retireAfterLoops(retired);
+    }
+
+    /** Releases staged certificates that will not be installed. */
+    public void discard(Staged staged) {
+        staged.loaded.generations.values().forEach(generation -> release(generation.contexts()));
+    }
+
+    /**
+     * Re-reads the certificates of {@code next} (the running configuration when files changed on disk) and
+     * installs them. The future fails, and the old certificates stay, when a file cannot be used.
      */
     public Future<Void> reload(SluiceConfig next) {
         Promise<Void> done = ImmediateEventExecutor.INSTANCE.newPromise();
-        blockingPool.submit(() -> load(next), ImmediateEventExecutor.INSTANCE).addListener(loading -> {
-            if (!loading.isSuccess()) {
+        stage(next).addListener(staging -> {
+            if (!staging.isSuccess()) {
                 log.error("tls: certificates not reloaded, the previous ones stay in service: {}",
-                        loading.cause().getMessage());
-                done.tryFailure(loading.cause());
+                        staging.cause().getMessage());
+                done.tryFailure(staging.cause());
                 return;
             }
-            Loaded loaded = (Loaded) loading.getNow();
-            try {
-                timer.execute(() -> install(next, loaded, done));
-            } catch (RejectedExecutionException e) {
-                release(loaded.generations.values().stream().flatMap(g -> g.contexts().stream()).toList());
-                done.tryFailure(e);
+            Staged staged = (Staged) staging.getNow();
+            if (closed) {
+                discard(staged);
+                done.tryFailure(new IllegalStateException("closed"));
+                return;
             }
+            install(staged);
+            done.trySuccess(null);
         });
         return done;
-    }
-
-    private void install(SluiceConfig next, Loaded loaded, Promise<Void> done) {
-        List<SslContext> retired = new ArrayList<>();
-        loaded.generations.forEach((address, generation) -> {
-            CertificateSelector selector = selectors.get(address);
-            if (selector == null) {
-                log.warn("tls: {} is not a TLS listener of the running server; restart to add it", address);
-                retired.addAll(generation.contexts());
-                return;
-            }
-            generation.contexts().forEach(ticketKeys::applyTo);
-            retired.addAll(selector.swap(generation).contexts());
-        });
-        config = next;
-        stamps = loaded.stamps;
-        log.info("tls: certificates reloaded for {}", loaded.generations.keySet());
-        retireAfterLoops(retired);
-        done.trySuccess(null);
     }
 
     /** Releases contexts once every event loop has run a task queued after the swap. */

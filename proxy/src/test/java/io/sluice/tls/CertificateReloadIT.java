@@ -95,4 +95,40 @@ class CertificateReloadIT {
                     "a reload that fails leaves the working certificate in place");
         }
     }
+
+    @Test
+    void aReloadThatAddsATlsListenerServesItsCertificate() throws Exception {
+        TestCertificates certificates = TestCertificates.create(directory);
+        TestCertificates.Leaf old = certificates.issue("old", TestCertificates.KeyFormat.EC_PKCS8, "old.test");
+        TestCertificates.Leaf fresh = certificates.issue("fresh", TestCertificates.KeyFormat.EC_PKCS8, "new.test");
+        String before = """
+                sluice {
+                  workers = 1
+                  servers = [ { listen = [ { address = "127.0.0.1:0", tls = true } ]
+                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
+                    locations = [ { match = "/", return { status = 200, body = "old" } } ] } ]
+                }""".formatted(old.chain(), old.key());
+        String after = """
+                sluice {
+                  workers = 1
+                  servers = [
+                    { listen = [ { address = "127.0.0.1:0", tls = true } ]
+                      tls { certificates = [ { cert = "%s", key = "%s" } ] }
+                      locations = [ { match = "/", return { status = 200, body = "old" } } ] }
+                    { listen = [ { address = "127.0.0.5:0", tls = true, http2 = true } ]
+                      tls { certificates = [ { cert = "%s", key = "%s" } ] }
+                      locations = [ { match = "/", return { status = 200, body = "new" } } ] }
+                  ]
+                }""".formatted(old.chain(), old.key(), fresh.chain(), fresh.key());
+        try (RunningSluice sluice = RunningSluice.start(before)) {
+            assertTrue(sluice.server().apply(ConfigLoader.parse(after, directory)).success());
+            int added = sluice.port("127.0.0.5:0");
+            try (SSLSocket socket = TlsClients.connect(certificates.clientContext(), "127.0.0.5", added, "new.test")) {
+                assertEquals(fresh.certificate(), socket.getSession().getPeerCertificates()[0]);
+                assertTrue(TlsClients.get(socket, "new.test", "/").endsWith("new"));
+            }
+            assertEquals(old.certificate(),
+                    TlsClients.peerCertificate(certificates.clientContext(), sluice.port("127.0.0.1:0"), "old.test"));
+        }
+    }
 }

@@ -26,7 +26,11 @@ final class TlsClients {
 
     /** Opens a TLS connection with the given SNI name ({@code null}: none) and completes the handshake. */
     static SSLSocket connect(SSLContext context, int port, String serverName) throws IOException {
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+        return connect(context, "127.0.0.1", port, serverName);
+    }
+
+    static SSLSocket connect(SSLContext context, String host, int port, String serverName) throws IOException {
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(host, port);
         socket.setSoTimeout(10_000);
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setServerNames(serverName == null ? List.of() : List.of(new SNIHostName(serverName)));
