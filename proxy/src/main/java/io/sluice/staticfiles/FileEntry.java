@@ -12,7 +12,7 @@ import java.util.Date;
  * entry is made so that a cache hit copies references instead of formatting strings.
  *
  * @param kind         what the path names
- * @param file         the resolved path to open (a real path inside the policy), {@code null} unless a file
+ * @param file         the resolved path (a real path inside the policy) of the file or directory
  * @param size         the file's size in bytes
  * @param lastModifiedSeconds modification time in whole seconds, as HTTP dates compare it
  * @param etag         strong validator from size and modification time (nanosecond precision)
@@ -31,8 +31,8 @@ record FileEntry(Kind kind, Path file, long size, long lastModifiedSeconds, Asci
 
     static final FileEntry MISSING = new FileEntry(Kind.MISSING, null, 0, 0, null, null, null, null, null, null, null);
 
-    static FileEntry directory(FileEntry index) {
-        return new FileEntry(Kind.DIRECTORY, null, 0, 0, null, null, null, null, null, null, index);
+    static FileEntry directory(Path directory, FileEntry index) {
+        return new FileEntry(Kind.DIRECTORY, directory, 0, 0, null, null, null, null, null, null, index);
     }
 
     static FileEntry file(Path file, long size, long modifiedNanos, String etagSuffix, AsciiString contentType,

@@ -53,7 +53,7 @@ final class FileResolver {
             return FileEntry.MISSING;
         }
         if (attributes.isDirectory()) {
-            return FileEntry.directory(index(realRoot, relative));
+            return FileEntry.directory(real, index(realRoot, relative));
         }
         if (!attributes.isRegularFile()) {
             log.debug("{}: not a regular file", real);
