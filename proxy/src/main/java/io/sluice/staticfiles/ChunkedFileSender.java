@@ -65,6 +65,7 @@ final class ChunkedFileSender {
                 }
             }
         } catch (IOException e) {
+            parts.get(index).file().markSuspect();
             abort();
             exchange.abort("file read failed: " + e);
         } finally {
@@ -86,7 +87,7 @@ final class ChunkedFileSender {
             ByteBuf chunk = exchange.channel().alloc().ioBuffer(length);
             int read;
             try {
-                read = chunk.writeBytes(part.file(), position, length);
+                read = chunk.writeBytes(part.file().channel(), position, length);
             } catch (IOException | RuntimeException e) {
                 chunk.release();
                 throw e;
@@ -100,7 +101,7 @@ final class ChunkedFileSender {
             exchange.write(chunk);
             return;
         }
-        part.close();
+        part.file().release();
         index++;
         if (index < parts.size()) {
             BodyPart next = parts.get(index);
@@ -114,11 +115,14 @@ final class ChunkedFileSender {
                 : new DefaultLastHttpContent(Unpooled.wrappedBuffer(trailer)));
     }
 
-    /** The exchange ended early: close every file still open. */
+    /** The exchange ended early: release the file references not yet used up. */
     void abort() {
+        if (finished) {
+            return;
+        }
         finished = true;
         for (int i = index; i < parts.size(); i++) {
-            parts.get(i).close();
+            parts.get(i).file().release();
         }
     }
 }

@@ -2,7 +2,6 @@ package io.sluice.staticfiles;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
@@ -19,7 +18,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.FutureListener;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
@@ -28,12 +26,8 @@ import io.sluice.http.RequestPath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
@@ -61,7 +55,6 @@ final class FileRequest implements ExchangeListener {
     private String key;
     private boolean slash;
     private boolean servingFallback;
-    private boolean resolvedOnPool;
     private boolean retried;
     private boolean aborted;
     private ChunkedFileSender sender;
@@ -118,15 +111,20 @@ final class FileRequest implements ExchangeListener {
             onEntry(entry);
             return;
         }
-        resolvedOnPool = true;
         handler.cache.load(key, exchange.channel().eventLoop()).addListener((FutureListener<FileEntry>) future -> {
-            if (aborted) {
+            if (!future.isSuccess()) {
+                if (!aborted) {
+                    poolFailed(future.cause());
+                }
                 return;
             }
-            if (future.isSuccess()) {
-                onEntry(future.getNow());
-            } else {
-                poolFailed(future.cause());
+            FileEntry loaded = future.getNow();
+            try {
+                if (!aborted) {
+                    onEntry(loaded);
+                }
+            } finally {
+                loaded.release();
             }
         });
     }
@@ -174,7 +172,7 @@ final class FileRequest implements ExchangeListener {
         } else if (entry.index() != null) {
             serve(entry.index());
         } else if (handler.config.autoindex()) {
-            list(entry.file());
+            list(entry.path());
         } else {
             error(HttpResponseStatus.FORBIDDEN);
         }
@@ -265,13 +263,13 @@ final class FileRequest implements ExchangeListener {
                 exchange.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
                 return;
             }
-            open(file, response, new byte[][] {null}, new long[] {0}, new long[] {file.size()}, null);
+            sendFile(file, response, new byte[][] {null}, new long[] {0}, new long[] {file.size()}, null);
         } else if (ranges.size() == 1) {
             ByteRanges.Range only = ranges.get(0);
             out.set(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
             out.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + only.first() + "-" + only.last() + "/" + file.size());
             out.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(only.length()));
-            open(file, response, new byte[][] {null}, new long[] {only.first()}, new long[] {only.length()}, null);
+            sendFile(file, response, new byte[][] {null}, new long[] {only.first()}, new long[] {only.length()}, null);
         } else {
             multipart(file, entry.contentType(), response, ranges);
         }
@@ -299,7 +297,7 @@ final class FileRequest implements ExchangeListener {
         total += trailer.length;
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
         response.headers().set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(total));
-        open(file, response, heads, positions, lengths, trailer);
+        sendFile(file, response, heads, positions, lengths, trailer);
     }
 
     private void validators(HttpHeaders out, FileEntry file, boolean vary) {
@@ -314,74 +312,35 @@ final class FileRequest implements ExchangeListener {
     }
 
     /**
-     * Opens one channel per part: on the event loop when the metadata came from the cache (the file is
-     * hot), on the blocking pool when it did not. A file whose size no longer matches the cached entry is
-     * stale: the entry is dropped and the request is looked up again, once.
+     * Sends from the entry's cached descriptor, one reference per part. A descriptor closed by an eviction
+     * meanwhile, or marked suspect by a send that ended short (a truncated file), makes the request look
+     * the path up again, once.
      */
-    private void open(FileEntry file, HttpResponse response, byte[][] heads, long[] positions, long[] lengths,
-                      byte[] trailer) {
-        boolean checkSize = !retried;
-        if (!resolvedOnPool) {
-            List<BodyPart> parts;
-            try {
-                parts = openParts(file, heads, positions, lengths, checkSize);
-            } catch (IOException e) {
-                stale(file, e);
-                return;
-            }
-            send(response, parts, trailer);
+    private void sendFile(FileEntry file, HttpResponse response, byte[][] heads, long[] positions, long[] lengths,
+                          byte[] trailer) {
+        OpenFile open = file.file();
+        if (!retried && open.suspect() || !open.tryRetain()) {
+            stale(file);
             return;
         }
-        Future<List<BodyPart>> opened = handler.blockingPool.submit(
-                () -> openParts(file, heads, positions, lengths, checkSize), exchange.channel().eventLoop());
-        opened.addListener((FutureListener<List<BodyPart>>) future -> {
-            if (aborted) {
-                if (future.isSuccess()) {
-                    future.getNow().forEach(BodyPart::close);
-                }
-                return;
-            }
-            if (!future.isSuccess()) {
-                if (future.cause() instanceof IOException e) {
-                    stale(file, e);
-                } else {
-                    poolFailed(future.cause());
-                }
-                return;
-            }
-            send(response, future.getNow(), trailer);
-        });
-    }
-
-    private static List<BodyPart> openParts(FileEntry file, byte[][] heads, long[] positions, long[] lengths,
-                                            boolean checkSize) throws IOException {
         List<BodyPart> parts = new ArrayList<>(heads.length);
-        try {
-            for (int i = 0; i < heads.length; i++) {
-                FileChannel channel = FileChannel.open(file.file(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-                parts.add(new BodyPart(heads[i], channel, positions[i], lengths[i]));
-                if (i == 0 && checkSize && channel.size() != file.size()) {
-                    throw new IOException("size changed from " + file.size() + " to " + channel.size());
-                }
+        for (int i = 0; i < heads.length; i++) {
+            if (i > 0) {
+                open.retain();
             }
-        } catch (IOException | RuntimeException e) {
-            parts.forEach(BodyPart::close);
-            throw e;
+            parts.add(new BodyPart(heads[i], open, positions[i], lengths[i]));
         }
-        return parts;
+        send(response, parts, trailer);
     }
 
-    private void stale(FileEntry file, IOException cause) {
-        if (aborted) {
-            return;
-        }
+    private void stale(FileEntry file) {
         handler.cache.invalidate(key);
         if (retried) {
-            log.info("{}: {} could not be opened: {}", handler.location.configPath(), exchange.path(), cause.toString());
+            log.info("{}: {} could not be sent from a fresh look-up", handler.location.configPath(), exchange.path());
             error(HttpResponseStatus.NOT_FOUND);
             return;
         }
-        log.debug("{}: stale cache entry for {}: {}", handler.location.configPath(), file.file(), cause.toString());
+        log.debug("{}: stale cache entry for {}", handler.location.configPath(), file.path());
         retried = true;
         lookup();
     }
@@ -393,7 +352,7 @@ final class FileRequest implements ExchangeListener {
                 if (part.head() != null) {
                     exchange.write(Unpooled.wrappedBuffer(part.head()));
                 }
-                exchange.write(new DefaultFileRegion(part.file(), part.position(), part.length()));
+                exchange.write(new SharedFileRegion(part.file(), part.position(), part.length()));
             }
             exchange.writeAndFlush(trailer == null ? LastHttpContent.EMPTY_LAST_CONTENT
                     : new DefaultLastHttpContent(Unpooled.wrappedBuffer(trailer)));

@@ -5,17 +5,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Turns a request path below the root into a {@link FileEntry}, applying the symlink policy: file system
- * calls only, so it runs on the blocking pool, never on an event loop. Anything that is not a regular
+ * Turns a request path below the root into a {@link FileEntry}, applying the symlink policy, and opens
+ * the file (and its precompressed variants): file system calls only, so it runs on the blocking pool,
+ * never on an event loop. Anything that is not a regular
  * file or a directory (FIFOs, devices, sockets), anything the policy refuses and anything unreadable is
  * {@link FileEntry#MISSING}: the client learns nothing about why.
  */
@@ -65,7 +68,20 @@ final class FileResolver {
             brotli = variant(realRoot, relative + ".br", "br");
             gzip = variant(realRoot, relative + ".gz", "gz");
         }
-        return file(real, attributes, "", brotli, gzip, fileName(relative));
+        FileEntry entry = file(real, attributes, "", brotli, gzip, fileName(relative));
+        if (entry == null) {
+            releaseAll(brotli, gzip);
+            return FileEntry.MISSING;
+        }
+        return entry;
+    }
+
+    private static void releaseAll(FileEntry... entries) {
+        for (FileEntry entry : entries) {
+            if (entry != null) {
+                entry.release();
+            }
+        }
     }
 
     private FileEntry index(Path realRoot, String directory) {
@@ -80,7 +96,11 @@ final class FileResolver {
                     brotli = variant(realRoot, relative + ".br", "br");
                     gzip = variant(realRoot, relative + ".gz", "gz");
                 }
-                return file(real, attributes, "", brotli, gzip, name);
+                FileEntry entry = file(real, attributes, "", brotli, gzip, name);
+                if (entry != null) {
+                    return entry;
+                }
+                releaseAll(brotli, gzip);
             }
         }
         return null;
@@ -95,10 +115,34 @@ final class FileResolver {
         return file(real, attributes, "-" + suffix, null, null, null);
     }
 
+    /** Opens the file; {@code null} when it cannot be opened (permissions, or it vanished meanwhile). */
     private FileEntry file(Path real, BasicFileAttributes attributes, String etagSuffix, FileEntry brotli,
                            FileEntry gzip, String nameForType) {
-        return FileEntry.file(real, attributes.size(), attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+        FileChannel channel;
+        long size;
+        try {
+            channel = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | SecurityException e) {
+            log.debug("{}: cannot open: {}", real, e.toString());
+            return null;
+        }
+        try {
+            size = channel.size();
+        } catch (IOException e) {
+            log.debug("{}: cannot stat: {}", real, e.toString());
+            closeQuietly(channel);
+            return null;
+        }
+        return FileEntry.file(real, new OpenFile(channel), size, attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                 etagSuffix, nameForType == null ? null : mimeTypes.forFileName(nameForType), brotli, gzip);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing was read through it
+        }
     }
 
     /** The real path to open for {@code relative}, or {@code null} when it is absent or the policy refuses it. */
