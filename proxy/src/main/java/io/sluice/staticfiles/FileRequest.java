@@ -1,5 +1,6 @@
 package io.sluice.staticfiles;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.SocketChannel;
@@ -7,6 +8,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -26,6 +28,7 @@ import io.sluice.http.RequestPath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,6 +52,8 @@ final class FileRequest implements ExchangeListener {
     private static final AsciiString GZIP = AsciiString.cached("gzip");
     private static final AsciiString ACCEPT_ENCODING = AsciiString.cached("Accept-Encoding");
     private static final AsciiString HTML = AsciiString.cached("text/html; charset=utf-8");
+    /** Bodies up to this size are read and written with the head in one go. */
+    static final int SMALL_BODY = 16 * 1024;
 
     private final StaticFileHandler handler;
     private final Exchange exchange;
@@ -247,9 +252,8 @@ final class FileRequest implements ExchangeListener {
                 return;
             }
         }
-        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-                ranges == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT, HEADERS);
-        HttpHeaders out = response.headers();
+        HttpResponseStatus status = ranges == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT;
+        HttpHeaders out = HEADERS.newHeaders();
         validators(out, file, vary);
         out.set(HttpHeaderNames.ACCEPT_RANGES, BYTES);
         if (encoding != null) {
@@ -259,45 +263,92 @@ final class FileRequest implements ExchangeListener {
             out.set(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
             out.set(HttpHeaderNames.CONTENT_LENGTH, file.contentLength());
             if (head || file.size() == 0) {
-                exchange.write(response);
+                exchange.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out));
                 exchange.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
                 return;
             }
-            sendFile(file, response, new byte[][] {null}, new long[] {0}, new long[] {file.size()}, null);
+            sendRange(file, status, out, 0, file.size());
         } else if (ranges.size() == 1) {
             ByteRanges.Range only = ranges.get(0);
             out.set(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
             out.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + only.first() + "-" + only.last() + "/" + file.size());
             out.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(only.length()));
-            sendFile(file, response, new byte[][] {null}, new long[] {only.first()}, new long[] {only.length()}, null);
+            sendRange(file, status, out, only.first(), only.length());
         } else {
-            multipart(file, entry.contentType(), response, ranges);
+            multipart(file, entry.contentType(), status, out, ranges);
         }
     }
 
     /** multipart/byteranges (RFC 9110 §14.6): each range behind a boundary line and its own Content-Range. */
-    private void multipart(FileEntry file, AsciiString contentType, HttpResponse response, List<ByteRanges.Range> ranges) {
+    private void multipart(FileEntry file, AsciiString contentType, HttpResponseStatus status, HttpHeaders out,
+                           List<ByteRanges.Range> ranges) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         String boundary = Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
-        int count = ranges.size();
-        byte[][] heads = new byte[count][];
-        long[] positions = new long[count];
-        long[] lengths = new long[count];
+        OpenFile open = retainFresh(file);
+        if (open == null) {
+            return;
+        }
+        List<BodyPart> parts = new ArrayList<>(ranges.size());
         long total = 0;
-        for (int i = 0; i < count; i++) {
-            ByteRanges.Range part = ranges.get(i);
-            heads[i] = ((i == 0 ? "" : "\r\n") + "--" + boundary + "\r\nContent-Type: " + contentType
-                    + "\r\nContent-Range: bytes " + part.first() + "-" + part.last() + "/" + file.size() + "\r\n\r\n")
+        for (int i = 0; i < ranges.size(); i++) {
+            ByteRanges.Range range = ranges.get(i);
+            byte[] head = ((i == 0 ? "" : "\r\n") + "--" + boundary + "\r\nContent-Type: " + contentType
+                    + "\r\nContent-Range: bytes " + range.first() + "-" + range.last() + "/" + file.size() + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
-            positions[i] = part.first();
-            lengths[i] = part.length();
-            total += heads[i].length + part.length();
+            if (i > 0) {
+                open.retain();
+            }
+            parts.add(new BodyPart(head, open, range.first(), range.length()));
+            total += head.length + range.length();
         }
         byte[] trailer = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
         total += trailer.length;
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
-        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(total));
-        sendFile(file, response, heads, positions, lengths, trailer);
+        out.set(HttpHeaderNames.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
+        out.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(total));
+        send(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out), parts, trailer);
+    }
+
+    /**
+     * One stretch of the file. A small one is read at once and goes out with the head in a single write
+     * (one packet instead of a head packet and a sendfile packet); a larger one goes by sendfile or chunks.
+     */
+    private void sendRange(FileEntry file, HttpResponseStatus status, HttpHeaders out, long position, long length) {
+        OpenFile open = retainFresh(file);
+        if (open == null) {
+            return;
+        }
+        if (length <= SMALL_BODY) {
+            ByteBuf body = readSmall(open, position, (int) length);
+            open.release();
+            if (body == null) {
+                stale(file);
+                return;
+            }
+            exchange.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, out,
+                    EmptyHttpHeaders.INSTANCE));
+            return;
+        }
+        send(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out), List.of(new BodyPart(null, open, position, length)), null);
+    }
+
+    /** The whole stretch in one buffer, or {@code null} when the file ended early (it was truncated). */
+    private ByteBuf readSmall(OpenFile open, long position, int length) {
+        ByteBuf body = exchange.channel().alloc().ioBuffer(length);
+        try {
+            while (body.isWritable()) {
+                if (body.writeBytes(open.channel(), position + body.writerIndex(), body.writableBytes()) <= 0) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            log.debug("{}: read failed: {}", handler.location.configPath(), e.toString());
+        }
+        if (body.isWritable()) {
+            body.release();
+            open.markSuspect();
+            return null;
+        }
+        return body;
     }
 
     private void validators(HttpHeaders out, FileEntry file, boolean vary) {
@@ -312,25 +363,17 @@ final class FileRequest implements ExchangeListener {
     }
 
     /**
-     * Sends from the entry's cached descriptor, one reference per part. A descriptor closed by an eviction
-     * meanwhile, or marked suspect by a send that ended short (a truncated file), makes the request look
-     * the path up again, once.
+     * A reference on the entry's cached descriptor, or {@code null} after starting a fresh look-up: the
+     * descriptor may have been closed by an eviction meanwhile, or marked suspect by a send that ended
+     * short (a truncated file). A fresh look-up happens once per request.
      */
-    private void sendFile(FileEntry file, HttpResponse response, byte[][] heads, long[] positions, long[] lengths,
-                          byte[] trailer) {
+    private OpenFile retainFresh(FileEntry file) {
         OpenFile open = file.file();
         if (!retried && open.suspect() || !open.tryRetain()) {
             stale(file);
-            return;
+            return null;
         }
-        List<BodyPart> parts = new ArrayList<>(heads.length);
-        for (int i = 0; i < heads.length; i++) {
-            if (i > 0) {
-                open.retain();
-            }
-            parts.add(new BodyPart(heads[i], open, positions[i], lengths[i]));
-        }
-        send(response, parts, trailer);
+        return open;
     }
 
     private void stale(FileEntry file) {

@@ -106,6 +106,19 @@ class OpenFileCacheIT {
     }
 
     @Test
+    void aSmallFileRewrittenShorterInPlaceIsLookedUpAgainBeforeAnythingIsSent() throws Exception {
+        Path file = site.resolve("public/small.txt");
+        Files.writeString(file, "0123456789");
+        try (RunningSluice sluice = start("1h"); RawHttp http = new RawHttp(sluice.port())) {
+            assertEquals("0123456789", http.send("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n").readResponse().bodyText());
+            Files.writeString(file, "abc");
+            RawHttp.Response response = http.send("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
+            assertEquals(200, response.status());
+            assertEquals("abc", response.bodyText());
+        }
+    }
+
+    @Test
     void aFileTruncatedWhileBeingSentEndsThatResponseByClosingTheConnection() throws Exception {
         Path file = Downloads.writeRandom(site.resolve("public/big.bin"), 64L << 20, 9);
         Files.writeString(site.resolve("public/small.txt"), "still fine");
