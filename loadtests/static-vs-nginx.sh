@@ -15,6 +15,7 @@ sluice_port=18082
 work=$(mktemp -d)
 trap 'kill "${sluice_pid:-}" 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+chmod 755 "$work"   # nginx workers run as an unprivileged user and must read the files
 mkdir -p "$work/www" "$work/logs"
 head -c 1024 /dev/urandom > "$work/www/1k.bin"
 head -c $((10 * 1024 * 1024)) /dev/urandom > "$work/www/10m.bin"
@@ -58,6 +59,12 @@ java -Xmx512m -jar proxy/target/sluice.jar -c "$work/sluice.conf" > "$work/logs/
 sluice_pid=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$sluice_port/1k.bin" -o /dev/null && break; sleep 0.2; done
 nginx_pid=$(cat "$work/nginx.pid")
+for port in $nginx_port $sluice_port; do
+  for file in 1k.bin 10m.bin; do
+    curl -fs "http://127.0.0.1:$port/$file" -o "$work/check" || { echo "port $port does not serve $file"; exit 1; }
+    cmp -s "$work/check" "$work/www/$file" || { echo "port $port serves wrong bytes for $file"; exit 1; }
+  done
+done
 
 # CPU seconds (user + system) of a process and its children threads
 cpu() { awk '{ print ($14 + $15) / 100 }' "/proc/$1/stat"; }
