@@ -2,6 +2,7 @@ package io.sluice.staticfiles;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -13,7 +14,8 @@ import java.util.List;
 
 /**
  * Sends file parts as buffers read piece by piece, for connections that cannot take a
- * {@link io.netty.channel.FileRegion} (TLS, HTTP/2 streams). It reads only while the connection is
+ * {@link io.netty.channel.FileRegion} (TLS, HTTP/2 streams). Pieces go out as {@code HttpContent}, which
+ * both the HTTP/1.1 encoder and the HTTP/2 stream codec accept. It reads only while the connection is
  * writable and resumes when it becomes writable again, so a slow client pins at most about one
  * high-water mark of memory whatever the file size. A file that ends early (truncated while being sent)
  * aborts the exchange: the connection closes, since the promised length can no longer be met.
@@ -78,7 +80,7 @@ final class ChunkedFileSender {
         if (!headWritten) {
             headWritten = true;
             if (part.head() != null) {
-                exchange.write(Unpooled.wrappedBuffer(part.head()));
+                exchange.write(new DefaultHttpContent(Unpooled.wrappedBuffer(part.head())));
             }
             return;
         }
@@ -98,7 +100,7 @@ final class ChunkedFileSender {
             }
             position += read;
             remaining -= read;
-            exchange.write(chunk);
+            exchange.write(new DefaultHttpContent(chunk));
             return;
         }
         part.file().release();

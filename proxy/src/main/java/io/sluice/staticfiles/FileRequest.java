@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
@@ -393,7 +394,7 @@ final class FileRequest implements ExchangeListener {
             exchange.write(response);
             for (BodyPart part : parts) {
                 if (part.head() != null) {
-                    exchange.write(Unpooled.wrappedBuffer(part.head()));
+                    exchange.write(new DefaultHttpContent(Unpooled.wrappedBuffer(part.head())));
                 }
                 exchange.write(new SharedFileRegion(part.file(), part.position(), part.length()));
             }
