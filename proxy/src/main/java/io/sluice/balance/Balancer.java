@@ -1,5 +1,7 @@
 package io.sluice.balance;
 
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
 import java.util.random.RandomGenerator;
 
 /**
@@ -16,6 +18,8 @@ public abstract class Balancer {
     public static final int NONE_LEFT = -1;
     /** Servers remain untried, but every one of them is out of service. */
     public static final int NONE_AVAILABLE = -2;
+    /** Candidates exist, but every one has {@code max-connections} requests in flight. */
+    public static final int SATURATED = -3;
 
     final ServerStates states;
     final int[] weights;
@@ -23,6 +27,10 @@ public abstract class Balancer {
     final long[] effective;
     final RandomGenerator random;
     private final GroupBalance group;
+    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+    private volatile int waitingCount;
+    private Executor loop;
+    private boolean saturated;
 
     Balancer(GroupBalance group, RandomGenerator random) {
         this.group = group;
@@ -35,16 +43,20 @@ public abstract class Balancer {
     /**
      * The server for the next attempt, skipping those whose bit is set in {@code tried}; {@code key} is the
      * request's hash key (only the {@code hash} algorithm reads it; null when the request has none).
-     * Returns {@link #NONE_LEFT} or {@link #NONE_AVAILABLE} when there is no candidate.
+     * Returns {@link #NONE_LEFT}, {@link #NONE_AVAILABLE} or {@link #SATURATED} when there is no candidate.
      */
     public final int pick(long tried, CharSequence key) {
         long now = System.nanoTime();
+        saturated = false;
         long candidates = available(group.primaries() & ~tried, now);
         if (candidates == 0) {
             candidates = available(group.backups() & ~tried, now);
         }
         if (candidates != 0) {
             return choose(candidates, key);
+        }
+        if (saturated) {
+            return SATURATED;
         }
         return ((group.primaries() | group.backups()) & ~tried) == 0 ? NONE_LEFT : NONE_AVAILABLE;
     }
@@ -53,7 +65,12 @@ public abstract class Balancer {
         long result = 0;
         for (long rest = servers; rest != 0; rest &= rest - 1) {
             int server = Long.numberOfTrailingZeros(rest);
-            if (states.available(server, now)) {
+            if (!states.available(server, now)) {
+                continue;
+            }
+            if (group.saturated(server)) {
+                saturated = true;
+            } else {
                 result |= 1L << server;
                 effective[server] = states.effectiveWeight(server, weights[server], now);
             }
@@ -75,6 +92,51 @@ public abstract class Balancer {
     /** The attempt on {@code server} is over (response complete, failed, or abandoned). */
     public final void attemptEnded(int server) {
         states.ended(server);
+        group.slotFreed(this);
+    }
+
+    /**
+     * Queues a request that found every server saturated: {@code wake} runs on {@code loop} (this
+     * balancer's loop) when a slot frees, unless {@link #cancelWait} took it back first. False when the
+     * group's queue is full.
+     */
+    public final boolean await(Runnable wake, Executor loop) {
+        this.loop = loop;
+        if (!group.enqueue()) {
+            return false;
+        }
+        waiting.addLast(wake);
+        waitingCount = waiting.size();
+        return true;
+    }
+
+    /** Takes a queued request back (timeout, client gone); false when it was already woken. */
+    public final boolean cancelWait(Runnable wake) {
+        if (waiting.remove(wake)) {
+            waitingCount = waiting.size();
+            group.dequeued();
+            return true;
+        }
+        return false;
+    }
+
+    boolean hasWaiting() {
+        return waitingCount > 0;
+    }
+
+    /**
+     * Wakes this loop's longest-waiting request, in a task of its own: the request that freed the slot
+     * is still finishing when this is called.
+     */
+    void wakeOneOnItsLoop() {
+        loop.execute(() -> {
+            Runnable wake = waiting.pollFirst();
+            if (wake != null) {
+                waitingCount = waiting.size();
+                group.dequeued();
+                wake.run();
+            }
+        });
     }
 
     /** The server answered ({@code failed = false}) or failed to (connect error, reset, timeout, 5xx if so configured). */

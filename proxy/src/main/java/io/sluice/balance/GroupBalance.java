@@ -4,6 +4,8 @@ import io.sluice.config.BalancingConfig;
 import io.sluice.config.UpstreamConfig;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
 
 /**
@@ -22,6 +24,10 @@ public final class GroupBalance {
     private final int[] weights;
     private final long primaries;
     private final long backups;
+    private final int maxConnections;
+    private final int queueSize;
+    private final AtomicInteger queued = new AtomicInteger();
+    private final List<Balancer> balancers = new CopyOnWriteArrayList<>();
 
     public GroupBalance(UpstreamConfig config) {
         List<UpstreamConfig.Server> servers = config.servers();
@@ -41,6 +47,8 @@ public final class GroupBalance {
                 primaryMask |= 1L << i;
             }
         }
+        this.maxConnections = config.balancing().maxConnections();
+        this.queueSize = config.balancing().queue().size();
         this.primaries = primaryMask;
         this.backups = backupMask;
         this.ring = config.balancing().algorithm() == BalancingConfig.Algorithm.HASH
@@ -54,13 +62,54 @@ public final class GroupBalance {
 
     /** A new balancer for one event loop; {@code random} is used by random, p2c and keyless hash picks. */
     public Balancer newBalancer(RandomGenerator random) {
-        return switch (config.balancing().algorithm()) {
+        Balancer balancer = switch (config.balancing().algorithm()) {
             case ROUND_ROBIN -> new SmoothWeightedRoundRobin(this, random);
             case LEAST_CONN -> new LeastConnections(this, random);
             case P2C -> new PowerOfTwoChoices(this, random);
             case RANDOM -> new RandomChoice(this, random);
             case HASH -> new ConsistentHash(this, random, ring);
         };
+        balancers.add(balancer);
+        return balancer;
+    }
+
+    /** Whether {@code server} has {@code max-connections} requests in flight. */
+    boolean saturated(int server) {
+        return maxConnections > 0 && states.inFlight(server) >= maxConnections;
+    }
+
+    /** Takes a place in the group's queue; false when it is full. */
+    boolean enqueue() {
+        if (queued.incrementAndGet() <= queueSize) {
+            return true;
+        }
+        queued.decrementAndGet();
+        return false;
+    }
+
+    void dequeued() {
+        queued.decrementAndGet();
+    }
+
+    /**
+     * A request ended and freed a slot: the longest-waiting request of the loop that freed it goes next,
+     * or, when that loop has none waiting, one of another loop's. A woken request picks again and, if
+     * another took the slot meanwhile, queues again at the end.
+     */
+    void slotFreed(Balancer freedBy) {
+        if (queued.get() == 0) {
+            return;
+        }
+        if (freedBy.hasWaiting()) {
+            freedBy.wakeOneOnItsLoop();
+            return;
+        }
+        for (Balancer balancer : balancers) {
+            if (balancer.hasWaiting()) {
+                balancer.wakeOneOnItsLoop();
+                return;
+            }
+        }
     }
 
     RetryBudget retryBudget() {

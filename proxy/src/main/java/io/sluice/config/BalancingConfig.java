@@ -8,10 +8,12 @@ import java.util.Locale;
  * How an upstream group spreads requests and decides which servers are fit to receive them: the
  * {@code balance} algorithm and its {@code hash-key}, passive health (failures seen by real requests),
  * active health checks ({@code healthCheck} is null when the group has no {@code health-check} block), the
- * retry budget and {@code slow-start} (zero when off).
+ * retry budget, {@code slow-start} (zero when off), and the per-server request limit
+ * {@code max-connections} (zero when unlimited) with its {@code queue}.
  */
 public record BalancingConfig(Algorithm algorithm, HashKey hashKey, PassiveHealth passiveHealth,
-                              HealthCheck healthCheck, RetryBudget retryBudget, Duration slowStart) {
+                              HealthCheck healthCheck, RetryBudget retryBudget, Duration slowStart,
+                              int maxConnections, Queue queue) {
 
     public enum Algorithm {
         ROUND_ROBIN("round-robin"), LEAST_CONN("least-conn"), P2C("p2c"), RANDOM("random"), HASH("hash");
@@ -50,6 +52,10 @@ public record BalancingConfig(Algorithm algorithm, HashKey hashKey, PassiveHealt
                               List<Integer> expectStatus, double jitter) {
     }
 
+    /** Requests that find every server at {@code max-connections} wait, up to {@code size} of them, for {@code timeout}. */
+    public record Queue(int size, Duration timeout) {
+    }
+
     /** Retries may add at most {@code ratio} of the requests, but always {@code minPerSecond} per second. */
     public record RetryBudget(double ratio, int minPerSecond) {
     }
@@ -70,7 +76,22 @@ public record BalancingConfig(Algorithm algorithm, HashKey hashKey, PassiveHealt
             node.error("slow-start", "must not be negative (0s turns slow start off)");
             slowStart = Duration.ZERO;
         }
-        return new BalancingConfig(algorithm, hashKey, passive, check, budget, slowStart);
+        int maxConnections = node.integer("max-connections", 0);
+        if (maxConnections < 0) {
+            node.error("max-connections", "must not be negative (0 means unlimited)");
+        }
+        Queue queue = readQueue(node.child("queue"));
+        return new BalancingConfig(algorithm, hashKey, passive, check, budget, slowStart, Math.max(0, maxConnections), queue);
+    }
+
+    private static Queue readQueue(ConfigNode node) {
+        int size = node.integer("size", 0);
+        if (size < 0) {
+            node.error("size", "must not be negative (0 answers 503 at once)");
+        }
+        Duration timeout = ConfigChecks.positive(node, "timeout", Duration.ofSeconds(1));
+        node.finish();
+        return new Queue(Math.max(0, size), timeout);
     }
 
     private static HashKey readHashKey(ConfigNode node) {

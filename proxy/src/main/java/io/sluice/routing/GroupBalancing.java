@@ -13,6 +13,7 @@ import io.sluice.upstream.ServerPicker;
 
 import java.net.InetSocketAddress;
 import java.util.SplittableRandom;
+import java.util.concurrent.Executor;
 
 /**
  * Joins the three layer-5 packages that may not see each other: the proxy's {@link ServerPicker} is served
@@ -67,7 +68,22 @@ final class GroupBalancing implements ServerPicker.Factory {
         @Override
         public int pick(long tried, CharSequence key) {
             int server = balancer.pick(tried, key);
-            return server == Balancer.NONE_AVAILABLE ? NONE_AVAILABLE : server == Balancer.NONE_LEFT ? NONE_LEFT : server;
+            return switch (server) {
+                case Balancer.NONE_LEFT -> NONE_LEFT;
+                case Balancer.NONE_AVAILABLE -> NONE_AVAILABLE;
+                case Balancer.SATURATED -> SATURATED;
+                default -> server;
+            };
+        }
+
+        @Override
+        public boolean await(Runnable wake, Executor loop) {
+            return balancer.await(wake, loop);
+        }
+
+        @Override
+        public boolean cancelWait(Runnable wake) {
+            return balancer.cancelWait(wake);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.sluice.upstream;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -74,6 +75,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private String lastFailure = "no upstream server to try";
     private int attemptServer = -1;
     private boolean attemptReported;
+    private final Runnable dequeued = this::dequeued;
+    private ScheduledFuture<?> queueTimer;
 
     ProxyExchange(Exchange exchange, UpstreamConfig config, LoopUpstreams upstreams, RequestHeadBuilder requestHeads,
                   ResponseHeadRewriter responseHeads) {
@@ -111,6 +114,10 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private void attempt() {
         endAttempt();
         int index = picker.pick(tried, hashKey);
+        if (index == ServerPicker.SATURATED) {
+            queue();
+            return;
+        }
         if (index == ServerPicker.NONE_AVAILABLE && tried == 0) {
             fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server of upstream " + config.name() + " is out of service");
             return;
@@ -362,6 +369,10 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         endAttempt();
         cancelSendTimer();
         closeConnection();
+        if (queueTimer != null) {
+            picker.cancelWait(dequeued);
+            cancelQueueTimer();
+        }
     }
 
     private void upstreamFailed(String reason) {
@@ -414,6 +425,40 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         Channel client = exchange.channel();
         exchange.upgradeToTunnel(response);
         Tunnel.open(client, upgraded.channel(), config.readTimeout());
+    }
+
+    /** Every server that could take the request is at {@code max-connections}: wait for a slot, or 503. */
+    private void queue() {
+        EventLoop loop = exchange.channel().eventLoop();
+        if (!picker.await(dequeued, loop)) {
+            fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server of upstream " + config.name()
+                    + " is at max-connections and the queue is full");
+            return;
+        }
+        queueTimer = loop.schedule(this::queueTimedOut, config.balancing().queue().timeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void dequeued() {
+        cancelQueueTimer();
+        if (!done) {
+            attempt();
+        }
+    }
+
+    private void queueTimedOut() {
+        queueTimer = null;
+        if (!done && picker.cancelWait(dequeued)) {
+            fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no slot within queue.timeout "
+                    + config.balancing().queue().timeout().toMillis() + "ms");
+        }
+    }
+
+    private void cancelQueueTimer() {
+        if (queueTimer != null) {
+            queueTimer.cancel(false);
+            queueTimer = null;
+        }
     }
 
     /** Tells the balancer how the current attempt's server did, once per attempt. */

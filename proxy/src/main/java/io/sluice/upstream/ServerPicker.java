@@ -2,6 +2,8 @@ package io.sluice.upstream;
 
 import io.sluice.config.UpstreamConfig;
 
+import java.util.concurrent.Executor;
+
 /**
  * Chooses the server for each attempt of a request, as {@link UpstreamConfig#servers()} index, and hears
  * how the attempts go (load, health, retry budget); one instance per event loop and upstream group,
@@ -13,13 +15,24 @@ public interface ServerPicker {
     int NONE_LEFT = -1;
     /** Servers remain untried, but every one of them is out of service. */
     int NONE_AVAILABLE = -2;
+    /** Every server that could take the request has {@code max-connections} requests in flight. */
+    int SATURATED = -3;
 
     /**
      * The next server, skipping those whose bit is set in {@code tried} (bit {@code i} = server {@code i});
      * {@code key} is the request's hash key, null when the group does not hash or the request has none.
-     * {@link #NONE_LEFT} or {@link #NONE_AVAILABLE} when there is no server to try.
+     * {@link #NONE_LEFT}, {@link #NONE_AVAILABLE} or {@link #SATURATED} when there is no server to try.
      */
     int pick(long tried, CharSequence key);
+
+    /**
+     * Queues a request that got {@link #SATURATED}: {@code wake} runs on {@code loop} once a slot frees;
+     * false when the group's queue is full.
+     */
+    boolean await(Runnable wake, Executor loop);
+
+    /** Takes a queued request back; false when {@code wake} already ran or is about to. */
+    boolean cancelWait(Runnable wake);
 
     /** An attempt goes to {@code server}; {@code retry} when it is not the request's first. */
     void attemptStarted(int server, boolean retry);

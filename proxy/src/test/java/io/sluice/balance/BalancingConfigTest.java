@@ -28,6 +28,8 @@ class BalancingConfigTest {
                 List.of(200, 204), 0.1), app.healthCheck());
         assertEquals(new BalancingConfig.RetryBudget(0.2, 10), app.retryBudget());
         assertEquals(Duration.ofSeconds(30), app.slowStart());
+        assertEquals(100, app.maxConnections());
+        assertEquals(new BalancingConfig.Queue(200, Duration.ofMillis(500)), app.queue());
         assertTrue(config.upstreams().get("app").servers().get(3).backup());
         BalancingConfig sessions = config.upstreams().get("sessions").balancing();
         assertEquals(BalancingConfig.Algorithm.HASH, sessions.algorithm());

@@ -133,6 +133,43 @@ class BalancingIT {
     }
 
     @Test
+    void saturatedServersQueueThenAnswer503WhenTheQueueIsFull() throws Exception {
+        try (NamedBackend a = new NamedBackend("a");
+             RunningSluice sluice = RunningSluice.start(config("max-connections = 1, queue { size = 1, timeout = 20s }", a))) {
+            CompletableFuture<HttpResponse<String>> slow = client.sendAsync(
+                    HttpRequest.newBuilder(sluice.uri("/slow")).build(), HttpResponse.BodyHandlers.ofString());
+            await("the slow request to reach the backend", Duration.ofSeconds(10), () -> a.requests.get() == 1);
+            CompletableFuture<HttpResponse<String>> second = client.sendAsync(
+                    HttpRequest.newBuilder(sluice.uri("/second")).build(), HttpResponse.BodyHandlers.ofString());
+            CompletableFuture<HttpResponse<String>> third = client.sendAsync(
+                    HttpRequest.newBuilder(sluice.uri("/third")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<?> refused = (HttpResponse<?>) CompletableFuture.anyOf(second, third).get();
+            assertEquals(503, refused.statusCode(), "one waits in the queue of size 1, the other is refused");
+            assertEquals(1, a.requests.get(), "neither the queued nor the refused request reached the backend");
+            a.releaseSlow.countDown();
+            assertEquals(200, slow.get().statusCode());
+            HttpResponse<String> queued = refused == second.getNow(null) ? third.get() : second.get();
+            assertEquals(200, queued.statusCode());
+            assertEquals("a", queued.body());
+            assertEquals(2, a.requests.get());
+        }
+    }
+
+    @Test
+    void aQueuedRequestGets503AfterTheQueueTimeout() throws Exception {
+        try (NamedBackend a = new NamedBackend("a");
+             RunningSluice sluice = RunningSluice.start(config("max-connections = 1, queue { size = 5, timeout = 300ms }", a))) {
+            CompletableFuture<HttpResponse<String>> slow = client.sendAsync(
+                    HttpRequest.newBuilder(sluice.uri("/slow")).build(), HttpResponse.BodyHandlers.ofString());
+            await("the slow request to reach the backend", Duration.ofSeconds(10), () -> a.requests.get() == 1);
+            assertEquals(503, get(sluice, "/waits").statusCode());
+            a.releaseSlow.countDown();
+            assertEquals(200, slow.get().statusCode());
+            assertEquals(200, get(sluice, "/after").statusCode(), "the slot is free again");
+        }
+    }
+
+    @Test
     void activeChecksTakeAServerOutWithinFallIntervalsAndBackWithinRise() throws Exception {
         try (NamedBackend a = new NamedBackend("a"); NamedBackend b = new NamedBackend("b");
              RunningSluice sluice = RunningSluice.start(config("""
