@@ -144,8 +144,9 @@ log "base image $BASE_IMAGE ready"
 
 # --- image ------------------------------------------------------------------------------------------
 # Debian's client has BuildKit built in (the newer /usr/local/bin/docker lacks buildx); BuildKit skips
-# the unused Maven stage, and BUILD_IMAGE is overridden too so nothing is ever pulled.
-if DOCKER_BUILDKIT=1 timeout 300 "$DOCKER" build --progress=plain -f docker/Dockerfile --target prebuilt \
+# the unused Maven stage, and BUILD_IMAGE is overridden too so nothing is ever pulled. RUN steps need
+# no network (and the daemon has no bridge for them).
+if DOCKER_BUILDKIT=1 timeout 300 "$DOCKER" build --progress=plain --network none -f docker/Dockerfile --target prebuilt \
     --build-arg RUNTIME_IMAGE="$BASE_IMAGE" --build-arg BUILD_IMAGE="$BASE_IMAGE" -t "$IMAGE" . \
     >"$WORK/build.log" 2>&1; then
   pass "image builds from docker/Dockerfile ($("$DOCKER" image inspect -f '{{.Size}}' "$IMAGE") bytes)"

@@ -50,8 +50,14 @@ paths over earlier ones, so these win over the same keys in .Values.config.
 # Set by the chart from its values, so probes and the termination grace period agree with Sluice:
 sluice.admin.listen = "0.0.0.0:{{ .Values.adminPort }}"
 sluice.shutdown-timeout = {{ .Values.shutdown.timeoutSeconds }}s
+sluice.drain-delay = {{ .Values.shutdown.drainDelaySeconds }}s
+{{- if .Values.reloadOnChange }}
+sluice.reload.watch = true
+{{- end }}
 {{- end }}
 
 {{- define "sluice.terminationGracePeriodSeconds" -}}
-{{- add .Values.shutdown.preStopSleepSeconds .Values.shutdown.timeoutSeconds .Values.shutdown.extraGraceSeconds }}
+{{- with .Values.shutdown }}
+{{- add .preStopSleepSeconds .drainDelaySeconds .timeoutSeconds .extraGraceSeconds }}
+{{- end }}
 {{- end }}
