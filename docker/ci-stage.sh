@@ -189,6 +189,17 @@ got="$(curl -fsS --max-time 5 "http://127.0.0.1:$HTTP_PORT/index.html" | sha256s
 [ "$got" = "$expected" ] && pass "static file /srv/www/index.html served byte for byte" \
   || fail "static file: sha256 $got, expected $expected"
 
+ready="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$ADMIN_PORT/readyz")" || true
+[ "$ready" = 200 ] && pass "GET /readyz answers 200 while serving" || fail "GET /readyz answers $ready while serving"
+
+access_line=""
+for _ in $(seq 1 25); do
+  access_line="$("$DOCKER" logs "$SMOKE_NAME" 2>/dev/null | grep -F '"GET /index.html HTTP/1.1" 200' || true)"
+  [ -n "$access_line" ] && break
+  sleep 0.2
+done
+[ -n "$access_line" ] && pass "access log line on the container's stdout" || fail "no access log line on stdout"
+
 if "$DOCKER" logs "$SMOKE_NAME" 2>&1 | grep -q 'transport epoll'; then
   pass "native epoll transport loads with a read-only root fs (unpacked in /tmp)"
 else
@@ -207,14 +218,23 @@ for _ in $(seq 1 50); do
 done
 [ "$health" = healthy ] && pass "HEALTHCHECK reports healthy" || fail "HEALTHCHECK reports '$health'"
 
-# docker stop sends SIGTERM; Sluice drains and must exit 0 well within the smoke config's grace period.
+# docker stop sends SIGTERM. Sluice must turn /readyz to 503 during its drain-delay (2 s in the smoke
+# config), then drain and exit 0 well within drain-delay + shutdown-timeout (12 s).
 stop_start=$SECONDS
 "$DOCKER" kill --signal TERM "$SMOKE_NAME" >/dev/null
+ready=""
+for _ in $(seq 1 20); do
+  ready="$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$ADMIN_PORT/readyz")" || true
+  [ "$ready" = 503 ] && break
+  sleep 0.1
+done
+[ "$ready" = 503 ] && pass "SIGTERM: /readyz answers 503 during drain-delay" || fail "SIGTERM: /readyz answered '$ready'"
 exit_code="$(timeout 40 "$DOCKER" wait "$SMOKE_NAME" || echo timeout)"
-if [ "$exit_code" = 0 ]; then
-  pass "SIGTERM: clean exit 0 after $((SECONDS - stop_start)) s"
+stop_seconds=$((SECONDS - stop_start))
+if [ "$exit_code" = 0 ] && [ "$stop_seconds" -le 12 ]; then
+  pass "SIGTERM: clean exit 0 after $stop_seconds s"
 else
-  "$DOCKER" logs "$SMOKE_NAME" 2>&1 | tail -10; fail "SIGTERM: exit status $exit_code"
+  "$DOCKER" logs "$SMOKE_NAME" 2>&1 | tail -10; fail "SIGTERM: exit status $exit_code after $stop_seconds s"
 fi
 "$DOCKER" logs "$SMOKE_NAME" 2>&1 | grep -q 'stopped' && pass "drain logged 'stopped'" || fail "no 'stopped' log line"
 "$DOCKER" rm -f "$SMOKE_NAME" >/dev/null
