@@ -4,7 +4,8 @@
 #   2. builds a JRE base image locally (debootstrap + docker import, cached in /var/cache/sluice-ci)
 #   3. builds docker/Dockerfile (target prebuilt, the jar from proxy/target) with BuildKit
 #   4. smoke-tests the image on loopback: read-only root fs, non-root, all capabilities dropped;
-#      /healthz on the admin port, a static file, HEALTHCHECK, SIGTERM -> clean exit
+#      /healthz and /readyz on the admin port, a static file, the access log on stdout, HEALTHCHECK,
+#      SIGTERM -> /readyz 503, a download in flight completes, exit 0
 #   5. helm lint --strict, helm template (default and all-features values), values schema rejection
 #   6. validates the rendered manifests against the Kubernetes schemas (helm/validate)
 #   7. runs `sluice -t` on the configuration the chart renders and on the Compose example's
@@ -252,10 +253,15 @@ chmod 0644 "$WORK/smoke.conf"
 for port in "$HTTP_PORT" "$ADMIN_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then fail "port $port is already in use"; exit 1; fi
 done
+# A 64 MiB file for the download that must survive the drain (larger than loopback socket buffers, so
+# Sluice is still writing it when SIGTERM arrives).
+mkdir -p "$WORK/big"
+head -c 67108864 /dev/urandom >"$WORK/big/blob.bin"
+chmod -R a+rX "$WORK/big"
 timeout 60 "$DOCKER" run -d --name "$SMOKE_NAME" --network host --read-only --cap-drop ALL \
   --security-opt no-new-privileges -e SLUICE_ADMIN_PORT="$ADMIN_PORT" \
   --health-interval 1s --health-start-period 30s --health-retries 3 --health-timeout 3s \
-  -v "$WORK/smoke.conf:/etc/sluice/sluice.conf:ro" "$IMAGE" >/dev/null
+  -v "$WORK/smoke.conf:/etc/sluice/sluice.conf:ro" -v "$WORK/big:/srv/www/big:ro" "$IMAGE" >/dev/null
 started=$SECONDS
 until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$ADMIN_PORT/healthz" 2>/dev/null; do
   if [ $((SECONDS - started)) -ge 60 ] || [ "$("$DOCKER" inspect -f '{{.State.Running}}' "$SMOKE_NAME")" != true ]; then
@@ -275,16 +281,19 @@ ready="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$
 
 access_line=""
 for _ in $(seq 1 25); do
-  access_line="$("$DOCKER" logs "$SMOKE_NAME" 2>/dev/null | grep -F '"GET /index.html HTTP/1.1" 200' || true)"
+  "$DOCKER" logs "$SMOKE_NAME" >"$WORK/smoke.log" 2>&1
+  access_line="$(grep -F '"GET /index.html HTTP/1.1" 200' "$WORK/smoke.log" || true)"
   [ -n "$access_line" ] && break
   sleep 0.2
 done
 [ -n "$access_line" ] && pass "access log line on the container's stdout" || fail "no access log line on stdout"
 
-if "$DOCKER" logs "$SMOKE_NAME" 2>&1 | grep -q 'transport epoll'; then
+# (grep reads a file: with pipefail, `docker logs | grep -q` fails when grep stops reading early)
+"$DOCKER" logs "$SMOKE_NAME" >"$WORK/smoke.log" 2>&1
+if grep -q 'transport epoll' "$WORK/smoke.log"; then
   pass "native epoll transport loads with a read-only root fs (unpacked in /tmp)"
 else
-  "$DOCKER" logs "$SMOKE_NAME" 2>&1 | tail -10; fail "Sluice did not start on the epoll transport"
+  tail -10 "$WORK/smoke.log"; fail "Sluice did not start on the epoll transport"
 fi
 
 uid="$("$DOCKER" exec "$SMOKE_NAME" id -u || true)"
@@ -300,7 +309,14 @@ done
 [ "$health" = healthy ] && pass "HEALTHCHECK reports healthy" || fail "HEALTHCHECK reports '$health'"
 
 # docker stop sends SIGTERM. Sluice must turn /readyz to 503 during its drain-delay (2 s in the smoke
-# config), then drain and exit 0 well within drain-delay + shutdown-timeout (12 s).
+# config), let a download in flight finish (about 4 s at 16 MiB/s, so it outlasts the drain-delay and
+# the closing of the listeners), and exit 0 within drain-delay + shutdown-timeout (22 s).
+curl -fsS --limit-rate 16m --max-time 30 -o "$WORK/blob.out" "http://127.0.0.1:$HTTP_PORT/big/blob.bin" &
+download_pid=$!
+for _ in $(seq 1 50); do
+  [ -s "$WORK/blob.out" ] && break
+  sleep 0.1
+done
 stop_start=$SECONDS
 "$DOCKER" kill --signal TERM "$SMOKE_NAME" >/dev/null
 ready=""
@@ -310,14 +326,22 @@ for _ in $(seq 1 20); do
   sleep 0.1
 done
 [ "$ready" = 503 ] && pass "SIGTERM: /readyz answers 503 during drain-delay" || fail "SIGTERM: /readyz answered '$ready'"
+download_status=0
+wait "$download_pid" || download_status=$?
+if [ "$download_status" -eq 0 ] && cmp -s "$WORK/big/blob.bin" "$WORK/blob.out"; then
+  pass "SIGTERM: a download in flight completes byte for byte ($((SECONDS - stop_start)) s after SIGTERM)"
+else
+  fail "SIGTERM: the download in flight broke (curl status $download_status)"
+fi
 exit_code="$(timeout 40 "$DOCKER" wait "$SMOKE_NAME" || echo timeout)"
 stop_seconds=$((SECONDS - stop_start))
-if [ "$exit_code" = 0 ] && [ "$stop_seconds" -le 12 ]; then
+if [ "$exit_code" = 0 ] && [ "$stop_seconds" -le 22 ]; then
   pass "SIGTERM: clean exit 0 after $stop_seconds s"
 else
   "$DOCKER" logs "$SMOKE_NAME" 2>&1 | tail -10; fail "SIGTERM: exit status $exit_code after $stop_seconds s"
 fi
-"$DOCKER" logs "$SMOKE_NAME" 2>&1 | grep -q 'stopped' && pass "drain logged 'stopped'" || fail "no 'stopped' log line"
+"$DOCKER" logs "$SMOKE_NAME" >"$WORK/smoke.log" 2>&1
+grep -q 'stopped' "$WORK/smoke.log" && pass "drain logged 'stopped'" || fail "no 'stopped' log line"
 "$DOCKER" rm -f "$SMOKE_NAME" >/dev/null
 
 # --- results of the chart checks -------------------------------------------------------------------
