@@ -65,6 +65,7 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 trap 'log "command failed at line $LINENO: $BASH_COMMAND"' ERR
 
 # --- packages ---------------------------------------------------------------------------------------
@@ -218,7 +219,9 @@ EOF
 }
 if ! "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   tar="$CACHE/debian-bookworm-jre17-r$BASE_RECIPE.tar"
-  [ -f "$tar" ] || build_base_tar "$tar"
+  if [ ! -f "$tar" ]; then
+    build_base_tar "$tar"
+  fi
   timeout 120 "$DOCKER" import --change 'ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64' \
     --change 'CMD ["/bin/bash"]' "$tar" "$BASE_IMAGE" >/dev/null
 fi
