@@ -29,10 +29,15 @@ public final class ConfigProblems {
         }
     }
 
+    private static String withoutLine(String description, int line) {
+        String suffix = ": " + line;
+        return description.endsWith(suffix) ? description.substring(0, description.length() - suffix.length()) : description;
+    }
+
     static String location(ConfigOrigin origin) {
         String file = origin.filename() != null ? Path.of(origin.filename()).getFileName().toString()
                 : origin.resource() != null ? origin.resource()
-                : origin.description();
+                : withoutLine(origin.description(), origin.lineNumber());
         return origin.lineNumber() > 0 ? file + ":" + origin.lineNumber() : file;
     }
 }

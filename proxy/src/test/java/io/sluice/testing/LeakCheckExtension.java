@@ -30,6 +30,15 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
 
     @Override
     public void afterAll(ExtensionContext context) throws InterruptedException {
+        List<String> reports = collectReports();
+        if (!reports.isEmpty()) {
+            fail(reports.size() + " ByteBuf leak report(s) in " + context.getDisplayName() + ":\n"
+                    + String.join("\n\n", reports));
+        }
+    }
+
+    /** Forces collection of unreachable buffers and returns (and clears) the leak reports since the last call. */
+    static List<String> collectReports() throws InterruptedException {
         for (int round = 0; round < 3; round++) {
             System.gc();
             Thread.sleep(100);
@@ -44,10 +53,6 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
                 }
             }
         }
-        List<String> reports = LeakReports.drain();
-        if (!reports.isEmpty()) {
-            fail(reports.size() + " ByteBuf leak report(s) in " + context.getDisplayName() + ":\n"
-                    + String.join("\n\n", reports));
-        }
+        return LeakReports.drain();
     }
 }

@@ -1,0 +1,106 @@
+package io.sluice.server;
+
+import io.sluice.testing.RawHttp;
+import io.sluice.testing.RunningSluice;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ShutdownIT {
+    private static final int BODY = 32 << 20;
+
+    @Test
+    void inFlightResponseCompletesWhileNewConnectionsAreRefused() throws Exception {
+        RunningSluice sluice = RunningSluice.start("""
+                sluice {
+                  workers = 1
+                  shutdown-timeout = 20s
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [
+                    { match = "/big", return { body = "%s" } }
+                    { match = "/", return { body = "ok" } }
+                  ] } ]
+                }""".formatted("x".repeat(BODY)));
+        int port = sluice.port();
+        try (Socket slow = new Socket("127.0.0.1", port); RawHttp idle = new RawHttp(port)) {
+            assertEquals(200, idle.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").readResponse().status());
+            slow.getOutputStream().write("GET /big HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = slow.getInputStream();
+            byte[] first = in.readNBytes(16);
+            assertTrue(new String(first, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200"));
+
+            CompletableFuture<Void> shutdown = CompletableFuture.runAsync(sluice.server()::shutdown);
+            Thread.sleep(300);
+            assertTrue(idle.isClosedByServer(), "idle keep-alive connections close at once");
+            assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close(),
+                    "new connections are refused while draining");
+            assertTrue(!shutdown.isDone(), "shutdown waits for the response in flight");
+
+            long received = first.length + in.transferTo(OutputStreamSink.INSTANCE);
+            assertTrue(received > BODY, "the whole in-flight response arrives: " + received);
+            shutdown.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void sigtermDrainsAndExitsZero() throws Exception {
+        Path config = Files.createTempFile("sluice", ".conf");
+        Files.writeString(config, """
+                sluice {
+                  admin { listen = off }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ]
+                }""");
+        Path output = Files.createTempFile("sluice", ".out");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.sluice.Main", "-c", config.toString())
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!Files.readString(output).contains("sluice started") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(Files.readString(output).contains("sluice started"), Files.readString(output));
+            process.destroy();
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "process did not stop after SIGTERM");
+            String log = Files.readString(output);
+            assertEquals(0, process.exitValue(), log);
+            assertTrue(log.contains("stopped"), log);
+        } finally {
+            process.destroyForcibly();
+            Files.deleteIfExists(config);
+            Files.deleteIfExists(output);
+        }
+    }
+
+    private static final class OutputStreamSink extends java.io.OutputStream {
+        static final OutputStreamSink INSTANCE = new OutputStreamSink();
+
+        @Override
+        public void write(int b) {
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+        }
+    }
+
+    @Test
+    void refusedConnectionsAfterShutdown() throws IOException {
+        RunningSluice sluice = RunningSluice.start("""
+                sluice { servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ] }""");
+        int port = sluice.port();
+        sluice.server().shutdown();
+        assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
+    }
+}
