@@ -119,7 +119,7 @@ chart_checks() {
   else
     cat "$WORK/bad.log"; fail "helm template failed on bad values, but not by the schema"
   fi
-  for kind in HorizontalPodAutoscaler PodDisruptionBudget ServiceMonitor; do
+  for kind in HorizontalPodAutoscaler PodDisruptionBudget ServiceMonitor NetworkPolicy; do
     grep -q "^kind: $kind$" "$WORK/all.yaml" && ! grep -q "^kind: $kind$" "$WORK/default.yaml" \
       && pass "$kind only when enabled" || fail "$kind rendering does not follow its enabled flag"
   done

@@ -29,6 +29,13 @@ app.kubernetes.io/name: {{ include "sluice.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* Labels of the helm test pod: never the selector labels, so no Service, PDB or Deployment picks it up. */}}
+{{- define "sluice.testLabels" -}}
+app.kubernetes.io/name: {{ include "sluice.name" . }}-test
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
 {{- define "sluice.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "sluice.fullname" .) .Values.serviceAccount.name }}
