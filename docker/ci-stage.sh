@@ -78,7 +78,16 @@ if [ ${#need[@]} -gt 0 ]; then
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   timeout 120 apt-get update -qq
+  # docker.io's postinst would start a default daemon (bridge, iptables rules) unless a policy forbids
+  # starting services, as it does in Debian's container images; only this script's daemon may run.
+  policy_added=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 0755 /usr/sbin/policy-rc.d
+    policy_added=1
+  fi
   timeout 300 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  [ -z "$policy_added" ] || rm -f /usr/sbin/policy-rc.d
 fi
 if [ ! -f "$JAR" ]; then
   log "building $JAR"
