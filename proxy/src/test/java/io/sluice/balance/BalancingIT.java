@@ -31,6 +31,7 @@ class BalancingIT {
         return """
                 sluice {
                   workers = 2
+                  readiness { require-healthy-upstreams = true }
                   upstreams { app { servers = [ %s ]
                     %s } }
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", proxy { upstream = app } } ] } ]
@@ -198,6 +199,10 @@ class BalancingIT {
                 bodies.add(get(sluice, "/x").body());
             }
             assertTrue(bodies.contains("b"), bodies.toString());
+            a.healthStatus.set(500);
+            b.healthStatus.set(500);
+            await("readiness to follow the checks", Duration.ofSeconds(10), () -> !sluice.server().readiness().ready());
+            assertEquals(503, get(sluice, "/x").statusCode(), "every server is marked down");
         }
     }
 }
