@@ -5,6 +5,7 @@ import io.sluice.config.UpstreamConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -145,6 +146,19 @@ public final class ServerStates {
             log.warn("upstream {} server {}: taken out for {}ms ({})", upstream, name(server),
                     failTimeoutNanos / 1_000_000, why);
         }
+    }
+
+    /** What the balancer sees of every server now, for the admin API. */
+    public List<ServerView> view() {
+        long now = System.nanoTime();
+        List<ServerView> views = new ArrayList<>();
+        for (int i = 0; i < servers.size(); i++) {
+            UpstreamConfig.Server server = servers.get(i);
+            String state = checkedDown(i) ? "down" : passivelyOut(i, now) ? "out" : "up";
+            views.add(new ServerView(name(i), server.backup(), state, inFlight(i), fails.get(i), server.weight(),
+                    effectiveWeight(i, server.weight(), now) / 100.0));
+        }
+        return List.copyOf(views);
     }
 
     private String name(int server) {

@@ -5,6 +5,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.resolver.AddressResolverGroup;
 import io.sluice.balance.Balancer;
 import io.sluice.balance.GroupBalance;
+import io.sluice.balance.ServerView;
 import io.sluice.config.UpstreamConfig;
 import io.sluice.health.HealthChecker;
 import io.sluice.metrics.SluiceMetrics;
@@ -12,7 +13,11 @@ import io.sluice.metrics.UpstreamMetrics;
 import io.sluice.upstream.ServerPicker;
 
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -25,6 +30,7 @@ final class GroupBalancing implements ServerPicker.Factory {
     private final Class<? extends SocketChannel> channelClass;
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final SluiceMetrics metrics;
+    private final Map<String, GroupBalance> current = new ConcurrentHashMap<>();
 
     GroupBalancing(EventLoopGroup loops, Class<? extends SocketChannel> channelClass,
                    AddressResolverGroup<InetSocketAddress> resolver, SluiceMetrics metrics) {
@@ -37,6 +43,7 @@ final class GroupBalancing implements ServerPicker.Factory {
     @Override
     public ServerPicker.Group forGroup(UpstreamConfig upstream) {
         GroupBalance balance = new GroupBalance(upstream);
+        current.put(upstream.name(), balance);
         HealthChecker checker = null;
         if (upstream.balancing().healthCheck() != null) {
             UpstreamMetrics[] serverMetrics = upstream.servers().stream()
@@ -57,11 +64,19 @@ final class GroupBalancing implements ServerPicker.Factory {
 
             @Override
             public void close() {
+                current.remove(upstream.name(), balance);
                 if (running != null) {
                     running.close();
                 }
             }
         };
+    }
+
+    /** Every upstream group in use, by name, with what its balancer sees of each server. */
+    Map<String, List<ServerView>> view() {
+        Map<String, List<ServerView>> view = new TreeMap<>();
+        current.forEach((name, balance) -> view.put(name, balance.states().view()));
+        return view;
     }
 
     private record Picker(Balancer balancer) implements ServerPicker {

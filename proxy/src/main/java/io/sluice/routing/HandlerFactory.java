@@ -5,6 +5,7 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
 import io.sluice.config.LocationConfig;
 import io.sluice.config.ProxyConfig;
@@ -17,6 +18,9 @@ import io.sluice.staticfiles.StaticFileHandler;
 import io.sluice.upstream.ProxyHandler;
 import io.sluice.upstream.Upstreams;
 
+import java.util.List;
+import java.util.Map;
+
 /**
  * Turns each location's configured action into the handler that serves it. One factory serves the life
  * of the process, so upstream groups whose configuration a reload leaves unchanged keep their connection
@@ -25,18 +29,24 @@ import io.sluice.upstream.Upstreams;
 public final class HandlerFactory {
     private final BlockingPool blockingPool;
     private final Upstreams upstreams;
+    private final GroupBalancing balancing;
 
     public HandlerFactory(BlockingPool blockingPool, EventLoopGroup workers, Class<? extends SocketChannel> socketChannelClass,
                           Class<? extends DatagramChannel> datagramChannelClass, SluiceMetrics metrics) {
         this.blockingPool = blockingPool;
         DnsAddressResolverGroup healthCheckResolver = new DnsAddressResolverGroup(
                 new DnsNameResolverBuilder().datagramChannelType(datagramChannelClass));
-        this.upstreams = new Upstreams(socketChannelClass, datagramChannelClass,
-                new GroupBalancing(workers, socketChannelClass, healthCheckResolver, metrics));
+        this.balancing = new GroupBalancing(workers, socketChannelClass, healthCheckResolver, metrics);
+        this.upstreams = new Upstreams(socketChannelClass, datagramChannelClass, balancing);
     }
 
     public Upstreams upstreams() {
         return upstreams;
+    }
+
+    /** The live balancing state of every upstream group in use: health, load, failures, effective weight. */
+    public Map<String, List<ServerView>> balancingView() {
+        return balancing.view();
     }
 
     /** The handler of {@code location}, a location of the configuration {@code snapshot}. */

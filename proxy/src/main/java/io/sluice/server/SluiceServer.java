@@ -13,6 +13,7 @@ import io.netty.util.Mapping;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.accesslog.AccessLogWriter;
+import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.InvalidConfigException;
@@ -382,6 +383,11 @@ public final class SluiceServer implements AutoCloseable {
     /** The TLS certificates of every TLS listener. */
     public TlsContexts tls() {
         return tls;
+    }
+
+    /** What the balancers see of every upstream server, by upstream name: one read-only view for the admin API. */
+    public Map<String, List<ServerView>> upstreamStates() {
+        return handlers.balancingView();
     }
 
     public int activeConnections() {

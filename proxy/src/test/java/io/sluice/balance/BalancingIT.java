@@ -67,6 +67,10 @@ class BalancingIT {
                 answeredBy.add(response.body());
             }
             assertTrue(answeredBy.contains("a") && answeredBy.contains("c") && !answeredBy.contains("b"), answeredBy.toString());
+            List<ServerView> view = sluice.server().upstreamStates().get("app");
+            assertEquals(List.of("up", "out", "up"), view.stream().map(ServerView::state).toList(), view.toString());
+            assertEquals(b.address(), view.get(1).server());
+            assertEquals(0, view.stream().mapToInt(ServerView::inFlight).sum(), "every attempt ended: " + view);
         }
     }
 
@@ -188,6 +192,7 @@ class BalancingIT {
                 assertEquals("a", get(sluice, "/x").body());
             }
             assertEquals(before, b.requests.get());
+            assertEquals("down", sluice.server().upstreamStates().get("app").get(1).state());
             assertTrue(sluice.server().readiness().ready(), "a is still healthy");
             b.healthStatus.set(204);
             long passing = System.nanoTime();
