@@ -27,9 +27,10 @@ final class ProxyConfigs {
     }
 
     static String servers(String... addresses) {
+        // commas matter: HOCON merges objects that stand side by side in a list into one element
         StringBuilder text = new StringBuilder("servers = [");
-        for (String address : addresses) {
-            text.append(" { address = \"").append(address).append("\" }");
+        for (int i = 0; i < addresses.length; i++) {
+            text.append(i == 0 ? " " : ", ").append("{ address = \"").append(addresses[i]).append("\" }");
         }
         return text.append(" ]").toString();
     }

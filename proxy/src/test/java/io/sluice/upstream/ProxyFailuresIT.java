@@ -133,6 +133,7 @@ class ProxyFailuresIT {
     void refusedServerIsRetriedOnTheNext() throws Exception {
         String config = ProxyConfigs.proxyTo(ProxyConfigs.servers(refusedAddress(), backend.address()), "");
         try (RunningSluice sluice = RunningSluice.start(config)) {
+            assertEquals(2, sluice.server().config().upstreams().get("app").servers().size());
             for (int i = 0; i < 8; i++) {
                 assertEquals(200, get(sluice, "/hello").status());
                 try (RawHttp raw = new RawHttp(sluice.port())) {
