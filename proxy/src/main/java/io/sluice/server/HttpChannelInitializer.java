@@ -10,6 +10,7 @@ import io.sluice.config.LimitsConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.HttpCodecs;
 import io.sluice.http.ProxyProtocolHandler;
+import io.sluice.http.SendRateGuard;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
 
@@ -43,6 +44,9 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(LIMITER, limiter);
         pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits));
+        if (limits.minSendRate() > 0) {
+            pipeline.addLast(new SendRateGuard(limits.minSendRate()));
+        }
         if (listen.proxyProtocol()) {
             pipeline.addLast(new HAProxyMessageDecoder(), new ProxyProtocolHandler());
         }
