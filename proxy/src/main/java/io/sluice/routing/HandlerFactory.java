@@ -2,17 +2,15 @@ package io.sluice.routing;
 
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.sluice.balance.RoundRobin;
 import io.sluice.blocking.BlockingPool;
 import io.sluice.config.LocationConfig;
 import io.sluice.config.ProxyConfig;
 import io.sluice.config.ReturnConfig;
-import io.sluice.config.StaticConfig;
 import io.sluice.config.SluiceConfig;
-import io.sluice.http.ErrorResponses;
+import io.sluice.config.StaticConfig;
 import io.sluice.http.ExchangeHandler;
-import io.sluice.http.ExchangeListener;
+import io.sluice.staticfiles.StaticFileHandler;
 import io.sluice.upstream.ProxyHandler;
 import io.sluice.upstream.Upstreams;
 
@@ -44,11 +42,8 @@ public final class HandlerFactory {
         if (location.action() instanceof ProxyConfig config) {
             return new ProxyHandler(config, upstreams.group(snapshot.upstreams().get(config.upstream())));
         }
-        if (location.action() instanceof StaticConfig) {
-            return exchange -> {
-                exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), HttpResponseStatus.NOT_IMPLEMENTED, false));
-                return ExchangeListener.IGNORE_BODY;
-            };
+        if (location.action() instanceof StaticConfig config) {
+            return new StaticFileHandler(location, config, blockingPool);
         }
         throw new IllegalArgumentException("unknown action " + location.action());
     }

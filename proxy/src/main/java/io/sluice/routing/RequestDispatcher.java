@@ -25,9 +25,12 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.flow.FlowControlHandler;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.BodyLimits;
+import io.sluice.config.HstsConfig;
 import io.sluice.config.LocationConfig;
 import io.sluice.http.Authority;
 import io.sluice.http.ConnectionEvent;
@@ -37,6 +40,8 @@ import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.http.ExchangeNotes;
+import io.sluice.http.Http2Connections;
+import io.sluice.http.HttpsRedirect;
 import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.Rejection;
 import io.sluice.http.RequestPath;
@@ -54,9 +59,14 @@ import java.util.function.Supplier;
  * (and the request body consumed) read the next request. The channel runs with auto-read off behind a
  * {@link io.netty.handler.flow.FlowControlHandler}, so pipelined requests wait their turn and body bytes
  * move only when a handler asks for them.
+ *
+ * <p>On HTTP/2 each stream channel has its own dispatcher that serves the stream's one request; the
+ * connection's lifetime belongs to the parent, so there is no keep-alive decision and no hop-by-hop
+ * {@code Connection} header (illegal in HTTP/2).
  */
 public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     private static final ExchangeHandler NOT_FOUND = exchange -> {
         exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), HttpResponseStatus.NOT_FOUND, false));
         return ExchangeListener.IGNORE_BODY;
@@ -67,6 +77,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final boolean secure;
     private ChannelHandlerContext ctx;
     private ConnectionTimeouts timeouts;
+    private boolean multiplexed;
     /** The snapshot current when the connection opened: serves it if a reload removes its listen address. */
     private Router connectionRouter;
     private ActiveExchange current;
@@ -87,6 +98,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
+        this.multiplexed = ctx.channel() instanceof Http2StreamChannel;
         this.connectionRouter = router.get();
     }
 
@@ -141,6 +153,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private void onRequest(HttpRequest request) {
         timeouts.requestReceived();
+        if (multiplexed) {
+            Http2Connections.stripTranslationHeaders(request.headers());
+        }
         Rejection rejection = RequestValidator.check(request);
         String path = null;
         if (rejection == null) {
@@ -162,8 +177,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         Route route = server.match(path);
         LocationConfig location = route == null ? null : route.location();
         BodyLimits limits = location == null ? snapshot.config().limits().body() : location.bodyLimits();
+        HstsConfig hsts = server.server().hsts();
         ActiveExchange exchange = new ActiveExchange(request, host, path, location, limits,
-                route == null ? server.unmatched() : route.recorder());
+                route == null ? server.unmatched() : route.recorder(), secure && hsts != null ? hsts.headerValue() : null);
         long declaredLength = HttpUtil.getContentLength(request, -1L);
         if (declaredLength > limits.maxBodySize()) {
             ReferenceCountUtil.release(request);
@@ -173,7 +189,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         current = exchange;
-        ExchangeHandler handler = route == null ? NOT_FOUND : route.handler();
+        int httpsPort = server.server().redirectToHttps();
+        ExchangeHandler handler = !secure && httpsPort > 0 ? HttpsRedirect.to(httpsPort)
+                : route == null ? NOT_FOUND : route.handler();
         try {
             exchange.listener = handler.start(exchange);
         } catch (RuntimeException e) {
@@ -392,8 +410,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     /** The client: the socket peer, or the address a PROXY protocol header named. */
     private InetSocketAddress client() {
-        InetSocketAddress proxied = ctx.channel().attr(ProxyProtocolHandler.CLIENT_ADDRESS).get();
-        return proxied != null ? proxied : (InetSocketAddress) ctx.channel().remoteAddress();
+        // an HTTP/2 stream's PROXY protocol address is recorded on its connection
+        Channel connection = multiplexed ? ctx.channel().parent() : ctx.channel();
+        InetSocketAddress proxied = connection.attr(ProxyProtocolHandler.CLIENT_ADDRESS).get();
+        return proxied != null ? proxied : (InetSocketAddress) connection.remoteAddress();
     }
 
     private static String shortUri(String uri) {
@@ -410,6 +430,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private final long startNanos = System.nanoTime();
         private final ExchangeNotes notes = new ExchangeNotes();
         private final boolean requestKeepAlive;
+        private final String strictTransportSecurity;
         private ExchangeListener listener;
         private boolean bodyPending;
         private boolean discarding;
@@ -423,9 +444,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private boolean ended;
 
         ActiveExchange(HttpRequest request, String host, String path, LocationConfig location, BodyLimits limits,
-                       ExchangeRecorder recorder) {
+                       ExchangeRecorder recorder, String strictTransportSecurity) {
             this.recorder = recorder;
             this.request = request;
+            this.strictTransportSecurity = strictTransportSecurity;
             this.host = host;
             this.path = path;
             this.location = location;
@@ -532,6 +554,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
         @Override
         public void upgradeToTunnel(HttpResponse switchingProtocols) {
+            if (multiplexed) {
+                abort("protocol upgrade is not possible on an HTTP/2 stream");
+                return;
+            }
             if (current != this || responseComplete || closing) {
                 ctx.close();
                 return;
@@ -592,6 +618,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             responseStarted = true;
             status = response.status().code();
             ResponseHeaders.addStandard(response.headers());
+            if (strictTransportSecurity != null) {
+                response.headers().set(STRICT_TRANSPORT_SECURITY, strictTransportSecurity);
+            }
+            if (multiplexed) {
+                return;
+            }
             boolean selfDelimited = HttpUtil.isContentLengthSet(response) || HttpUtil.isTransferEncodingChunked(response)
                     || HttpMethod.HEAD.equals(request.method()) || response.status().code() == 204
                     || response.status().code() == 304;

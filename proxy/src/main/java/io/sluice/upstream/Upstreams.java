@@ -9,6 +9,7 @@ import io.sluice.config.UpstreamConfig;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -38,6 +39,14 @@ public final class Upstreams {
     public UpstreamGroup group(UpstreamConfig config) {
         return groups.compute(config.name(), (name, current) -> current != null && current.config().equals(config)
                 ? current : new UpstreamGroup(config, socketChannelClass, resolver, pickers));
+    }
+
+    /**
+     * Forgets groups a new configuration no longer names (requests still using one finish on it; its idle
+     * connections close by their idle timeout), so that stats list only configured upstreams.
+     */
+    public void retain(Collection<String> names) {
+        groups.keySet().retainAll(names);
     }
 
     /** Pool sizes and reuse per upstream server, for metrics and the admin API. */

@@ -147,10 +147,12 @@ class ProxyFailuresIT {
 
     @Test
     void backendThatReadsNoBodyIs504AfterSendTimeout() throws Exception {
+        List<java.net.Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ServerSocket deaf = new ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
             Thread acceptor = new Thread(() -> {
                 try {
-                    deaf.accept();
+                    // held, never read: an unreferenced socket would be closed by its cleaner
+                    accepted.add(deaf.accept());
                 } catch (IOException ignored) {
                     // closed at the end of the test
                 }
@@ -175,6 +177,10 @@ class ProxyFailuresIT {
                 uploader.setDaemon(true);
                 uploader.start();
                 assertEquals(504, raw.readResponse().status());
+            } finally {
+                for (java.net.Socket socket : accepted) {
+                    socket.close();
+                }
             }
         }
     }

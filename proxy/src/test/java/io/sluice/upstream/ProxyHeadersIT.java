@@ -116,4 +116,16 @@ class ProxyHeadersIT {
             assertEquals(TestBytes.sha256Of("hello") + " 5", new String(response.body()));
         }
     }
+
+    @Test
+    void http10ClientGetsAChunkedUpstreamBodyDelimitedByClose() throws Exception {
+        try (RawHttp raw = new RawHttp(sluice.port())) {
+            raw.send("GET /download/1000 HTTP/1.0\r\nHost: a\r\n\r\n");
+            String all = raw.readUntilClosed();
+            String head = all.substring(0, all.indexOf("\r\n\r\n") + 4);
+            assertTrue(head.startsWith("HTTP/1.1 200"), head);
+            assertFalse(head.contains("transfer-encoding"), head);
+            assertEquals(1000, all.length() - head.length(), "the raw body, not chunk framing");
+        }
+    }
 }
