@@ -37,7 +37,7 @@ class ForwardedFramingIT {
             return true;
         });
         sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address()), "",
-                "limits { max-body-size = 1k }"));
+                "limits { max-body-size = 1k, body-timeout = 1s }"));
     }
 
     @AfterAll
@@ -173,6 +173,20 @@ class ForwardedFramingIT {
         }
         assertFalse(backend.received.stream().anyMatch(request -> request.path().equals("/smuggled")),
                 "smuggled: " + backend.received);
+        assertServedThenNothingSmuggled();
+    }
+
+    @Test
+    void stalledProxiedBodyIsCutByBodyTimeout() throws Exception {
+        try (RawHttp raw = new RawHttp(sluice.port())) {
+            raw.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789");
+            long start = System.nanoTime();
+            RawHttp.Response response = raw.readResponse();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertEquals(408, response.status(), response.head());
+            assertTrue(millis >= 900, "answered after " + millis + "ms");
+            assertTrue(raw.isClosedByServer(), "a cut body leaves the connection unusable");
+        }
         assertServedThenNothingSmuggled();
     }
 
