@@ -264,8 +264,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             exchangeEnded(exchange, rejection.status().code());
         } else {
             String hostHeader = request.headers().get(HttpHeaderNames.HOST);
-            snapshot().forAddress(listenAddress).defaultServer().unmatched().record(request,
-                    (InetSocketAddress) ctx.channel().remoteAddress(), hostHeader == null ? "" : Authority.hostOf(hostHeader),
+            String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
+            snapshot().forAddress(listenAddress).defaultServer().unmatched().record(request, client(),
+                    host == null ? "" : host,
                     rejection.status().code(), 0,
                     response.content().readableBytes(), 0, null);
         }
