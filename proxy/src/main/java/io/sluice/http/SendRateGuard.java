@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelProgressiveFuture;
 import io.netty.channel.ChannelProgressiveFutureListener;
@@ -53,7 +54,9 @@ public final class SendRateGuard extends ChannelDuplexHandler {
         written += size;
         ChannelProgressivePromise tracked = ctx.newProgressivePromise();
         tracked.addListener(new Progress(size));
-        if (!promise.isVoid()) {
+        if (promise.isVoid()) {
+            tracked.addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+        } else {
             tracked.addListener(new PromiseNotifier<>(promise));
         }
         if (check == null) {
@@ -70,6 +73,8 @@ public final class SendRateGuard extends ChannelDuplexHandler {
 
     private void checkRate(ChannelHandlerContext ctx) {
         if (written == sent) {
+            // nothing waits for the client: an idle kept-alive connection runs no timer
+            stop();
             return;
         }
         long elapsed = System.nanoTime() - windowStartNanos;
