@@ -54,6 +54,12 @@ class BrokenUpstreamsIT {
         }).on("/hang", (request, socket, out) -> {
             Thread.sleep(4000);
             return false;
+        }).on("/endless-continue", (request, socket, out) -> {
+            for (int i = 0; i < 40; i++) {
+                respond(out, "HTTP/1.1 100 Continue\r\n\r\n");
+                Thread.sleep(200);
+            }
+            return false;
         }).on("/trickle-body", (request, socket, out) -> {
             respond(out, "HTTP/1.1 200 OK\r\nContent-Length: 200\r\n\r\n");
             for (int i = 0; i < 20; i++) {
@@ -186,6 +192,14 @@ class BrokenUpstreamsIT {
         assertErrorThenServed("/hang", 504);
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(millis >= 900, "answered after " + millis + "ms");
+    }
+
+    @Test
+    void endlessInterimResponsesAre504AfterReadTimeout() throws Exception {
+        long start = System.nanoTime();
+        assertErrorThenServed("/endless-continue", 504);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis < 6000, "1xx responses are no progress towards an answer; answered after " + millis + "ms");
     }
 
     @Test
