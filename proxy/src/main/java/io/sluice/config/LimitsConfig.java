@@ -5,7 +5,7 @@ import java.time.Duration;
 /** Per-connection limits of the HTTP front door; see docs/configuration.md for what each answers. */
 public record LimitsConfig(int maxInitialLine, int maxHeaderSize, BodyLimits body,
                            Duration headerTimeout, Duration keepaliveTimeout, Duration sendTimeout,
-                           int maxConnections, int maxConnectionsPerIp) {
+                           int maxConnections, int maxConnectionsPerIp, long minSendRate) {
 
     static LimitsConfig read(ConfigNode node) {
         int maxInitialLine = positiveInt(node, "max-initial-line", 8192);
@@ -26,9 +26,14 @@ public record LimitsConfig(int maxInitialLine, int maxHeaderSize, BodyLimits bod
         if (maxConnectionsPerIp < 0) {
             node.error("max-connections-per-ip", "must not be negative (0 means no per-address limit)");
         }
+        long minSendRate = node.bytes("min-send-rate", 0);
+        if (minSendRate < 0) {
+            node.error("min-send-rate", "must not be negative (0 turns the rule off)");
+        }
         node.finish();
         return new LimitsConfig(maxInitialLine, maxHeaderSize, new BodyLimits(Math.max(0, maxBodySize), bodyTimeout),
-                headerTimeout, keepaliveTimeout, sendTimeout, maxConnections, Math.max(0, maxConnectionsPerIp));
+                headerTimeout, keepaliveTimeout, sendTimeout, maxConnections, Math.max(0, maxConnectionsPerIp),
+                Math.max(0, minSendRate));
     }
 
     private static int positiveInt(ConfigNode node, String key, int fallback) {

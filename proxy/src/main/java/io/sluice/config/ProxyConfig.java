@@ -4,6 +4,7 @@ import io.sluice.util.Cidr;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -18,9 +19,25 @@ public record ProxyConfig(String upstream, String host, HeaderRules requestHeade
 
     /** Headers to set (replacing any of the same name) and to remove, in one direction. */
     public record HeaderRules(Map<String, String> set, List<String> remove) {
+        /**
+         * Headers that say where a message ends: Sluice frames each message itself, and a rule that set
+         * or removed one of these could make the two hops disagree on where a message ends.
+         */
+        private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection");
+
         static HeaderRules read(ConfigNode node) {
             Map<String, String> set = node.stringMap("set");
             List<String> remove = node.strings("remove", List.of());
+            for (String name : set.keySet()) {
+                if (FRAMING.contains(name.toLowerCase(Locale.ROOT))) {
+                    node.error("set", "\"" + name + "\" frames the message; Sluice sets it itself");
+                }
+            }
+            for (String name : remove) {
+                if (FRAMING.contains(name.toLowerCase(Locale.ROOT))) {
+                    node.error("remove", "\"" + name + "\" frames the message; Sluice sets it itself");
+                }
+            }
             node.finish();
             return new HeaderRules(set, remove);
         }

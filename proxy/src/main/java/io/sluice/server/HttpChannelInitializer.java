@@ -21,6 +21,7 @@ import io.sluice.http.Http2Connections;
 import io.sluice.http.Http2BodilessRequests;
 import io.sluice.http.HttpCodecs;
 import io.sluice.http.ProxyProtocolHandler;
+import io.sluice.http.SendRateGuard;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
 import io.sluice.tls.SniSelector;
@@ -78,6 +79,9 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(LIMITER, limiter);
         pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits));
+        if (limits.minSendRate() > 0) {
+            pipeline.addLast(new SendRateGuard(limits.minSendRate()));
+        }
         if (listen.proxyProtocol()) {
             // the PROXY header comes before any other byte, TLS included
             pipeline.addLast(new HAProxyMessageDecoder(), new ProxyProtocolHandler());

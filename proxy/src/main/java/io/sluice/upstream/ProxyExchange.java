@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -224,7 +225,13 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             ReferenceCountUtil.release(message);
             return;
         }
-        lastProgressNanos = System.nanoTime();
+        // an interim (1xx) response is no progress towards the answer: an upstream sending them forever
+        // must still run into read-timeout
+        boolean interim = informational || message instanceof HttpResponse head
+                && head.status().codeClass() == HttpStatusClass.INFORMATIONAL && head.status().code() != 101;
+        if (!interim) {
+            lastProgressNanos = System.nanoTime();
+        }
         if (message instanceof HttpResponse response) {
             if (!onResponseHead(response)) {
                 ReferenceCountUtil.release(message);
