@@ -39,7 +39,9 @@ public final class ServerStates {
         this.upstream = config.name();
         this.servers = config.servers();
         BalancingConfig.PassiveHealth passive = config.balancing().passiveHealth();
-        this.maxFails = passive.maxFails();
+        // as in nginx, a sole server is never taken out: refusing with 503 for fail-timeout would turn
+        // a brief hiccup into an outage, and there is nowhere else to send the request
+        this.maxFails = config.servers().size() == 1 ? 0 : passive.maxFails();
         this.failTimeoutNanos = passive.failTimeout().toNanos();
         int count = servers.size();
         this.inFlight = new AtomicIntegerArray(count);

@@ -77,11 +77,27 @@ class BalancingIT {
     @Test
     void everyServerOutIsAFast503() throws Exception {
         NamedBackend gone = new NamedBackend("gone");
+        NamedBackend alsoGone = new NamedBackend("also-gone");
+        gone.kill();
+        alsoGone.kill();
+        try (gone; alsoGone; RunningSluice sluice = RunningSluice.start(config(
+                "retries = 0, passive-health { max-fails = 1, fail-timeout = 30s }", gone, alsoGone))) {
+            assertEquals(502, get(sluice, "/x").statusCode(), "the failure that takes the first server out");
+            assertEquals(502, get(sluice, "/x").statusCode(), "the failure that takes the second server out");
+            assertEquals(503, get(sluice, "/x").statusCode());
+        }
+    }
+
+    @Test
+    void aSoleServerIsNeverTakenOutByPassiveHealth() throws Exception {
+        NamedBackend gone = new NamedBackend("gone");
         gone.kill();
         try (gone; RunningSluice sluice = RunningSluice.start(config(
                 "retries = 0, passive-health { max-fails = 1, fail-timeout = 30s }", gone))) {
-            assertEquals(502, get(sluice, "/x").statusCode(), "the failure that takes the only server out");
-            assertEquals(503, get(sluice, "/x").statusCode());
+            assertEquals(502, get(sluice, "/x").statusCode());
+            assertEquals(502, get(sluice, "/x").statusCode(), "still tried: there is nowhere else to send it");
+            gone.restart();
+            assertEquals("gone", get(sluice, "/x").body(), "served again as soon as it is back");
         }
     }
 
