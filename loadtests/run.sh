@@ -2,7 +2,7 @@
 # loadtests/run.sh — Sluice side by side with nginx (and optionally HAProxy) on loopback, measured honestly.
 #
 #   loadtests/run.sh                   # 3 rounds x 10 s per scenario, all scenarios, results in loadtests/results/
-#   loadtests/run.sh --quick           # 1 round x 2 s, 1,000 idle connections: checks the harness (< 2 min)
+#   loadtests/run.sh --quick           # 1 round x 1 s, 1,000 idle connections: checks the harness (< 2 min)
 #   loadtests/run.sh --rounds 5 --duration 20 --scenarios "proxy static-small" --peers
 #
 # What it does: installs wrk, nghttp2-client (h2load), nginx, curl, gcc, gnuplot from Debian when missing;
@@ -23,9 +23,10 @@
 # the upper bound for proxy and churn.
 #
 # Options:
-#   --quick               1 round, 2 s runs, 1 s warm-up, 1,000 idle connections, no quiet gate; results go
-#                         to the scratch directory unless --out is given. Fails only when the harness breaks
-#                         or a target does not answer, never because a number is slow.
+#   --quick               1 round, 1 s runs, 1 s warm-up, 1,000 idle connections, no quiet gate, a 90 s budget
+#                         (runs that would start later are reported as skipped); results go to the scratch
+#                         directory unless --out is given. Fails only when the harness breaks or a target
+#                         does not answer, never because a number is slow.
 #   --rounds N  --duration S  --warmup S   [3, 10, 3]
 #   --scenarios "LIST"    [proxy churn static-small static-medium static-large h2-static h2-proxy tls-handshake idle]
 #   --targets "LIST"      [sluice nginx direct]; --peers adds haproxy (installed from Debian if missing)
@@ -61,7 +62,7 @@ QUIET_WAIT=${QUIET_WAIT:-60}
 
 while (($#)); do
   case $1 in
-    --quick) QUICK=1 ROUNDS=1 DURATION=2 WARMUP=1 IDLE_CONNECTIONS=1000 QUIET_WAIT=0 ;;
+    --quick) QUICK=1 ROUNDS=1 DURATION=1 WARMUP=1 IDLE_CONNECTIONS=1000 QUIET_WAIT=0 BUDGET_SECONDS=${BUDGET_SECONDS:-90} ;;
     --rounds) ROUNDS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --warmup) WARMUP=$2; shift ;;

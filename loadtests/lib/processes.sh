@@ -39,15 +39,15 @@ stop_all() {
   for p in "${STARTED[@]}"; do stop_group "$p"; done
 }
 
-# tree_pids PID : PID and all its descendants (nginx master + workers), from /proc parent links.
+# tree_pids PID : PID and all its descendants (nginx master + workers), from the process table.
 tree_pids() {
-  awk -v root="$1" '
-    FNR == 1 { line = $0; sub(/^.*\) /, "", line); split(line, f, " "); parent[substr(FILENAME, 7) + 0] = f[2] }
+  ps -e -o pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
     END {
       keep[root] = 1; grew = 1
       while (grew) { grew = 0; for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; grew = 1 } }
       for (p in keep) if (p in parent) print p
-    }' /proc/[0-9]*/stat 2>/dev/null
+    }'
 }
 
 # cpu_ticks PID... : utime+stime of the processes (all their threads), in clock ticks.

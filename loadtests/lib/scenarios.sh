@@ -150,8 +150,7 @@ measure_idle() {
   local round=$1 target=$2 pids before after ready holder
   mapfile -t pids < <(tree_pids "$TARGET_PID")
   before=$(rss_kib "${pids[@]}")
-  start_pinned "$WORK/idle_hold.out" "$LOAD_CPUS" bash -c \
-    "sleep 120 | exec '$TOOLS_BIN/idle_hold' 127.0.0.1 $TARGET_PORT / $IDLE_CONNECTIONS 120"
+  start_pinned "$WORK/idle_hold.out" "$LOAD_CPUS" "$TOOLS_BIN/idle_hold" 127.0.0.1 "$TARGET_PORT" / "$IDLE_CONNECTIONS" 120
   holder=$STARTED_PID
   local deadline=$((SECONDS + 90))
   until grep -q '^READY' "$WORK/idle_hold.out" 2>/dev/null || ((SECONDS > deadline)); do sleep 0.2; done
