@@ -5,7 +5,7 @@ import java.time.Duration;
 /** Per-connection limits of the HTTP front door; see docs/configuration.md for what each answers. */
 public record LimitsConfig(int maxInitialLine, int maxHeaderSize, BodyLimits body,
                            Duration headerTimeout, Duration keepaliveTimeout, Duration sendTimeout,
-                           int maxConnections) {
+                           int maxConnections, int maxConnectionsPerIp) {
 
     static LimitsConfig read(ConfigNode node) {
         int maxInitialLine = positiveInt(node, "max-initial-line", 8192);
@@ -22,9 +22,13 @@ public record LimitsConfig(int maxInitialLine, int maxHeaderSize, BodyLimits bod
         if (maxConnections < 1) {
             node.error("max-connections", "must be at least 1");
         }
+        int maxConnectionsPerIp = node.integer("max-connections-per-ip", 0);
+        if (maxConnectionsPerIp < 0) {
+            node.error("max-connections-per-ip", "must not be negative (0 means no per-address limit)");
+        }
         node.finish();
         return new LimitsConfig(maxInitialLine, maxHeaderSize, new BodyLimits(Math.max(0, maxBodySize), bodyTimeout),
-                headerTimeout, keepaliveTimeout, sendTimeout, maxConnections);
+                headerTimeout, keepaliveTimeout, sendTimeout, maxConnections, Math.max(0, maxConnectionsPerIp));
     }
 
     private static int positiveInt(ConfigNode node, String key, int fallback) {

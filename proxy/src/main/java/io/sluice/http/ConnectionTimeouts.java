@@ -16,6 +16,10 @@ import java.util.concurrent.TimeUnit;
  * when a clock runs out it fires {@link Expired} down the pipeline and the dispatcher decides what the
  * client gets (408, or a plain close). A connection that cannot take our bytes for {@code send-timeout}
  * is closed too: a client that stops reading must not pin a response forever.
+ *
+ * <p>Phases change several times per request, so a phase change only moves a deadline; one timer per
+ * connection fires at the earliest pending deadline and re-arms itself when the deadline has moved
+ * later. A steady keep-alive connection therefore schedules nothing per request.
  */
 public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
@@ -26,12 +30,17 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public record Expired(Phase phase) {
     }
 
+    private static final long NONE = Long.MAX_VALUE;
+
     private final long headerNanos;
     private final long keepaliveNanos;
     private final long sendNanos;
     private ChannelHandlerContext ctx;
     private boolean idle;
-    private ScheduledFuture<?> inboundTimer;
+    private Phase phase;
+    private long deadline = NONE;
+    private ScheduledFuture<?> timer;
+    private long timerFiresAt = NONE;
     private ScheduledFuture<?> sendTimer;
 
     public ConnectionTimeouts(LimitsConfig limits) {
@@ -48,7 +57,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         // a new connection has header-timeout to send its first request, like nginx's client_header_timeout
-        schedule(Phase.HEADER, headerNanos);
+        arm(Phase.HEADER, headerNanos);
         ctx.fireChannelActive();
     }
 
@@ -56,7 +65,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (idle && msg instanceof ByteBuf buf && buf.isReadable()) {
             idle = false;
-            schedule(Phase.HEADER, headerNanos);
+            arm(Phase.HEADER, headerNanos);
         }
         ctx.fireChannelRead(msg);
     }
@@ -76,45 +85,65 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        cancelInboundTimer();
+        deadline = NONE;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
         cancelSendTimer();
         ctx.fireChannelInactive();
     }
 
     /** The previous exchange is over; the connection may idle for keepalive-timeout. */
     public void awaitRequest() {
-        schedule(Phase.KEEPALIVE, keepaliveNanos);
+        arm(Phase.KEEPALIVE, keepaliveNanos);
         idle = true;
     }
 
     /** A request head arrived; no inbound clock runs until the handler asks for body bytes. */
     public void requestReceived() {
         idle = false;
-        cancelInboundTimer();
+        deadline = NONE;
     }
 
     /** The handler asked for body bytes: they must come within body-timeout. */
     public void awaitBody(Duration bodyTimeout) {
-        schedule(Phase.BODY, bodyTimeout.toNanos());
+        arm(Phase.BODY, bodyTimeout.toNanos());
     }
 
     /** Body bytes arrived. */
     public void bodyReceived() {
-        cancelInboundTimer();
+        deadline = NONE;
     }
 
-    private void schedule(Phase next, long nanos) {
-        cancelInboundTimer();
-        inboundTimer = ctx.executor().schedule(() -> {
-            inboundTimer = null;
-            ctx.fireUserEventTriggered(new Expired(next));
-        }, nanos, TimeUnit.NANOSECONDS);
+    private void arm(Phase next, long nanos) {
+        phase = next;
+        deadline = System.nanoTime() + nanos;
+        if (timer == null || timerFiresAt > deadline) {
+            schedule(deadline);
+        }
     }
 
-    private void cancelInboundTimer() {
-        if (inboundTimer != null) {
-            inboundTimer.cancel(false);
-            inboundTimer = null;
+    private void schedule(long at) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        timerFiresAt = at;
+        timer = ctx.executor().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        timerFiresAt = NONE;
+        if (deadline == NONE || !ctx.channel().isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - deadline >= 0) {
+            deadline = NONE;
+            ctx.fireUserEventTriggered(new Expired(phase));
+        } else {
+            schedule(deadline);
         }
     }
 

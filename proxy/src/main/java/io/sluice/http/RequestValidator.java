@@ -85,7 +85,9 @@ public final class RequestValidator {
         }
         if (lengths.size() == 1) {
             String length = lengths.get(0);
-            if (length.isEmpty() || length.length() > 18 || !length.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            // plain digits without sign, spaces or leading zeros: every parser reads such a value the same way
+            if (length.isEmpty() || length.length() > 18 || !length.chars().allMatch(c -> c >= '0' && c <= '9')
+                    || length.length() > 1 && length.charAt(0) == '0') {
                 return bad("invalid Content-Length \"" + printable(length) + "\"");
             }
         }

@@ -143,9 +143,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
-        Route route = router.get().forAddress(listenAddress).select(host).match(path);
+        // one snapshot per request: a reload in the middle of this exchange does not change its route
+        Router snapshot = router.get();
+        Route route = snapshot.forAddress(listenAddress).select(host).match(path);
         LocationConfig location = route == null ? null : route.location();
-        BodyLimits limits = location == null ? router.get().config().limits().body() : location.bodyLimits();
+        BodyLimits limits = location == null ? snapshot.config().limits().body() : location.bodyLimits();
         long declaredLength = HttpUtil.getContentLength(request, -1L);
         if (declaredLength > limits.maxBodySize()) {
             ReferenceCountUtil.release(request);

@@ -4,26 +4,38 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.util.AttributeKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts client connections across all loops and closes those over {@code max-connections} at once,
- * before any byte is read. Open connections are tracked in a group so that shutdown can drain them.
+ * Counts client connections across all loops and closes those over {@code max-connections} (or over
+ * {@code max-connections-per-ip} for one client address) at once, before any byte is read. Open
+ * connections are tracked in a group so that shutdown can drain them. The counters are touched once per
+ * connection, never per request.
  */
 @ChannelHandler.Sharable
 final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimiter.class);
+    private static final AttributeKey<InetAddress> COUNTED_ADDRESS = AttributeKey.valueOf("sluice.countedAddress");
+
     private final int maxConnections;
+    private final int maxPerAddress;
     private final ChannelGroup open;
     private final AtomicInteger active = new AtomicInteger();
-    private final AtomicLong refused = new AtomicLong();
+    private final ConcurrentHashMap<InetAddress, AtomicInteger> perAddress = new ConcurrentHashMap<>();
+    private final LongAdder refused = new LongAdder();
 
-    ConnectionLimiter(int maxConnections, ChannelGroup open) {
+    ConnectionLimiter(int maxConnections, int maxPerAddress, ChannelGroup open) {
         this.maxConnections = maxConnections;
+        this.maxPerAddress = maxPerAddress;
         this.open = open;
     }
 
@@ -31,21 +43,47 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         if (active.incrementAndGet() > maxConnections) {
             active.decrementAndGet();
-            if (refused.getAndIncrement() % 1000 == 0) {
-                log.warn("max-connections {} reached; refusing connections", maxConnections);
-            }
-            ctx.pipeline().remove(this);
-            ctx.close();
+            refuse(ctx, "max-connections " + maxConnections);
             return;
+        }
+        if (maxPerAddress > 0) {
+            InetAddress address = addressOf(ctx.channel().remoteAddress());
+            if (address != null) {
+                AtomicInteger count = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
+                if (count.incrementAndGet() > maxPerAddress) {
+                    count.decrementAndGet();
+                    active.decrementAndGet();
+                    refuse(ctx, "max-connections-per-ip " + maxPerAddress + " for " + address.getHostAddress());
+                    return;
+                }
+                ctx.channel().attr(COUNTED_ADDRESS).set(address);
+            }
         }
         open.add(ctx.channel());
         ctx.fireChannelActive();
     }
 
+    private void refuse(ChannelHandlerContext ctx, String limit) {
+        refused.increment();
+        if (refused.sum() % 1000 == 1) {
+            log.warn("{} reached; refusing connections ({} refused so far)", limit, refused.sum());
+        }
+        ctx.pipeline().remove(this);
+        ctx.close();
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         active.decrementAndGet();
+        InetAddress address = ctx.channel().attr(COUNTED_ADDRESS).getAndSet(null);
+        if (address != null) {
+            perAddress.computeIfPresent(address, (a, count) -> count.decrementAndGet() == 0 ? null : count);
+        }
         ctx.fireChannelInactive();
+    }
+
+    private static InetAddress addressOf(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet.getAddress() : null;
     }
 
     int active() {
@@ -53,6 +91,6 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     }
 
     long refused() {
-        return refused.get();
+        return refused.sum();
     }
 }

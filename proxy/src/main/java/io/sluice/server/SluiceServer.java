@@ -55,7 +55,8 @@ public final class SluiceServer implements AutoCloseable {
         this.transports = Transports.select(config.transport());
         this.workers = transports.newGroup(config.workers(), "sluice-worker");
         this.blockingPool = new BlockingPool(config.blockingPool());
-        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), connections);
+        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
+                connections);
         this.router.set(Router.compile(config, new HandlerFactory(blockingPool)::create));
     }
 

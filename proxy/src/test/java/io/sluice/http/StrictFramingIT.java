@@ -42,6 +42,12 @@ class StrictFramingIT {
             "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
             "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc",
             "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x3\r\n\r\nabc",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 003\r\n\r\nabc",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3 3\r\n\r\nabc",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3,3\r\n\r\nabc",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\nabc",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\tchunked\u000b\r\n\r\n0\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
@@ -73,12 +79,14 @@ class StrictFramingIT {
         assertServes("default", "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
     }
 
-    @Test
-    void malformedChunkFramingClosesTheConnection() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"zz\r\nabc\r\n0\r\n\r\n", "FFFFFFFFFFFFFFFFFF\r\nabc\r\n0\r\n\r\n",
+            "3 junk\r\nabc\r\n0\r\n\r\n", "3;ext=\"unterminated\r\nabc\r\n0\r\n\r\n", "3\r\nabcXX0\r\n\r\n"})
+    void malformedChunkFramingClosesTheConnection(String body) throws IOException {
         try (RawHttp http = new RawHttp(sluice.port())) {
             // the return action answers before the body is read; the broken chunk is found while discarding
-            http.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"
-                    + "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            http.send("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+                    + "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n");
             http.readResponse();
             assertTrue(http.isClosedByServer(), "nothing after a broken chunk may be read as a request");
         }
