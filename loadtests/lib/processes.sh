@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Process bookkeeping and /proc readings for run.sh. Every process the harness starts gets its own process
-# group (setsid) and its PID is remembered; stop_all stops exactly those groups and nothing else.
+# group and its PID is remembered; stop_all stops exactly those groups and nothing else.
 
 STARTED=()
 
@@ -9,11 +9,14 @@ warn() { log "WARNING: $*"; WARNINGS+=("$*"); }
 die() { log "ERROR: $*"; exit 1; }
 WARNINGS=()
 
-# start_pinned LOGFILE CPUS COMMAND... : starts COMMAND in a new session pinned to CPUS; sets STARTED_PID.
+# start_pinned LOGFILE CPUS COMMAND... : starts COMMAND pinned to CPUS as the leader of its own process
+# group (setpgid, then exec: the PID stays the command's, unlike setsid, which forks when the caller
+# already leads a group); sets STARTED_PID.
 start_pinned() {
   local logfile=$1 cpus=$2
   shift 2
-  setsid taskset -c "$cpus" "$@" >"$logfile" 2>&1 </dev/null &
+  perl -e 'setpgrp(0, 0) or die "setpgrp: $!"; exec @ARGV or die "exec: $!"' taskset -c "$cpus" "$@" \
+    >"$logfile" 2>&1 </dev/null &
   STARTED_PID=$!
   STARTED+=("$STARTED_PID")
 }

@@ -12,7 +12,7 @@ SCENARIO_PATHS=(
   "h2-static|/static/small.html|h2"
   "h2-proxy|/|h2"
   "tls-handshake|/static/small.html|https"
-  "idle|/|http"
+  "idle|/static/small.html|http"
 )
 
 scenario_path() { local e; for e in "${SCENARIO_PATHS[@]}"; do [[ ${e%%|*} == "$1" ]] && { e=${e#*|}; echo "${e%%|*}"; return; }; done; }
@@ -150,7 +150,7 @@ measure_idle() {
   local round=$1 target=$2 pids before after ready holder
   mapfile -t pids < <(tree_pids "$TARGET_PID")
   before=$(rss_kib "${pids[@]}")
-  start_pinned "$WORK/idle_hold.out" "$LOAD_CPUS" "$TOOLS_BIN/idle_hold" 127.0.0.1 "$TARGET_PORT" / "$IDLE_CONNECTIONS" 120
+  start_pinned "$WORK/idle_hold.out" "$LOAD_CPUS" "$TOOLS_BIN/idle_hold" 127.0.0.1 "$TARGET_PORT" "$(scenario_path idle)" "$IDLE_CONNECTIONS" 120
   holder=$STARTED_PID
   local deadline=$((SECONDS + 90))
   until grep -q '^READY' "$WORK/idle_hold.out" 2>/dev/null || ((SECONDS > deadline)); do sleep 0.2; done

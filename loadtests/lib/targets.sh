@@ -179,7 +179,7 @@ start_target() {
 # Which scenarios a target is configured for at all (the rest are skipped, not failed).
 target_offers() {  # target_offers TARGET SCENARIO
   case $1:$2 in
-    direct:proxy | direct:churn | direct:idle) return 0 ;;
+    direct:proxy | direct:churn | direct:idle | haproxy:idle) return 0 ;;
     direct:*) return 1 ;;
     haproxy:static-* | haproxy:h2-static) return 1 ;;
     *) return 0 ;;
