@@ -8,8 +8,9 @@
 # What it does: installs wrk, nghttp2-client (h2load), nginx, curl, gcc, gnuplot from Debian when missing;
 # builds Sluice (unless the jar exists and --no-build); makes a docroot (1 KiB, 100 KiB, 10 MiB), an ECDSA
 # certificate and the configurations (lib/targets.sh: same workers, sendfile, open-file cache, upstream
-# keep-alive, TLS + h2); starts the backend; then for every round starts each target in turn (the order
-# rotates every round: A B, B A, ...), runs every scenario against it and stops it.
+# keep-alive, TLS + h2); starts the backend and every target (each on its own ports, pinned to the same
+# target core, idle while another is measured); then per scenario runs ROUNDS rounds, each measuring every
+# target once in an order that rotates every round (A B, B A, ...), each run after a warm-up.
 #
 # Pinning (2-core machine): the target gets CPU 0 with one worker; backend and load generator share CPU 1.
 # The load core saturates first in most scenarios, so req/s understates a faster target: compare the
@@ -34,10 +35,18 @@
 #   --out DIR             [loadtests/results]
 #   --no-install          never call apt-get; --no-build: use the existing jar
 #   --keep                keep the scratch directory (configurations, logs)
-# Environment: SLUICE_JAR, SLUICE_JAVA_OPTS [-XX:+UseParallelGC], SLUICE_CONF (your own configuration for
-# Sluice: it must serve the same paths), TARGET_CPUS [0], LOAD_CPUS [1], WORKERS [1], LOAD_THREADS [1],
-# TARGET_PORT [18080], TLS_PORT [18443], BACKEND_PORT [19001], QUIET_PCT [15], QUIET_WAIT [60],
-# BUDGET_SECONDS (stop starting new runs after this many seconds; the report says what was skipped).
+# Environment:
+#   SLUICE_JAR            [proxy/target/sluice.jar]
+#   SLUICE_JAVA_OPTS      [-Xms256m -Xmx256m -XX:+AlwaysPreTouch] a fixed, resident heap, so RSS is not heap
+#                         resizing noise (idle adds the live-heap growth, read with jcmd); the JVM picks the GC
+#   SLUICE_CONF           your own Sluice configuration serving the same paths; @PORT@ @TLS_PORT@
+#                         @BACKEND_PORT@ @DOCROOT@ @CERT@ @KEY@ in it are filled in
+#   TARGET_CPUS [0]  LOAD_CPUS [1]  WORKERS [1]  LOAD_THREADS [1]
+#   BASE_PORT [28080]  BASE_TLS_PORT [28443]  BACKEND_PORT [29001]   first ports tried; taken ones are skipped
+#   QUIET_PCT [15]  QUIET_WAIT [60]   before each measured run, wait up to QUIET_WAIT s until other processes
+#                         use at most QUIET_PCT % of a CPU (warn and go on after that)
+#   FIRST_WARMUP [15]     warm-up before a scenario's first round (JIT); later rounds use --warmup
+#   BUDGET_SECONDS        start no new run after this many seconds; the report lists what was skipped
 #
 # Only 127.0.0.1 is ever contacted. Every load run is bounded by `timeout`; every process started here is
 # stopped by its PID (process group) on exit.
@@ -58,11 +67,12 @@ TARGETS="sluice nginx direct"
 IDLE_CONNECTIONS=10000
 OUT=""
 QUIET_PCT=${QUIET_PCT:-15}
+FIRST_WARMUP=${FIRST_WARMUP:-15}
 QUIET_WAIT=${QUIET_WAIT:-60}
 
 while (($#)); do
   case $1 in
-    --quick) QUICK=1 ROUNDS=1 DURATION=1 WARMUP=1 IDLE_CONNECTIONS=1000 QUIET_WAIT=0 BUDGET_SECONDS=${BUDGET_SECONDS:-90} ;;
+    --quick) QUICK=1 ROUNDS=1 DURATION=1 WARMUP=1 FIRST_WARMUP=1 IDLE_CONNECTIONS=1000 QUIET_WAIT=0 BUDGET_SECONDS=${BUDGET_SECONDS:-90} ;;
     --rounds) ROUNDS=$2; shift ;;
     --duration) DURATION=$2; shift ;;
     --warmup) WARMUP=$2; shift ;;
@@ -85,10 +95,10 @@ TARGET_CPUS=${TARGET_CPUS:-0}
 LOAD_CPUS=${LOAD_CPUS:-1}
 WORKERS=${WORKERS:-1}
 LOAD_THREADS=${LOAD_THREADS:-1}
-TARGET_PORT=${TARGET_PORT:-18080}
-TLS_PORT=${TLS_PORT:-18443}
-BACKEND_PORT=${BACKEND_PORT:-19001}
-SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:--XX:+UseParallelGC}
+BASE_PORT=${BASE_PORT:-28080}
+BASE_TLS_PORT=${BASE_TLS_PORT:-28443}
+BACKEND_PORT=${BACKEND_PORT:-29001}
+SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:--Xms256m -Xmx256m -XX:+AlwaysPreTouch}
 SLUICE_JAR=${SLUICE_JAR:-$ROOT/proxy/target/sluice.jar}
 CLK_TCK=$(getconf CLK_TCK)
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
@@ -135,11 +145,6 @@ prepare_work() {
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" >/dev/null 2>&1
   gcc -O2 -pthread -o "$TOOLS_BIN/splice_get" "$HERE/tools/splice_get.c"
   gcc -O2 -o "$TOOLS_BIN/idle_hold" "$HERE/tools/idle_hold.c"
-  write_backend_conf backend "$BACKEND_PORT"
-  write_backend_conf direct "$TARGET_PORT"
-  write_nginx_conf
-  write_sluice_conf
-  [[ $TARGETS == *haproxy* ]] && write_haproxy_conf
   CSV=$WORK/results.csv
   echo "round,target,scenario,value,cpu_us_per_op,p50_us,p99_us,errors,ops,seconds,mbps,foreign_pct,note" >"$CSV"
 }
@@ -156,32 +161,65 @@ over_budget() {
 }
 
 FAILURES=()
+NOISY_RUNS=0
+declare -A SERVES
 
-run_target() {  # run_target ROUND TARGET
-  local round=$1 target=$2 scenario status
-  if ! start_target "$target"; then
-    FAILURES+=("$target did not start")
-    row "$round" "$target" startup "" "" "" "" 1 0 "" "" "" "did not start"
-    return
-  fi
-  row "$round" "$target" startup "$STARTUP_MS" "" "" "" 0 1 "" "" "" "ms from launch to first answer"
-  log "round $round: $target up in ${STARTUP_MS} ms (pid $TARGET_PID)"
-  for scenario in $SCENARIOS; do
-    target_offers "$target" "$scenario" || continue
-    if over_budget; then
-      row "$round" "$target" "$scenario" "" "" "" "" "" "" "" "" "" "skipped: time budget"
+# Starts every target once, on its own ports, and asks each which scenarios it serves.
+start_targets() {
+  local target scenario status next_port=$BASE_PORT next_tls_port=$BASE_TLS_PORT
+  for target in $TARGETS; do
+    next_port=$(free_port "$next_port")
+    PORT_OF[$target]=$next_port
+    next_tls_port=$(free_port "$next_tls_port")
+    TLS_PORT_OF[$target]=$next_tls_port
+    next_port=$((next_port + 1)) next_tls_port=$((next_tls_port + 1))
+    use_target "$target"
+    write_target_conf "$target"
+    if ! start_target "$target"; then
+      FAILURES+=("$target did not start")
+      row 1 "$target" startup "" "" "" "" 1 0 "" "" "" "did not start"
       continue
     fi
-    status=$(preflight "$target" "$scenario")
-    if [[ $status != 200 ]]; then
-      row "$round" "$target" "$scenario" "" "" "" "" "" "" "" "" "" "not served (answered $status)"
-      log "  $target $scenario: not served (answered $status)"
-      [[ $target == sluice ]] || FAILURES+=("$target did not serve $scenario (answered $status)")
-      continue
-    fi
-    if [[ $scenario == idle ]]; then measure_idle "$round" "$target"; else measure "$round" "$target" "$scenario"; fi
+    use_target "$target"
+    row 1 "$target" startup "${STARTUP_MS_OF[$target]}" "" "" "" 0 1 "" "" "" "ms from launch to first answer"
+    log "$target up in ${STARTUP_MS_OF[$target]} ms (pid $TARGET_PID, port $TARGET_PORT, TLS $TLS_PORT)"
+    for scenario in $SCENARIOS; do
+      target_offers "$target" "$scenario" || continue
+      status=$(preflight "$target" "$scenario")
+      if [[ $status == 200 ]]; then
+        SERVES[$target:$scenario]=1
+      else
+        row 1 "$target" "$scenario" "" "" "" "" "" "" "" "" "" "not served (answered $status)"
+        log "  $target does not serve $scenario (answered $status)"
+        [[ $target == sluice ]] || FAILURES+=("$target did not serve $scenario (answered $status)")
+      fi
+    done
   done
-  stop_group "$TARGET_PID"
+}
+
+# Rounds alternate the targets inside each scenario (A B, B A, ...), so every ratio compares runs taken
+# minutes apart. The first round of a scenario warms up for max(WARMUP, FIRST_WARMUP): JIT compilers,
+# caches and pools see that scenario's code path for the first time there.
+run_scenarios() {
+  local -a order
+  read -r -a order <<<"$TARGETS"
+  local scenario round i n=${#order[@]} target warm
+  for scenario in $SCENARIOS; do
+    for ((round = 1; round <= ROUNDS; round++)); do
+      for ((i = 0; i < n; i++)); do
+        target=${order[(i + round - 1) % n]}
+        [[ -n ${SERVES[$target:$scenario]:-} ]] || continue
+        if over_budget; then
+          row "$round" "$target" "$scenario" "" "" "" "" "" "" "" "" "" "skipped: time budget"
+          continue
+        fi
+        use_target "$target"
+        warm=$WARMUP
+        ((round == 1 && FIRST_WARMUP > WARMUP)) && warm=$FIRST_WARMUP
+        if [[ $scenario == idle ]]; then measure_idle "$round" "$target" "$warm"; else measure "$round" "$target" "$scenario" "$warm"; fi
+      done
+    done
+  done
 }
 
 main() {
@@ -190,26 +228,17 @@ main() {
   trap on_exit EXIT
   trap 'exit 130' INT TERM
   prepare_work
-  local port
-  for port in "$TARGET_PORT" "$TLS_PORT" "$BACKEND_PORT"; do
-    port_in_use "$port" && die "port $port on 127.0.0.1 is in use (set TARGET_PORT/TLS_PORT/BACKEND_PORT)"
-  done
+  BACKEND_PORT=$(free_port "$BACKEND_PORT")
   read -r load1 _ </proc/loadavg
   if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
     warn "load average is $load1 at the start: others are using this machine, numbers will be noisy"
   fi
+  write_backend_conf backend "$BACKEND_PORT"
   start_pinned "$WORK/backend.log" "$LOAD_CPUS" nginx -p "$WORK" -e "$WORK/backend.error.log" -c "$WORK/backend.conf"
   BACKEND_PID=$STARTED_PID
   wait_for_port "$BACKEND_PORT" 10 || die "the backend did not start: $(cat "$WORK/backend.error.log")"
-
-  local -a order
-  read -r -a order <<<"$TARGETS"
-  local round i n=${#order[@]}
-  for ((round = 1; round <= ROUNDS; round++)); do
-    for ((i = 0; i < n; i++)); do
-      run_target "$round" "${order[(i + round - 1) % n]}"
-    done
-  done
+  start_targets
+  run_scenarios
   stop_group "$BACKEND_PID"
 
   local out=${OUT:-}
@@ -225,6 +254,9 @@ main() {
     echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s workers=$WORKERS target CPUs=$TARGET_CPUS load CPUs=$LOAD_CPUS idle connections=$IDLE_CONNECTIONS JVM options: $SLUICE_JAVA_OPTS"
     local w
     for w in "${WARNINGS[@]}"; do echo "warning: $w"; done
+    if ((NOISY_RUNS > 0)); then
+      echo "warning: $NOISY_RUNS measured runs started after waiting ${QUIET_WAIT}s for other processes to drop below ${QUIET_PCT}% of a CPU (see the other-CPU column)"
+    fi
   } >"$notes"
   python3 "$HERE/tools/report.py" "$out/$STAMP.csv" "$notes" "$out/$STAMP.md" "$out/$STAMP.png"
   log "report: $out/$STAMP.md"

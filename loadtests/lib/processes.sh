@@ -94,6 +94,13 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# free_port PORT : PORT, or the next port above it that nothing listens on.
+free_port() {
+  local port=$1
+  while port_in_use "$port"; do port=$((port + 1)); done
+  echo "$port"
+}
+
 # foreign_percent SECONDS : CPU used by other people's processes over SECONDS while ours are idle,
 # in percent of one CPU (the harness runs nothing during the sample).
 foreign_percent() {

@@ -107,10 +107,12 @@ EOF
 }
 
 # Writes $WORK/sluice.conf: the full configuration when this build accepts it, else the same without the
-# TLS listener (a build from before TLS existed); SLUICE_CONF replaces both with the user's own file.
+# TLS listener (a build from before TLS existed). SLUICE_CONF replaces both with the user's own file, in
+# which @PORT@, @TLS_PORT@, @BACKEND_PORT@, @DOCROOT@, @CERT@ and @KEY@ are filled in.
 write_sluice_conf() {
   if [[ -n ${SLUICE_CONF:-} ]]; then
-    cp "$SLUICE_CONF" "$WORK/sluice.conf"
+    sed -e "s#@PORT@#$TARGET_PORT#g; s#@TLS_PORT@#$TLS_PORT#g; s#@BACKEND_PORT@#$BACKEND_PORT#g" \
+      -e "s#@DOCROOT@#$DOCROOT#g; s#@CERT@#$WORK/cert.pem#g; s#@KEY@#$WORK/key.pem#g" "$SLUICE_CONF" >"$WORK/sluice.conf"
     return
   fi
   sluice_conf 1 >"$WORK/sluice.conf"
@@ -147,32 +149,52 @@ backend app
 EOF
 }
 
-# start_target NAME : starts NAME pinned to TARGET_CPUS; sets TARGET_PID and STARTUP_MS (launch until the
-# first answered request).
+# Every target runs for the whole session on its own ports (so rounds can alternate targets per scenario
+# without restarting them and without re-warming a JIT); use_target selects one for the scenario functions.
+declare -A PID_OF PORT_OF TLS_PORT_OF STARTUP_MS_OF
+
+use_target() {
+  TARGET_PID=${PID_OF[$1]:-}
+  TARGET_PORT=${PORT_OF[$1]}
+  TLS_PORT=${TLS_PORT_OF[$1]}
+}
+
+write_target_conf() {  # write_target_conf NAME (after use_target)
+  case $1 in
+    sluice) write_sluice_conf ;;
+    nginx) write_nginx_conf ;;
+    direct) write_backend_conf direct "$TARGET_PORT" ;;
+    haproxy) write_haproxy_conf ;;
+    *) die "unknown target $1 (known: sluice nginx direct haproxy)" ;;
+  esac
+}
+
+# start_target NAME : starts NAME pinned to TARGET_CPUS; records its PID and the time from launch to the
+# first answered request.
 start_target() {
-  local name=$1 started_ns
+  local name=$1 started_ns pid
+  use_target "$name"
   started_ns=$(date +%s%N)
   case $name in
     sluice) start_pinned "$WORK/sluice.log" "$TARGET_CPUS" java $SLUICE_JAVA_OPTS -jar "$SLUICE_JAR" -c "$WORK/sluice.conf" ;;
-    nginx) start_pinned "$WORK/nginx.log" "$TARGET_CPUS" nginx -p "$WORK" -e "$WORK/nginx.error.log" -c "$WORK/nginx.conf" ;;
-    direct) start_pinned "$WORK/direct.log" "$TARGET_CPUS" nginx -p "$WORK" -e "$WORK/direct.error.log" -c "$WORK/direct.conf" ;;
+    nginx | direct) start_pinned "$WORK/$name.log" "$TARGET_CPUS" nginx -p "$WORK" -e "$WORK/$name.error.log" -c "$WORK/$name.conf" ;;
     haproxy) start_pinned "$WORK/haproxy.log" "$TARGET_CPUS" haproxy -db -f "$WORK/haproxy.cfg" ;;
-    *) die "unknown target $name" ;;
   esac
-  TARGET_PID=$STARTED_PID
+  pid=$STARTED_PID
   local deadline=$((SECONDS + 30)) code
   while ((SECONDS <= deadline)); do
-    kill -0 "$TARGET_PID" 2>/dev/null || break
+    kill -0 "$pid" 2>/dev/null || break
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$TARGET_PORT/" || true)
     if [[ $code != 000 ]]; then
-      STARTUP_MS=$((($(date +%s%N) - started_ns) / 1000000))
+      PID_OF[$name]=$pid
+      STARTUP_MS_OF[$name]=$((($(date +%s%N) - started_ns) / 1000000))
       return 0
     fi
     sleep 0.01
   done
   log "$name did not start; its log:"
   tail -20 "$WORK/$name.log" >&2 || true
-  stop_group "$TARGET_PID"
+  stop_group "$pid"
   return 1
 }
 

@@ -144,6 +144,9 @@ def draw(chart, png_path):
         with open(data, "w") as f:
             for scenario, value, cpu in chart:
                 f.write(f"{scenario} {value:.4f} {cpu if cpu is not None else 'NaN'}\n")
+        cpu_series = ""
+        if any(cpu is not None for _, _, cpu in chart):
+            cpu_series = ", '' using 3 title 'CPU per request (lower is better)' lc rgb '#e07b39'"
         script = f"""
 set terminal pngcairo size 1100,520 font 'sans,11'
 set output '{png_path}'
@@ -159,8 +162,7 @@ set grid ytics
 set xtics rotate by -25 noenhanced
 set key outside bottom center horizontal
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2 lc rgb '#444444'
-plot '{data}' using 2:xtic(1) title 'throughput (higher is better; idle: bytes per connection, lower is better)' lc rgb '#2b7bba', \\
-     '' using 3 title 'CPU per request (lower is better)' lc rgb '#e07b39'
+plot '{data}' using 2:xtic(1) title 'throughput (higher is better; idle: bytes per connection, lower is better)' lc rgb '#2b7bba'{cpu_series}
 """
         result = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
         if result.returncode != 0:
