@@ -30,13 +30,14 @@
 #                         does not answer, never because a number is slow.
 #   --rounds N  --duration S  --warmup S   [3, 10, 3]
 #   --scenarios "LIST"    [proxy churn static-small static-medium static-large h2-static h2-proxy tls-handshake idle]
-#   --targets "LIST"      [sluice nginx direct]; --peers adds haproxy (installed from Debian if missing)
+#   --targets "LIST"      [sluice nginx direct]; --peers adds haproxy (installed from Debian if missing);
+#                         sluice-b is a second Sluice build (SLUICE_B_JAR) for before/after comparisons
 #   --idle-connections N  [10000] (the open-files limit, often 20,000, bounds it)
 #   --out DIR             [loadtests/results]
 #   --no-install          never call apt-get; --no-build: use the existing jar
 #   --keep                keep the scratch directory (configurations, logs)
 # Environment:
-#   SLUICE_JAR            [proxy/target/sluice.jar]
+#   SLUICE_JAR            [proxy/target/sluice.jar]; SLUICE_B_JAR: the jar of the sluice-b target
 #   SLUICE_JAVA_OPTS      [-Xms256m -Xmx256m -XX:+AlwaysPreTouch] a fixed, resident heap, so RSS is not heap
 #                         resizing noise (idle adds the live-heap growth, read with jcmd); the JVM picks the GC
 #   SLUICE_CONF           your own Sluice configuration serving the same paths; @PORT@ @TLS_PORT@
@@ -191,7 +192,7 @@ start_targets() {
       else
         row 1 "$target" "$scenario" "" "" "" "" "" "" "" "" "" "not served (answered $status)"
         log "  $target does not serve $scenario (answered $status)"
-        [[ $target == sluice ]] || FAILURES+=("$target did not serve $scenario (answered $status)")
+        [[ $target == sluice* ]] || FAILURES+=("$target did not serve $scenario (answered $status)")
       fi
     done
   done

@@ -176,7 +176,7 @@ measure_idle() {
   per_conn=""
   ((ok > 0)) && per_conn=$(((after - before + heap_after - heap_before) * 1024 / ok))
   local detail="RSS $before -> $after KiB"
-  [[ $target == sluice ]] && detail+="; live heap $heap_before -> $heap_after KiB"
+  [[ $target == sluice* ]] && detail+="; live heap $heap_before -> $heap_after KiB"
   row "$round" "$target" idle "$per_conn" "" "" "" "$failed" "$ok" "" "" "" "$detail"
   log "  $target idle: $ok connections held, ${per_conn:-?} B each ($detail), $failed failed"
 }
@@ -184,7 +184,7 @@ measure_idle() {
 # live_heap_kib TARGET : for the JVM, the heap in use right after a full collection (its heap is fixed and
 # pre-touched, so RSS shows only what grows outside it); 0 for native servers, where RSS says it all.
 live_heap_kib() {
-  if [[ $1 != sluice ]]; then
+  if [[ $1 != sluice* ]]; then
     echo 0
     return
   fi

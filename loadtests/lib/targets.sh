@@ -109,18 +109,19 @@ EOF
 # Writes $WORK/sluice.conf: the full configuration when this build accepts it, else the same without the
 # TLS listener (a build from before TLS existed). SLUICE_CONF replaces both with the user's own file, in
 # which @PORT@, @TLS_PORT@, @BACKEND_PORT@, @DOCROOT@, @CERT@ and @KEY@ are filled in.
-write_sluice_conf() {
+write_sluice_conf() {  # write_sluice_conf NAME JAR
+  local name=$1 jar=$2 conf=$WORK/$1.conf
   if [[ -n ${SLUICE_CONF:-} ]]; then
     sed -e "s#@PORT@#$TARGET_PORT#g; s#@TLS_PORT@#$TLS_PORT#g; s#@BACKEND_PORT@#$BACKEND_PORT#g" \
-      -e "s#@DOCROOT@#$DOCROOT#g; s#@CERT@#$WORK/cert.pem#g; s#@KEY@#$WORK/key.pem#g" "$SLUICE_CONF" >"$WORK/sluice.conf"
+      -e "s#@DOCROOT@#$DOCROOT#g; s#@CERT@#$WORK/cert.pem#g; s#@KEY@#$WORK/key.pem#g" "$SLUICE_CONF" >"$conf"
     return
   fi
-  sluice_conf 1 >"$WORK/sluice.conf"
-  if ! java -jar "$SLUICE_JAR" -t -c "$WORK/sluice.conf" >"$WORK/sluice-check.log" 2>&1; then
-    sluice_conf 0 >"$WORK/sluice.conf"
-    java -jar "$SLUICE_JAR" -t -c "$WORK/sluice.conf" >>"$WORK/sluice-check.log" 2>&1 \
-      || die "this Sluice build rejects the benchmark configuration: $(cat "$WORK/sluice-check.log")"
-    warn "this Sluice build does not accept the TLS listener; TLS scenarios are skipped for Sluice"
+  sluice_conf 1 >"$conf"
+  if ! java -jar "$jar" -t -c "$conf" >"$WORK/$name-check.log" 2>&1; then
+    sluice_conf 0 >"$conf"
+    java -jar "$jar" -t -c "$conf" >>"$WORK/$name-check.log" 2>&1 \
+      || die "$jar rejects the benchmark configuration: $(cat "$WORK/$name-check.log")"
+    warn "$name ($jar) does not accept the TLS listener; TLS scenarios are skipped for it"
   fi
 }
 
@@ -161,11 +162,12 @@ use_target() {
 
 write_target_conf() {  # write_target_conf NAME (after use_target)
   case $1 in
-    sluice) write_sluice_conf ;;
+    sluice) write_sluice_conf sluice "$SLUICE_JAR" ;;
+    sluice-b) write_sluice_conf sluice-b "${SLUICE_B_JAR:?sluice-b needs SLUICE_B_JAR}" ;;
     nginx) write_nginx_conf ;;
     direct) write_backend_conf direct "$TARGET_PORT" ;;
     haproxy) write_haproxy_conf ;;
-    *) die "unknown target $1 (known: sluice nginx direct haproxy)" ;;
+    *) die "unknown target $1 (known: sluice sluice-b nginx direct haproxy)" ;;
   esac
 }
 
@@ -177,6 +179,7 @@ start_target() {
   started_ns=$(date +%s%N)
   case $name in
     sluice) start_pinned "$WORK/sluice.log" "$TARGET_CPUS" java $SLUICE_JAVA_OPTS -jar "$SLUICE_JAR" -c "$WORK/sluice.conf" ;;
+    sluice-b) start_pinned "$WORK/sluice-b.log" "$TARGET_CPUS" java $SLUICE_JAVA_OPTS -jar "$SLUICE_B_JAR" -c "$WORK/sluice-b.conf" ;;
     nginx | direct) start_pinned "$WORK/$name.log" "$TARGET_CPUS" nginx -p "$WORK" -e "$WORK/$name.error.log" -c "$WORK/$name.conf" ;;
     haproxy) start_pinned "$WORK/haproxy.log" "$TARGET_CPUS" haproxy -db -f "$WORK/haproxy.cfg" ;;
   esac

@@ -113,6 +113,14 @@ def main():
         cpu_ratios = per_round_ratios(rows, scenario, "cpu_us_per_op")
         p99_ratios = per_round_ratios(rows, scenario, "p99_us")
         out.append("")
+        if any(r["target"] == "sluice-b" for r in rows):
+            ab_value = per_round_ratios(rows, scenario, "value", "sluice-b", "sluice")
+            ab_cpu = per_round_ratios(rows, scenario, "cpu_us_per_op", "sluice-b", "sluice")
+            if ab_value:
+                line = f"sluice-b/sluice: {metric} {spread(ab_value, ratio)}"
+                if ab_cpu:
+                    line += f", CPU per {PER.get(scenario, 'request')} {spread(ab_cpu, ratio)}"
+                out += [line + ".", ""]
         if value_ratios:
             better = "lower" if scenario in LOWER_IS_BETTER else "higher"
             line = f"Sluice/nginx: {metric} {spread(value_ratios, ratio)} ({better} is better)"
