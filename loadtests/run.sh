@@ -265,9 +265,11 @@ main() {
     printf '  %s\n' "${FAILURES[@]}" >&2
     die "the harness did not complete"
   fi
-  # The smoke check: both sides answered and produced measurements.
-  grep -v ',startup,' "$CSV" | grep -q ',sluice,[a-z-]*,[0-9]' || die "Sluice produced no measurement"
-  grep -v ',startup,' "$CSV" | grep -q ',nginx,[a-z-]*,[0-9]' || die "nginx produced no measurement"
+  # The smoke check: every target answered and produced at least one measurement.
+  local target
+  for target in $TARGETS; do
+    grep -v ',startup,' "$CSV" | grep -q ",$target,[a-z-]*,[0-9]" || die "$target produced no measurement"
+  done
 }
 
 main
