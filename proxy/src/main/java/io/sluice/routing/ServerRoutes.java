@@ -4,7 +4,6 @@ import io.sluice.config.LocationMatch;
 import io.sluice.config.ServerConfig;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +16,7 @@ import java.util.Map;
 public final class ServerRoutes {
     private final ServerConfig server;
     private final Map<String, Route> exact = new HashMap<>();
-    private final List<Route> prefixesLongestFirst = new ArrayList<>();
+    private final PrefixTrie prefixes = new PrefixTrie();
     private final List<Route> regexes = new ArrayList<>();
 
     ServerRoutes(ServerConfig server, List<Route> routes) {
@@ -27,10 +26,9 @@ public final class ServerRoutes {
             switch (match.kind()) {
                 case EXACT -> exact.put(match.value(), route);
                 case REGEX -> regexes.add(route);
-                default -> prefixesLongestFirst.add(route);
+                default -> prefixes.add(match.value(), route);
             }
         }
-        prefixesLongestFirst.sort(Comparator.comparingInt((Route r) -> r.location().match().value().length()).reversed());
     }
 
     public ServerConfig server() {
@@ -43,13 +41,7 @@ public final class ServerRoutes {
         if (found != null) {
             return found;
         }
-        Route prefix = null;
-        for (Route route : prefixesLongestFirst) {
-            if (path.startsWith(route.location().match().value())) {
-                prefix = route;
-                break;
-            }
-        }
+        Route prefix = prefixes.longestPrefixOf(path);
         if (prefix != null && prefix.location().match().kind() == LocationMatch.Kind.PREFIX_NO_REGEX) {
             return prefix;
         }
