@@ -5,12 +5,17 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -66,9 +71,20 @@ public final class ConfigLoader {
             }
         }
         ConfigObject root = merged.getObject("sluice");
-        SluiceConfig config = SluiceConfig.read(new ConfigNode(root, "", problems), baseDirectory, source);
+        SluiceConfig config = SluiceConfig.read(new ConfigNode(root, "", problems), baseDirectory, source, hash(root));
         problems.throwIfAny();
         return config;
+    }
+
+    /** A short digest of the effective configuration (defaults included), independent of comments and layout. */
+    private static String hash(ConfigObject root) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(root.render(ConfigRenderOptions.concise()).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     private static ConfigParseOptions strict() {

@@ -10,11 +10,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** A server block: the addresses it listens on, the host names it answers, and its locations in order. */
+/**
+ * A server block: the addresses it listens on, the host names it answers, its locations in order, and its
+ * access log (the top-level one unless the block overrides it).
+ */
 public record ServerConfig(String configPath, List<ListenConfig> listen, List<String> serverNames,
-                           List<LocationConfig> locations) {
+                           List<LocationConfig> locations, AccessLogConfig accessLog) {
 
-    static ServerConfig read(ConfigNode node, LimitsConfig limits, Path baseDirectory, Set<String> upstreamNames) {
+    static ServerConfig read(ConfigNode node, LimitsConfig limits, AccessLogConfig defaultAccessLog, Path baseDirectory,
+                             Set<String> upstreamNames) {
         List<ListenConfig> listen = new ArrayList<>();
         ConfigValue listenValue = node.raw("listen").orElse(null);
         if (listenValue instanceof ConfigList list) {
@@ -62,7 +66,9 @@ public record ServerConfig(String configPath, List<ListenConfig> listen, List<St
         if (locations.isEmpty()) {
             node.error("locations", "needs at least one location");
         }
+        AccessLogConfig accessLog = node.has("access-log")
+                ? AccessLogConfig.read(node.child("access-log"), baseDirectory, defaultAccessLog) : defaultAccessLog;
         node.finish();
-        return new ServerConfig(node.path(), List.copyOf(listen), List.copyOf(names), List.copyOf(locations));
+        return new ServerConfig(node.path(), List.copyOf(listen), List.copyOf(names), List.copyOf(locations), accessLog);
     }
 }

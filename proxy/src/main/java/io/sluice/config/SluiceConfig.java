@@ -13,11 +13,12 @@ import java.util.Map;
  * requests in flight keep the snapshot they started with.
  */
 public record SluiceConfig(int workers, Transport transport, int backlog, BlockingPoolConfig blockingPool,
-                           Duration shutdownTimeout, LimitsConfig limits, AdminConfig admin,
-                           AccessLogConfig accessLog, Map<String, UpstreamConfig> upstreams,
-                           List<ServerConfig> servers, String source) {
+                           Duration shutdownTimeout, Duration drainDelay, LimitsConfig limits, AdminConfig admin,
+                           AccessLogConfig accessLog, ReadinessConfig readiness, ReloadConfig reload,
+                           Map<String, UpstreamConfig> upstreams, List<ServerConfig> servers, String source,
+                           String hash) {
 
-    static SluiceConfig read(ConfigNode node, Path baseDirectory, String source) {
+    static SluiceConfig read(ConfigNode node, Path baseDirectory, String source, String hash) {
         int workers = workers(node);
         Transport transport = Transport.read(node, "transport");
         int backlog = node.integer("backlog", 4096);
@@ -26,9 +27,16 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         }
         BlockingPoolConfig blockingPool = BlockingPoolConfig.read(node.child("blocking-pool"));
         Duration shutdownTimeout = ConfigChecks.positive(node, "shutdown-timeout", Duration.ofSeconds(30));
+        Duration drainDelay = node.duration("drain-delay", Duration.ZERO);
+        if (drainDelay.isNegative()) {
+            node.error("drain-delay", "must not be negative");
+            drainDelay = Duration.ZERO;
+        }
         LimitsConfig limits = LimitsConfig.read(node.child("limits"));
         AdminConfig admin = AdminConfig.read(node.child("admin"));
-        AccessLogConfig accessLog = AccessLogConfig.read(node.child("access-log"));
+        AccessLogConfig accessLog = AccessLogConfig.read(node.child("access-log"), baseDirectory, null);
+        ReadinessConfig readiness = ReadinessConfig.read(node.child("readiness"));
+        ReloadConfig reload = ReloadConfig.read(node.child("reload"));
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         ConfigNode upstreamsNode = node.child("upstreams");
         for (String name : upstreamsNode.keys()) {
@@ -37,7 +45,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         List<ServerConfig> servers = new ArrayList<>();
         SharedAddresses sharedAddresses = new SharedAddresses();
         for (ConfigNode serverNode : node.objects("servers")) {
-            ServerConfig server = ServerConfig.read(serverNode, limits, baseDirectory, upstreams.keySet());
+            ServerConfig server = ServerConfig.read(serverNode, limits, accessLog, baseDirectory, upstreams.keySet());
             sharedAddresses.check(server, serverNode);
             servers.add(server);
         }
@@ -45,8 +53,8 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
             node.error("servers", "needs at least one server block");
         }
         node.finish();
-        return new SluiceConfig(workers, transport, Math.max(1, backlog), blockingPool, shutdownTimeout, limits,
-                admin, accessLog, Map.copyOf(upstreams), List.copyOf(servers), source);
+        return new SluiceConfig(workers, transport, Math.max(1, backlog), blockingPool, shutdownTimeout, drainDelay,
+                limits, admin, accessLog, readiness, reload, Map.copyOf(upstreams), List.copyOf(servers), source, hash);
     }
 
     private static int workers(ConfigNode node) {

@@ -1,11 +1,15 @@
 package io.sluice.routing;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -57,6 +61,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final boolean secure;
     private ChannelHandlerContext ctx;
     private ConnectionTimeouts timeouts;
+    /** The snapshot current when the connection opened: serves it if a reload removes its listen address. */
+    private Router connectionRouter;
     private ActiveExchange current;
     private boolean dispatching;
     private boolean advancePending;
@@ -75,6 +81,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
+        this.connectionRouter = router.get();
     }
 
     @Override
@@ -144,18 +151,21 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         String hostHeader = request.headers().get(HttpHeaderNames.HOST);
         String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
         // one snapshot per request: a reload in the middle of this exchange does not change its route
-        Router snapshot = router.get();
-        Route route = snapshot.forAddress(listenAddress).select(host).match(path);
+        Router snapshot = snapshot();
+        ServerRoutes server = snapshot.forAddress(listenAddress).select(host);
+        Route route = server.match(path);
         LocationConfig location = route == null ? null : route.location();
         BodyLimits limits = location == null ? snapshot.config().limits().body() : location.bodyLimits();
+        ActiveExchange exchange = new ActiveExchange(request, host, path, location, limits,
+                route == null ? server.unmatched() : route.recorder());
         long declaredLength = HttpUtil.getContentLength(request, -1L);
         if (declaredLength > limits.maxBodySize()) {
             ReferenceCountUtil.release(request);
+            current = exchange;
             reject(new Rejection(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     "body of " + declaredLength + " bytes over max-body-size " + limits.maxBodySize()), request);
             return;
         }
-        ActiveExchange exchange = new ActiveExchange(request, host, path, location, limits);
         current = exchange;
         ExchangeHandler handler = route == null ? NOT_FOUND : route.handler();
         try {
@@ -169,6 +179,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 exchange.abort("handler failed: " + e);
             }
         }
+    }
+
+    /** The current routing snapshot, or the connection's own when a reload removed this listen address. */
+    private Router snapshot() {
+        Router snapshot = router.get();
+        return snapshot.forAddress(listenAddress) != null ? snapshot : connectionRouter;
     }
 
     private void onContent(HttpContent content) {
@@ -216,9 +232,39 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         log.info("{} \"{} {}\" {}: {}", ctx.channel().remoteAddress(), request.method(), shortUri(request.uri()),
                 rejection.status().code(), rejection.reason());
         closing = true;
+        FullHttpResponse response = ErrorResponses.of(ctx.alloc(), rejection.status(), true);
+        ActiveExchange exchange = current;
         current = null;
-        ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), rejection.status(), true))
-                .addListener(ChannelFutureListener.CLOSE);
+        if (exchange != null) {
+            exchange.bytesSent += response.content().readableBytes();
+            exchangeEnded(exchange, rejection.status().code());
+        } else {
+            String hostHeader = request.headers().get(HttpHeaderNames.HOST);
+            snapshot().forAddress(listenAddress).defaultServer().unmatched().record(request,
+                    (InetSocketAddress) ctx.channel().remoteAddress(), hostHeader == null ? "" : Authority.hostOf(hostHeader),
+                    rejection.status().code(), 0,
+                    response.content().readableBytes(), 0, null);
+        }
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /**
+     * The completion point of every exchange, reached exactly once: when the response's LastHttpContent is
+     * handed to the socket, or when the exchange ends early (abort, client gone, rejected body). Metrics
+     * and the access log are fed from here.
+     */
+    private void exchangeEnded(ActiveExchange exchange, int status) {
+        if (exchange.ended) {
+            return;
+        }
+        exchange.ended = true;
+        exchange.recorder.record(exchange.request, exchange.clientAddress(), exchange.host, status, exchange.bodyBytes,
+                exchange.bytesSent, System.nanoTime() - exchange.startNanos, exchange.notes);
+    }
+
+    /** The status an unfinished exchange is recorded with: what was sent, or 499 (client closed) as nginx logs it. */
+    private static int unfinishedStatus(ActiveExchange exchange) {
+        return exchange.status > 0 ? exchange.status : 499;
     }
 
     /** Called when the response is complete; continues outside any handler call stack. */
@@ -323,8 +369,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ActiveExchange exchange = current;
         current = null;
         closing = true;
-        if (exchange != null && !exchange.responseComplete && exchange.listener != null) {
-            exchange.listener.onAbort();
+        if (exchange != null && !exchange.responseComplete) {
+            exchangeEnded(exchange, unfinishedStatus(exchange));
+            if (exchange.listener != null) {
+                exchange.listener.onAbort();
+            }
         }
         ctx.fireChannelInactive();
     }
@@ -345,6 +394,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private final String path;
         private final LocationConfig location;
         private final BodyLimits limits;
+        private final ExchangeRecorder recorder;
         private final long startNanos = System.nanoTime();
         private final ExchangeNotes notes = new ExchangeNotes();
         private final boolean requestKeepAlive;
@@ -356,8 +406,13 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private boolean responseComplete;
         private boolean closeAfter;
         private long bodyBytes;
+        private int status;
+        private long bytesSent;
+        private boolean ended;
 
-        ActiveExchange(HttpRequest request, String host, String path, LocationConfig location, BodyLimits limits) {
+        ActiveExchange(HttpRequest request, String host, String path, LocationConfig location, BodyLimits limits,
+                       ExchangeRecorder recorder) {
+            this.recorder = recorder;
             this.request = request;
             this.host = host;
             this.path = path;
@@ -451,6 +506,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
         @Override
         public void abort(String reason) {
+            if (!responseComplete) {
+                exchangeEnded(this, unfinishedStatus(this));
+            }
             if (current == this) {
                 log.info("{} \"{} {}\": aborted: {}", ctx.channel().remoteAddress(), request.method(),
                         shortUri(request.uri()), reason);
@@ -468,11 +526,13 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             if (message instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
                 prepareHead(response);
             }
+            countBody(message);
             if (!(message instanceof LastHttpContent)) {
                 return flush ? ctx.writeAndFlush(message) : ctx.write(message);
             }
             responseComplete = true;
             ChannelFuture future = ctx.writeAndFlush(message);
+            exchangeEnded(this, status);
             if (closeAfter) {
                 closing = true;
                 current = null;
@@ -485,8 +545,19 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return future;
         }
 
+        private void countBody(Object message) {
+            if (message instanceof ByteBufHolder holder) {
+                bytesSent += holder.content().readableBytes();
+            } else if (message instanceof ByteBuf buffer) {
+                bytesSent += buffer.readableBytes();
+            } else if (message instanceof FileRegion region) {
+                bytesSent += region.count() - region.transferred();
+            }
+        }
+
         private void prepareHead(HttpResponse response) {
             responseStarted = true;
+            status = response.status().code();
             ResponseHeaders.addStandard(response.headers());
             boolean selfDelimited = HttpUtil.isContentLengthSet(response) || HttpUtil.isTransferEncodingChunked(response)
                     || HttpMethod.HEAD.equals(request.method()) || response.status().code() == 204

@@ -3,6 +3,6 @@ package io.sluice.routing;
 import io.sluice.config.LocationConfig;
 import io.sluice.http.ExchangeHandler;
 
-/** A location and the handler that serves it. */
-public record Route(LocationConfig location, ExchangeHandler handler) {
+/** A location, the handler that serves it, and what is recorded when one of its exchanges ends. */
+public record Route(LocationConfig location, ExchangeHandler handler, ExchangeRecorder recorder) {
 }

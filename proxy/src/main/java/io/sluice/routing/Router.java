@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -26,14 +27,15 @@ public final class Router {
         this.byAddress = byAddress;
     }
 
-    public static Router compile(SluiceConfig config, Function<LocationConfig, ExchangeHandler> handlers) {
+    public static Router compile(SluiceConfig config, Function<LocationConfig, ExchangeHandler> handlers,
+                                 ExchangeRecorders recorders) {
         Map<String, List<ServerRoutes>> servers = new LinkedHashMap<>();
         for (ServerConfig server : config.servers()) {
             List<Route> routes = new ArrayList<>();
             for (LocationConfig location : server.locations()) {
-                routes.add(new Route(location, handlers.apply(location)));
+                routes.add(new Route(location, handlers.apply(location), recorders.create(server, location)));
             }
-            ServerRoutes serverRoutes = new ServerRoutes(server, routes);
+            ServerRoutes serverRoutes = new ServerRoutes(server, routes, recorders.create(server, null));
             for (ListenConfig listen : server.listen()) {
                 servers.computeIfAbsent(listen.address().toString(), a -> new ArrayList<>()).add(serverRoutes);
             }
@@ -50,5 +52,10 @@ public final class Router {
     /** The virtual hosts of a listen address as written in the configuration, or {@code null}. */
     public VirtualHosts forAddress(String address) {
         return byAddress.get(address);
+    }
+
+    /** The listen addresses this snapshot routes, as written in the configuration. */
+    public Set<String> addresses() {
+        return byAddress.keySet();
     }
 }

@@ -15,12 +15,14 @@ import java.util.Map;
  */
 public final class ServerRoutes {
     private final ServerConfig server;
+    private final ExchangeRecorder unmatched;
     private final Map<String, Route> exact = new HashMap<>();
     private final PrefixTrie prefixes = new PrefixTrie();
     private final List<Route> regexes = new ArrayList<>();
 
-    ServerRoutes(ServerConfig server, List<Route> routes) {
+    ServerRoutes(ServerConfig server, List<Route> routes, ExchangeRecorder unmatched) {
         this.server = server;
+        this.unmatched = unmatched;
         for (Route route : routes) {
             LocationMatch match = route.location().match();
             switch (match.kind()) {
@@ -33,6 +35,23 @@ public final class ServerRoutes {
 
     public ServerConfig server() {
         return server;
+    }
+
+    /** Records the exchanges of this server block that no location matched, and rejected requests. */
+    ExchangeRecorder unmatched() {
+        return unmatched;
+    }
+
+    List<Route> exactRoutes() {
+        return List.copyOf(exact.values());
+    }
+
+    List<Route> prefixesLongestFirst() {
+        return prefixesLongestFirst;
+    }
+
+    List<Route> regexes() {
+        return regexes;
     }
 
     /** The route for a normalised path, or {@code null} when no location matches. */

@@ -32,6 +32,24 @@ public final class VirtualHosts {
                 .reversed());
     }
 
+    ServerRoutes defaultServer() {
+        return defaultServer;
+    }
+
+    /** Why {@link #select} picks what it picks: {@code exact name}, the wildcard, or {@code default server}. */
+    String selectionReason(String host) {
+        if (exact.containsKey(host)) {
+            return "exact server name \"" + host + "\"";
+        }
+        for (Map.Entry<String, ServerRoutes> wildcard : wildcardsLongestFirst) {
+            String suffix = wildcard.getKey();
+            if (host.length() > suffix.length() && host.endsWith(suffix)) {
+                return "wildcard server name \"*" + suffix + "\" (longest matching wildcard)";
+            }
+        }
+        return "no server name matches \"" + host + "\": default server (the first block listening on the address)";
+    }
+
     /** The server block for a lower-case host name without port. */
     public ServerRoutes select(String host) {
         ServerRoutes found = exact.get(host);

@@ -2,6 +2,8 @@ package io.sluice.server;
 
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.util.Version;
+import io.sluice.accesslog.AccessLogWriter;
+import io.sluice.config.ConfigDiff;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.InvalidConfigException;
 import io.sluice.config.SluiceConfig;
@@ -13,10 +15,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 
-/** Runs the process: load and check the configuration, start, and stop gracefully on SIGTERM/SIGINT. */
+/**
+ * Runs the process: load and check the configuration, start, reload on SIGHUP, reopen logs on SIGUSR1,
+ * and stop gracefully on SIGTERM/SIGINT.
+ */
 public final class Launcher {
     private static final Logger log = LoggerFactory.getLogger(Launcher.class);
 
@@ -46,15 +53,36 @@ public final class Launcher {
         return 0;
     }
 
-    /** Runs until SIGTERM or SIGINT, then drains; returns the process exit status. */
-    public static int run(Path file, PrintStream err) {
+    /** {@code -t --diff OLD}: checks the file like {@link #test}, then prints what a reload from OLD would change. */
+    public static int diff(Path file, Path old, PrintStream out, PrintStream err) {
+        int status = test(file, out, err);
+        if (status != 0) {
+            return status;
+        }
+        SluiceConfig before = load(old, err);
+        if (before == null) {
+            err.println("sluice: cannot compare: " + old + " is not valid");
+            return 1;
+        }
+        List<String> changes = ConfigDiff.between(before, load(file, err));
+        out.println(changes.isEmpty() ? "no changes" : String.join("\n", changes));
+        return 0;
+    }
+
+    /**
+     * Runs until SIGTERM or SIGINT, then drains; returns the process exit status. SIGHUP reloads the
+     * configuration file, SIGUSR1 reopens the access logs. {@code admin} starts the admin listener (it lives
+     * in a higher layer) and is closed last, so that {@code /readyz} reports the drain.
+     */
+    public static int run(Path file, PrintStream err, Function<SluiceServer, AutoCloseable> admin) {
         SluiceConfig config = load(file, err);
         if (config == null) {
             return 1;
         }
         SluiceServer server;
+        AutoCloseable adminListener;
         try {
-            server = SluiceServer.start(config);
+            server = SluiceServer.start(config, file, new AccessLogWriter());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
@@ -62,18 +90,54 @@ public final class Launcher {
             err.println("sluice: cannot start: " + e);
             return 1;
         }
+        try {
+            adminListener = admin.apply(server);
+        } catch (RuntimeException e) {
+            err.println("sluice: cannot start the admin listener on " + config.admin().listen() + ": " + e);
+            server.close();
+            return 1;
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
+        handle("HUP", () -> {
+            log.info("SIGHUP: reloading {}", file == null ? "(embedded default cannot be reloaded)" : file);
+            server.reload();
+        });
+        handle("USR1", () -> {
+            log.info("SIGUSR1: reopening access logs");
+            server.accessLogWriter().reopen();
+        });
         try {
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        log.info("stopping: draining connections for up to {}", config.shutdownTimeout());
+        log.info("stopping: draining connections for up to {} after a drain-delay of {}", config.shutdownTimeout(),
+                server.config().drainDelay());
         server.shutdown();
+        if (adminListener != null) {
+            try {
+                adminListener.close();
+            } catch (Exception e) {
+                log.warn("closing the admin listener failed", e);
+            }
+        }
         log.info("stopped");
         return 0;
+    }
+
+    /** Signal handlers run on the JVM's signal thread; the work goes to a fresh thread so signals never queue behind it. */
+    private static void handle(String name, Runnable action) {
+        try {
+            Signal.handle(new Signal(name), signal -> {
+                Thread thread = new Thread(action, "sluice-sig" + name.toLowerCase());
+                thread.setDaemon(true);
+                thread.start();
+            });
+        } catch (IllegalArgumentException e) {
+            log.warn("cannot handle SIG{} in this JVM: {}", name, e.getMessage());
+        }
     }
 
     public static String version() {

@@ -8,24 +8,34 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.UnixChannelOption;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.blocking.BlockingPool;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.InvalidConfigException;
 import io.sluice.config.ListenConfig;
-import io.sluice.http.ConnectionEvent;
 import io.sluice.config.ServerConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.config.UpstreamConfig;
+import io.sluice.http.ConnectionEvent;
+import io.sluice.metrics.SluiceMetrics;
+import io.sluice.metrics.UpstreamMetrics;
+import io.sluice.routing.ExchangeRecorders;
 import io.sluice.routing.HandlerFactory;
 import io.sluice.routing.Router;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -37,57 +47,111 @@ import java.util.concurrent.atomic.AtomicReference;
  * connections over the sockets and a connection stays on the loop that accepted it, with no acceptor
  * thread and no hand-off (a shared child group would move it with {@code next()}). On NIO one socket
  * accepts and the children are spread round-robin.
+ *
+ * <p>A {@link #reload} swaps the routing snapshot atomically: each request reads the snapshot once when
+ * its head arrives and keeps it, so requests in flight finish on the configuration they started with.
+ * Handlers come from one {@link HandlerFactory} for the life of the process, so whatever it keeps across
+ * snapshots (upstream pools keyed by server address) survives a reload.
  */
 public final class SluiceServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
+
+    /** The sockets of one listen address (one per loop with reuseport) and the connections they accepted. */
+    private record Listener(ListenConfig config, List<Channel> channels, ChannelGroup connections, int port) {
+    }
 
     private final AtomicReference<Router> router = new AtomicReference<>();
     private final Transports transports;
     private final MultiThreadIoEventLoopGroup workers;
     private final BlockingPool blockingPool;
+    private final SluiceMetrics metrics = new SluiceMetrics();
+    private final AccessLogWriter accessLogWriter;
+    private final HandlerFactory handlers;
+    private final ExchangeRecorders recorders;
     private final ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
-    private final List<Channel> listeners = new ArrayList<>();
-    private final Map<String, Integer> boundPorts = new LinkedHashMap<>();
+    private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private final ConnectionLimiter limiter;
+    private final Path configFile;
+    private final Instant startedAt = Instant.now();
+    private volatile Instant loadedAt = startedAt;
+    private volatile List<String> lastReloadProblems = List.of();
+    private volatile Instant lastReloadFailedAt;
     private volatile boolean stopping;
+    private volatile ConfigWatcher watcher;
 
-    private SluiceServer(SluiceConfig config) {
+    private SluiceServer(SluiceConfig config, Path configFile, AccessLogWriter accessLogWriter) {
+        this.configFile = configFile;
         this.transports = Transports.select(config.transport());
         this.workers = transports.newGroup(config.workers(), "sluice-worker");
         this.blockingPool = new BlockingPool(config.blockingPool());
+        this.accessLogWriter = accessLogWriter;
         this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
                 connections);
-        this.router.set(Router.compile(config, new HandlerFactory(blockingPool)::create));
+        this.handlers = new HandlerFactory(blockingPool);
+        this.recorders = new ExchangeRecorders(metrics, accessLogWriter);
+        this.router.set(Router.compile(config, handlers::create, recorders));
+        metrics.gauge("sluice_blocking_pool_queue_depth", "Tasks waiting for a blocking-pool thread", blockingPool::queueDepth);
+        metrics.gauge("sluice_blocking_pool_active_threads", "Blocking-pool threads running a task", blockingPool::activeThreads);
+        metrics.counter("sluice_blocking_pool_rejected", "Tasks refused because the blocking-pool queue was full",
+                blockingPool::rejectedTasks);
+        metrics.counter("sluice_access_log_dropped", "Access log lines dropped because the writer queue was full",
+                accessLogWriter::dropped);
+        metrics.gauge("sluice_connections_open", "Open client connections, all listeners", limiter::active);
+        metrics.configLoaded(config.hash(), false);
+        registerUpstreams(config);
     }
 
-    /** Starts worker loops and binds every listen address; on a bind failure everything is released. */
+    /** Starts from a configuration that was not read from a file (tests, the embedded default): no reload. */
     public static SluiceServer start(SluiceConfig config) throws InterruptedException {
-        SluiceServer server = new SluiceServer(config);
+        return start(config, null, new AccessLogWriter());
+    }
+
+    /**
+     * Starts worker loops and binds every listen address; on a bind failure everything is released.
+     * {@code configFile} is what {@link #reload()} reads again; {@code accessLogWriter} is closed with the server.
+     */
+    public static SluiceServer start(SluiceConfig config, Path configFile, AccessLogWriter accessLogWriter)
+            throws InterruptedException {
+        SluiceServer server = new SluiceServer(config, configFile, accessLogWriter);
         try {
-            server.bindAll(config);
+            for (ListenConfig listen : addresses(config).values()) {
+                server.bind(listen, config.backlog());
+            }
         } catch (RuntimeException | InterruptedException e) {
             server.close();
             throw e;
         }
-        log.info("sluice started: {} worker loop(s), transport {}, listening on {}", config.workers(),
-                server.transports.name(), server.boundPorts);
+        if (configFile != null && config.reload().watch()) {
+            server.watcher = new ConfigWatcher(server, configFile, config.reload().watchInterval());
+        }
+        log.info("sluice started: {} worker loop(s), transport {}, listening on {}, config {}", config.workers(),
+                server.transports.name(), server.boundPorts(), config.hash());
         return server;
     }
 
-    private void bindAll(SluiceConfig config) throws InterruptedException {
+    private static Map<String, ListenConfig> addresses(SluiceConfig config) {
         Map<String, ListenConfig> addresses = new LinkedHashMap<>();
         for (ServerConfig server : config.servers()) {
             for (ListenConfig listen : server.listen()) {
                 addresses.putIfAbsent(listen.address().toString(), listen);
             }
         }
-        for (ListenConfig listen : addresses.values()) {
-            bind(listen, config.backlog());
+        return addresses;
+    }
+
+    private void registerUpstreams(SluiceConfig config) {
+        for (UpstreamConfig upstream : config.upstreams().values()) {
+            for (UpstreamConfig.Server server : upstream.servers()) {
+                metrics.upstream(upstream.name(), server.address().toString());
+            }
         }
     }
 
     private void bind(ListenConfig listen, int backlog) throws InterruptedException {
-        HttpChannelInitializer initializer = new HttpChannelInitializer(listen, limiter, router::get);
+        String address = listen.address().toString();
+        ChannelGroup accepted = new DefaultChannelGroup(address, GlobalEventExecutor.INSTANCE);
+        ListenerTracker tracker = new ListenerTracker(metrics.listener(address), accepted,
+                new HttpChannelInitializer(listen, limiter, router::get));
         int port = listen.address().port();
         List<EventLoop> loops = new ArrayList<>();
         if (transports.reusePort()) {
@@ -97,25 +161,147 @@ public final class SluiceServer implements AutoCloseable {
         } else {
             loops.add(null);
         }
-        for (EventLoop loop : loops) {
-            ServerBootstrap bootstrap = new ServerBootstrap()
-                    .channel(transports.serverChannelClass())
-                    .option(ChannelOption.SO_BACKLOG, backlog)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.AUTO_READ, false)
-                    .childHandler(initializer);
-            if (loop == null) {
-                bootstrap.group(workers);
-            } else {
-                bootstrap.group(loop, loop).option(UnixChannelOption.SO_REUSEPORT, true);
+        List<Channel> channels = new ArrayList<>();
+        try {
+            for (EventLoop loop : loops) {
+                ServerBootstrap bootstrap = new ServerBootstrap()
+                        .channel(transports.serverChannelClass())
+                        .option(ChannelOption.SO_BACKLOG, backlog)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.AUTO_READ, false)
+                        .childHandler(tracker);
+                if (loop == null) {
+                    bootstrap.group(workers);
+                } else {
+                    bootstrap.group(loop, loop).option(UnixChannelOption.SO_REUSEPORT, true);
+                }
+                Channel channel = bootstrap.bind(listen.address().host(), port).sync().channel();
+                channels.add(channel);
+                // port 0 asks for any free port: the first socket picks it, the others share it
+                port = ((InetSocketAddress) channel.localAddress()).getPort();
             }
-            Channel channel = bootstrap.bind(listen.address().host(), port).sync().channel();
-            listeners.add(channel);
-            // port 0 asks for any free port: the first socket picks it, the others share it
-            port = ((InetSocketAddress) channel.localAddress()).getPort();
+        } catch (RuntimeException | InterruptedException e) {
+            channels.forEach(channel -> channel.close().awaitUninterruptibly());
+            throw e;
         }
-        boundPorts.put(listen.address().toString(), port);
+        listeners.put(address, new Listener(listen, List.copyOf(channels), accepted, port));
+    }
+
+    /** Reads the configuration file again and applies it; see {@link #apply}. Safe to call from any non-loop thread. */
+    public synchronized ReloadResult reload() {
+        if (configFile == null) {
+            return failed(List.of("this instance was not started from a configuration file; there is nothing to reload"));
+        }
+        SluiceConfig next;
+        try {
+            next = ConfigLoader.load(configFile);
+        } catch (InvalidConfigException e) {
+            return failed(e.problems());
+        }
+        return apply(next);
+    }
+
+    /**
+     * Swaps in a validated configuration: new requests route with it at once; listen addresses it adds are
+     * bound and those it drops stop accepting, their connections closing after their current request. On any
+     * failure the running configuration stays in place.
+     */
+    public synchronized ReloadResult apply(SluiceConfig next) {
+        if (stopping) {
+            return failed(List.of("shutting down"));
+        }
+        SluiceConfig previous = config();
+        Map<String, ListenConfig> wanted = addresses(next);
+        for (Map.Entry<String, ListenConfig> entry : wanted.entrySet()) {
+            Listener bound = listeners.get(entry.getKey());
+            if (bound != null && !bound.config().equals(entry.getValue())) {
+                return failed(List.of("listen address " + entry.getKey()
+                        + " changed its tls/http2/proxy-protocol options; that needs a restart"));
+            }
+        }
+        Router nextRouter;
+        try {
+            nextRouter = Router.compile(next, handlers::create, recorders);
+        } catch (RuntimeException e) {
+            log.error("reload: cannot build routes", e);
+            return failed(List.of("cannot build routes: " + e.getMessage()));
+        }
+        Router previousRouter = router.getAndSet(nextRouter);
+        List<String> added = new ArrayList<>();
+        try {
+            for (Map.Entry<String, ListenConfig> entry : wanted.entrySet()) {
+                if (!listeners.containsKey(entry.getKey())) {
+                    bind(entry.getValue(), next.backlog());
+                    added.add(entry.getKey());
+                }
+            }
+        } catch (RuntimeException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            router.set(previousRouter);
+            for (String address : added) {
+                closeListener(address);
+            }
+            return failed(List.of("cannot bind " + e.getMessage()));
+        }
+        List<String> removed = new ArrayList<>();
+        for (String address : List.copyOf(listeners.keySet())) {
+            if (!wanted.containsKey(address)) {
+                closeListener(address);
+                removed.add(address);
+            }
+        }
+        registerUpstreams(next);
+        List<String> notes = restartOnlyChanges(previous, next);
+        if (!added.isEmpty()) {
+            notes.add("bound " + added);
+        }
+        if (!removed.isEmpty()) {
+            notes.add("stopped listening on " + removed + "; their connections close after their current request");
+        }
+        loadedAt = Instant.now();
+        lastReloadProblems = List.of();
+        metrics.configLoaded(next.hash(), true);
+        log.info("reload: configuration {} is now active{}", next.hash(), notes.isEmpty() ? "" : " (" + String.join("; ", notes) + ")");
+        return new ReloadResult(true, next.hash(), List.of(), List.copyOf(notes));
+    }
+
+    private ReloadResult failed(List<String> problems) {
+        lastReloadProblems = List.copyOf(problems);
+        lastReloadFailedAt = Instant.now();
+        metrics.reloadFailed();
+        log.error("reload failed, still running configuration {}:\n  {}", config().hash(), String.join("\n  ", problems));
+        return ReloadResult.failure(problems);
+    }
+
+    private void closeListener(String address) {
+        Listener listener = listeners.remove(address);
+        for (Channel channel : listener.channels()) {
+            channel.close().awaitUninterruptibly();
+        }
+        listener.connections().forEach(channel -> channel.pipeline().fireUserEventTriggered(ConnectionEvent.DRAIN));
+    }
+
+    private static List<String> restartOnlyChanges(SluiceConfig previous, SluiceConfig next) {
+        List<String> notes = new ArrayList<>();
+        if (previous.workers() != next.workers() || previous.transport() != next.transport()) {
+            notes.add("workers/transport changes take effect after a restart");
+        }
+        if (!previous.blockingPool().equals(next.blockingPool())) {
+            notes.add("blocking-pool changes take effect after a restart");
+        }
+        if (!Objects.equals(previous.admin(), next.admin())) {
+            notes.add("admin.listen changes take effect after a restart");
+        }
+        if (!previous.reload().equals(next.reload())) {
+            notes.add("reload.watch changes take effect after a restart");
+        }
+        if (previous.limits().maxConnections() != next.limits().maxConnections()) {
+            notes.add("limits.max-connections changes take effect after a restart");
+        }
+        return notes;
     }
 
     /** The configuration snapshot new requests use. */
@@ -123,21 +309,28 @@ public final class SluiceServer implements AutoCloseable {
         return router.get().config();
     }
 
+    /** The routing snapshot new requests use. */
+    public Router router() {
+        return router.get();
+    }
+
     /** The port each listen address is bound to, keyed by the address as configured. */
-    public Map<String, Integer> boundPorts() {
-        return Map.copyOf(boundPorts);
+    public synchronized Map<String, Integer> boundPorts() {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        listeners.forEach((address, listener) -> ports.put(address, listener.port()));
+        return ports;
     }
 
     public int port(String configuredAddress) {
-        return boundPorts.get(configuredAddress);
+        return boundPorts().get(configuredAddress);
     }
 
     public String transportName() {
         return transports.name();
     }
 
-    public int listenerCount() {
-        return listeners.size();
+    public synchronized int listenerCount() {
+        return listeners.values().stream().mapToInt(listener -> listener.channels().size()).sum();
     }
 
     public BlockingPool blockingPool() {
@@ -150,6 +343,57 @@ public final class SluiceServer implements AutoCloseable {
 
     public int activeConnections() {
         return limiter.active();
+    }
+
+    public SluiceMetrics metrics() {
+        return metrics;
+    }
+
+    public AccessLogWriter accessLogWriter() {
+        return accessLogWriter;
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** When the running configuration was loaded (start or last successful reload). */
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    /** The problems of the last reload if it failed; empty after a successful one. */
+    public List<String> lastReloadProblems() {
+        return lastReloadProblems;
+    }
+
+    public Instant lastReloadFailedAt() {
+        return lastReloadFailedAt;
+    }
+
+    public Path configFile() {
+        return configFile;
+    }
+
+    /** Ready: listeners bound, not shutting down, and healthy upstreams when the configuration requires them. */
+    public Readiness readiness() {
+        if (stopping) {
+            return new Readiness(false, "shutting down: draining connections");
+        }
+        if (listenerCount() == 0) {
+            return new Readiness(false, "no listener is bound");
+        }
+        SluiceConfig config = config();
+        if (config.readiness().requireHealthyUpstreams()) {
+            for (UpstreamConfig upstream : config.upstreams().values()) {
+                boolean anyHealthy = upstream.servers().stream().anyMatch(server -> metrics.upstream(upstream.name(),
+                        server.address().toString()).health() != UpstreamMetrics.Health.DOWN);
+                if (!anyHealthy) {
+                    return new Readiness(false, "upstream " + upstream.name() + " has no healthy server");
+                }
+            }
+        }
+        return new Readiness(true, "ready");
     }
 
     /** Open client connections per worker loop, in loop order; shows how the kernel spreads accepts. */
@@ -169,24 +413,27 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: close every listener at once (new connections are refused), let requests in flight
-     * finish for up to {@code shutdown-timeout} while idle connections close, then close what remains.
+     * Graceful stop: {@code /readyz} turns 503 at once; after {@code drain-delay} (time for load balancers
+     * to notice) every listener closes (new connections are refused), requests in flight finish for up to
+     * {@code shutdown-timeout} while idle connections close, then whatever remains is closed.
      */
     public void shutdown() {
-        if (stopping) {
-            return;
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            stopping = true;
         }
-        stopping = true;
-        long deadline = System.nanoTime() + config().shutdownTimeout().toNanos();
-        for (Channel listener : listeners) {
-            listener.close().awaitUninterruptibly();
+        SluiceConfig config = config();
+        if (!config.drainDelay().isZero()) {
+            log.info("readiness is now 503; closing listeners in {}", config.drainDelay());
+            sleep(config.drainDelay().toMillis());
         }
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        closeListeners();
         connections.forEach(channel -> channel.pipeline().fireUserEventTriggered(ConnectionEvent.DRAIN));
         while (!connections.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!sleep(20)) {
                 break;
             }
         }
@@ -196,14 +443,34 @@ public final class SluiceServer implements AutoCloseable {
         close();
     }
 
+    private static boolean sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private synchronized void closeListeners() {
+        for (Listener listener : listeners.values()) {
+            for (Channel channel : listener.channels()) {
+                channel.close().awaitUninterruptibly();
+            }
+        }
+    }
+
     @Override
     public void close() {
         stopping = true;
-        connections.close().awaitUninterruptibly();
-        for (Channel listener : listeners) {
-            listener.close().awaitUninterruptibly();
+        if (watcher != null) {
+            watcher.close();
         }
+        connections.close().awaitUninterruptibly();
+        closeListeners();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         blockingPool.close();
+        accessLogWriter.close();
     }
 }

@@ -1,9 +1,12 @@
 package io.sluice.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.config.ConfigLoader;
 import io.sluice.http.Authority;
 import io.sluice.http.RequestPath;
+import io.sluice.metrics.SluiceMetrics;
+import io.sluice.routing.ExchangeRecorders;
 import io.sluice.routing.Route;
 import io.sluice.routing.Router;
 
@@ -25,7 +28,8 @@ class RouterFuzzTest {
               { listen = [ "127.0.0.1:8080" ], server-names = [ "a.test", "*.b.test" ], locations = [
                   { match = "/", return { body = "named" } } ] }
             ] }
-            """, Path.of(".")), location -> null);
+            """, Path.of(".")), location -> null,
+            new ExchangeRecorders(new SluiceMetrics(), new AccessLogWriter()));
 
     @FuzzTest(maxDuration = "5m")
     void everyRequestFindsARoute(String host, String rawPath) {

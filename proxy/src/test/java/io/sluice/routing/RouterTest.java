@@ -1,8 +1,10 @@
 package io.sluice.routing;
 
+import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.ReturnConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.metrics.SluiceMetrics;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -34,7 +36,8 @@ class RouterTest {
             ] }
             """;
 
-    private final Router router = Router.compile(ConfigLoader.parse(CONFIG, Path.of(".")), location -> null);
+    private final Router router = Router.compile(ConfigLoader.parse(CONFIG, Path.of(".")), location -> null,
+            new ExchangeRecorders(new SluiceMetrics(), new AccessLogWriter()));
 
     private String route(String address, String host, String path) {
         Route route = router.forAddress(address).select(host).match(path);

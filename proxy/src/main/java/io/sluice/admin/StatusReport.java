@@ -1,0 +1,92 @@
+package io.sluice.admin;
+
+import io.sluice.config.SluiceConfig;
+import io.sluice.config.UpstreamConfig;
+import io.sluice.metrics.UpstreamMetrics;
+import io.sluice.server.Readiness;
+import io.sluice.server.SluiceServer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The content of {@code /status.json}: what the status page shows, as plain maps for JSON. */
+final class StatusReport {
+    private final SluiceServer server;
+    private final StatusHistory history;
+
+    StatusReport(SluiceServer server, StatusHistory history) {
+        this.server = server;
+        this.history = history;
+    }
+
+    Map<String, Object> build() {
+        SluiceConfig config = server.config();
+        Instant now = Instant.now();
+        Map<String, Object> status = new LinkedHashMap<>();
+        status.put("now", now.toEpochMilli());
+        status.put("started_at", server.startedAt().toString());
+        status.put("uptime_seconds", Duration.between(server.startedAt(), now).toSeconds());
+        status.put("transport", server.transportName());
+        status.put("workers", config.workers());
+        Readiness readiness = server.readiness();
+        status.put("ready", readiness.ready());
+        status.put("ready_reason", readiness.reason());
+
+        Map<String, Object> configInfo = new LinkedHashMap<>();
+        configInfo.put("hash", config.hash());
+        configInfo.put("source", config.source());
+        configInfo.put("loaded_at", server.loadedAt().toString());
+        configInfo.put("last_reload_problems", server.lastReloadProblems());
+        configInfo.put("last_reload_failed_at", server.lastReloadFailedAt() == null ? null : server.lastReloadFailedAt().toString());
+        status.put("config", configInfo);
+
+        List<StatusHistory.Point> points = history.points();
+        StatusHistory.Point last = points.isEmpty() ? null : points.get(points.size() - 1);
+        status.put("connections", server.activeConnections());
+        status.put("listeners", server.boundPorts());
+        status.put("requests_per_second", last == null ? 0.0 : last.requestsPerSecond());
+        status.put("error_rate", last == null ? 0.0 : last.errorRate());
+        status.put("access_log", Map.of("written", server.accessLogWriter().written(),
+                "dropped", server.accessLogWriter().dropped()));
+        status.put("blocking_pool", Map.of("queue_depth", server.blockingPool().queueDepth(),
+                "rejected", server.blockingPool().rejectedTasks()));
+        status.put("locations", history.locations());
+        status.put("upstreams", upstreams(config));
+
+        Map<String, Object> series = new LinkedHashMap<>();
+        series.put("interval_seconds", 1);
+        series.put("requests_per_second", points.stream().map(StatusHistory.Point::requestsPerSecond).toList());
+        series.put("error_rate", points.stream().map(StatusHistory.Point::errorRate).toList());
+        series.put("connections", points.stream().map(StatusHistory.Point::connections).toList());
+        series.put("p99_ms", points.stream().map(StatusHistory.Point::p99Millis).toList());
+        status.put("history", series);
+        return status;
+    }
+
+    /** Every upstream server of the running configuration, with what the proxy and health checks recorded. */
+    private List<Map<String, Object>> upstreams(SluiceConfig config) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (UpstreamConfig upstream : config.upstreams().values()) {
+            for (UpstreamConfig.Server server : upstream.servers()) {
+                String address = server.address().toString();
+                UpstreamMetrics metrics = this.server.metrics().upstream(upstream.name(), address);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("upstream", upstream.name());
+                row.put("server", (server.tls() ? "https://" : "") + address);
+                row.put("weight", server.weight());
+                row.put("backup", server.backup());
+                row.put("health", metrics.health().name().toLowerCase(Locale.ROOT));
+                row.put("in_flight", metrics.inFlight());
+                row.put("failures", metrics.failures());
+                row.put("idle_connections", metrics.idleConnections());
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,40 @@
+package io.sluice.metrics;
+
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Connections and TLS handshakes of one listen address, recorded from every loop that accepts on it.
+ * The open-connection count is a striped adder read when scraped, so loops never contend on one word.
+ */
+public final class ListenerMetrics {
+    private final LongAdder active = new LongAdder();
+    private final CounterDataPoint total;
+    private final CounterDataPoint handshakes;
+    private final CounterDataPoint handshakeFailures;
+
+    ListenerMetrics(CounterDataPoint total, CounterDataPoint handshakes, CounterDataPoint handshakeFailures) {
+        this.total = total;
+        this.handshakes = handshakes;
+        this.handshakeFailures = handshakeFailures;
+    }
+
+    public void connectionOpened() {
+        total.inc();
+        active.increment();
+    }
+
+    public void connectionClosed() {
+        active.decrement();
+    }
+
+    /** For the TLS layer: one finished handshake. */
+    public void handshake(boolean succeeded) {
+        (succeeded ? handshakes : handshakeFailures).inc();
+    }
+
+    long active() {
+        return active.sum();
+    }
+}

@@ -1,0 +1,155 @@
+package io.sluice.routing;
+
+import io.sluice.config.LocationConfig;
+import io.sluice.config.LocationMatch;
+import io.sluice.config.ListenConfig;
+import io.sluice.config.ProxyConfig;
+import io.sluice.config.ReturnConfig;
+import io.sluice.config.ServerConfig;
+import io.sluice.config.StaticConfig;
+import io.sluice.config.UpstreamConfig;
+import io.sluice.http.Authority;
+import io.sluice.http.RequestPath;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Answers "which server block and location would take this request, and why" against a routing snapshot,
+ * walking the same rules as {@link VirtualHosts} and {@link ServerRoutes} and noting each one tried. The
+ * result is plain maps and lists, ready to be written as JSON.
+ */
+public final class RouteExplainer {
+    private RouteExplainer() {
+    }
+
+    /**
+     * @param listen the listen address as configured, or {@code null} for the first address whose server
+     *               blocks name the host (else the first address of the configuration)
+     */
+    public static Map<String, Object> explain(Router router, String listen, String method, String hostHeader, String uri) {
+        Map<String, Object> result = new LinkedHashMap<>();
+        String parsedHost = hostHeader == null ? null : Authority.hostOf(hostHeader);
+        String host = parsedHost == null ? "" : parsedHost.toLowerCase(Locale.ROOT);
+        String path = RequestPath.normalize(RequestPath.rawPath(uri));
+        result.put("request", ordered("method", method, "host", host, "uri", uri, "normalized_path", path));
+        if (path == null) {
+            result.put("status", 400);
+            result.put("decision", "the path is invalid (bad escape or it climbs above /): 400 before routing");
+            return result;
+        }
+        String address = listen != null ? listen : addressFor(router, host);
+        VirtualHosts hosts = router.forAddress(address);
+        if (hosts == null) {
+            result.put("status", null);
+            result.put("decision", "no server block listens on " + address + " (listening: " + router.addresses() + ")");
+            return result;
+        }
+        result.put("listen", address);
+        ServerRoutes server = hosts.select(host);
+        result.put("server", ordered("block", server.server().configPath(), "names", server.server().serverNames(),
+                "why", hosts.selectionReason(host)));
+        List<Map<String, Object>> tried = new ArrayList<>();
+        Route chosen = match(server, path, tried);
+        result.put("tried", tried);
+        if (chosen == null) {
+            result.put("location", null);
+            result.put("status", 404);
+            result.put("decision", "no location matches: 404");
+            return result;
+        }
+        LocationConfig location = chosen.location();
+        result.put("location", ordered("match", location.match().toString(), "block", location.configPath()));
+        result.put("action", action(location, router));
+        return result;
+    }
+
+    private static String addressFor(Router router, String host) {
+        String first = null;
+        for (ServerConfig server : router.config().servers()) {
+            for (ListenConfig listen : server.listen()) {
+                String address = listen.address().toString();
+                if (first == null) {
+                    first = address;
+                }
+                if (server.serverNames().contains(host) || server.serverNames().stream()
+                        .anyMatch(name -> name.startsWith("*.") && host.endsWith(name.substring(1)) && host.length() > name.length() - 1)) {
+                    return address;
+                }
+            }
+        }
+        return first;
+    }
+
+    /** Mirrors {@link ServerRoutes#match}, recording every rule tried. */
+    private static Route match(ServerRoutes server, String path, List<Map<String, Object>> tried) {
+        for (Route route : server.exactRoutes()) {
+            boolean hit = route.location().match().value().equals(path);
+            tried.add(rule(route, "exact", hit ? "matches: an exact location wins outright" : "no match"));
+            if (hit) {
+                return route;
+            }
+        }
+        Route prefix = null;
+        for (Route route : server.prefixesLongestFirst()) {
+            if (prefix == null && path.startsWith(route.location().match().value())) {
+                prefix = route;
+                tried.add(rule(route, "prefix", "longest matching prefix, remembered"));
+            } else if (prefix != null && path.startsWith(route.location().match().value())) {
+                tried.add(rule(route, "prefix", "matches but shorter than " + prefix.location().match()));
+            } else {
+                tried.add(rule(route, "prefix", "no match"));
+            }
+        }
+        if (prefix != null && prefix.location().match().kind() == LocationMatch.Kind.PREFIX_NO_REGEX) {
+            for (Route route : server.regexes()) {
+                tried.add(rule(route, "regex", "skipped: the longest prefix is ^~"));
+            }
+            return prefix;
+        }
+        Route regexHit = null;
+        for (Route route : server.regexes()) {
+            if (regexHit != null) {
+                tried.add(rule(route, "regex", "not tried: an earlier regex matched"));
+            } else if (route.location().match().regex().matcher(path).find()) {
+                regexHit = route;
+                tried.add(rule(route, "regex", "matches: the first matching regex wins over prefixes"));
+            } else {
+                tried.add(rule(route, "regex", "no match"));
+            }
+        }
+        return regexHit != null ? regexHit : prefix;
+    }
+
+    private static Map<String, Object> rule(Route route, String kind, String result) {
+        return ordered("location", route.location().match().toString(), "rule", kind, "result", result);
+    }
+
+    private static Map<String, Object> action(LocationConfig location, Router router) {
+        if (location.action() instanceof ReturnConfig config) {
+            return ordered("type", "return", "status", config.status(), "location", config.location());
+        }
+        if (location.action() instanceof StaticConfig config) {
+            return ordered("type", "static", "root", config.root().toString(), "index", config.index());
+        }
+        ProxyConfig proxy = (ProxyConfig) location.action();
+        UpstreamConfig upstream = router.config().upstreams().get(proxy.upstream());
+        List<Map<String, Object>> servers = new ArrayList<>();
+        for (UpstreamConfig.Server server : upstream.servers()) {
+            servers.add(ordered("address", server.address().toString(), "tls", server.tls(), "weight", server.weight(),
+                    "backup", server.backup()));
+        }
+        return ordered("type", "proxy", "upstream", proxy.upstream(), "servers", servers);
+    }
+
+    private static Map<String, Object> ordered(Object... keysAndValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+}
