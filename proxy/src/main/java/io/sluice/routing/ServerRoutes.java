@@ -4,6 +4,7 @@ import io.sluice.config.LocationMatch;
 import io.sluice.config.ServerConfig;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,8 @@ public final class ServerRoutes {
     private final ExchangeRecorder unmatched;
     private final Map<String, Route> exact = new HashMap<>();
     private final PrefixTrie prefixes = new PrefixTrie();
+    /** The same prefix routes in precedence order, for explaining a decision (matching uses the trie). */
+    private final List<Route> prefixesLongestFirst = new ArrayList<>();
     private final List<Route> regexes = new ArrayList<>();
 
     ServerRoutes(ServerConfig server, List<Route> routes, ExchangeRecorder unmatched) {
@@ -28,9 +31,13 @@ public final class ServerRoutes {
             switch (match.kind()) {
                 case EXACT -> exact.put(match.value(), route);
                 case REGEX -> regexes.add(route);
-                default -> prefixes.add(match.value(), route);
+                default -> {
+                    prefixes.add(match.value(), route);
+                    prefixesLongestFirst.add(route);
+                }
             }
         }
+        prefixesLongestFirst.sort(Comparator.comparingInt((Route r) -> r.location().match().value().length()).reversed());
     }
 
     public ServerConfig server() {

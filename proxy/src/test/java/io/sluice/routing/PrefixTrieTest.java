@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 class PrefixTrieTest {
-    private final Route root = new Route(null, null);
-    private final Route app = new Route(null, null);
-    private final Route appAdmin = new Route(null, null);
-    private final Route img = new Route(null, null);
+    private final Route root = new Route(null, null, null);
+    private final Route app = new Route(null, null, null);
+    private final Route appAdmin = new Route(null, null, null);
+    private final Route img = new Route(null, null, null);
 
     @Test
     void theLongestMatchingPrefixWins() {
