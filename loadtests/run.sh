@@ -108,7 +108,7 @@ RUN_STARTED=$SECONDS
 install_tools() {
   local need=() tool package
   for tool in wrk:wrk h2load:nghttp2-client nginx:nginx curl:curl gcc:gcc gnuplot:gnuplot-nox python3:python3 \
-    taskset:util-linux openssl:openssl; do
+    taskset:util-linux openssl:openssl ps:procps perl:perl-base; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
   done
   ((PEERS)) && ! command -v haproxy >/dev/null 2>&1 && need+=(haproxy)
