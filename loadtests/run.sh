@@ -19,8 +19,8 @@
 # Scenarios (lib/scenarios.sh): proxy (GET / proxied, keep-alive, 64 connections), churn (the same with
 # Connection: close: CPU per new connection), static-small (1 KiB), static-medium (100 KiB), static-large
 # (10 MiB with tools/splice_get, which discards bodies with splice(2); MB/s), h2-static and h2-proxy (TLS 1.3
-# + h2, h2load 16 connections x 4 streams), tls-handshake (a full TLS handshake per request), idle (RSS
-# growth per idle keep-alive connection). The `direct` target is the backend itself in the target's slot:
+# + h2, h2load 16 connections x 4 streams), tls-handshake (full TLS handshakes, no resumption, with
+# `openssl s_time -new`), idle (memory growth per idle keep-alive connection). The `direct` target is the backend itself in the target's slot:
 # the upper bound for proxy and churn.
 #
 # Options:
@@ -47,6 +47,7 @@
 #   QUIET_PCT [15]  QUIET_WAIT [60]   before each measured run, wait up to QUIET_WAIT s until other processes
 #                         use at most QUIET_PCT % of a CPU (warn and go on after that)
 #   FIRST_WARMUP [15]     warm-up before a scenario's first round (JIT); later rounds use --warmup
+#   HANDSHAKE_CLIENTS [8] parallel `openssl s_time -new` clients in tls-handshake
 #   BUDGET_SECONDS        start no new run after this many seconds; the report lists what was skipped
 #
 # Only 127.0.0.1 is ever contacted. Every load run is bounded by `timeout`; every process started here is

@@ -106,9 +106,11 @@ free_port() {
 # foreign_percent SECONDS : CPU used by other people's processes over SECONDS while ours are idle,
 # in percent of one CPU (the harness runs nothing during the sample).
 foreign_percent() {
-  local before after
+  local before after started_ns elapsed_ms
+  started_ns=$(date +%s%N)
   before=$(busy_ticks)
   sleep "$1"
   after=$(busy_ticks)
-  echo $(((after - before) * 100 / (CLK_TCK * $1)))
+  elapsed_ms=$((($(date +%s%N) - started_ns) / 1000000))   # sleep overruns on a starved machine
+  echo $(((after - before) * 100000 / (CLK_TCK * (elapsed_ms > 0 ? elapsed_ms : 1))))
 }

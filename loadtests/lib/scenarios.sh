@@ -65,6 +65,25 @@ run_h2load() {  # run_h2load SECONDS URL
   echo "RESULT requests=${succeeded:-0} bytes=0 seconds=${seconds_taken:-$seconds} p50_us=${p50:-0} p99_us=${p99:-0} errors=$((${requests:-0} - ${succeeded:-0})) non2xx=0"
 }
 
+# Full TLS handshakes: parallel `openssl s_time -new` clients, each a new connection, a full handshake (no
+# session resumption) and one GET of the page, one after another. wrk is not used here: it resumes sessions
+# on reconnect (SSL_shutdown + SSL_clear keep the session), which would measure resumption.
+run_handshakes() {  # run_handshakes SECONDS PATH
+  local seconds=$1 path=$2 i total=0 n clients=() started_ns
+  started_ns=$(date +%s%N)
+  for ((i = 0; i < ${HANDSHAKE_CLIENTS:-8}; i++)); do
+    timeout $((seconds + 30)) taskset -c "$LOAD_CPUS" openssl s_time -connect "127.0.0.1:$TLS_PORT" -new \
+      -www "$path" -time "$seconds" >"$WORK/s_time.$i" 2>&1 &
+    clients+=($!)
+  done
+  wait "${clients[@]}"
+  for ((i = 0; i < ${HANDSHAKE_CLIENTS:-8}; i++)); do
+    n=$(sed -n 's/^\([0-9]*\) connections in [0-9.]* real seconds.*/\1/p' "$WORK/s_time.$i" | tail -1)
+    total=$((total + ${n:-0}))
+  done
+  echo "RESULT requests=$total bytes=0 seconds=$(awk -v ns=$(($(date +%s%N) - started_ns)) 'BEGIN { printf "%.3f", ns / 1e9 }') p50_us= p99_us= errors=0"
+}
+
 run_splice() {  # run_splice SECONDS PATH
   timeout $(($1 + 30)) taskset -c "$LOAD_CPUS" "$TOOLS_BIN/splice_get" 127.0.0.1 "$TARGET_PORT" "$2" 8 "$1" \
     | grep '^RESULT' || echo "RESULT requests=0 errors=1"
@@ -79,7 +98,7 @@ load() {
     churn) run_wrk "$2" 64 "http://127.0.0.1:$TARGET_PORT$path" -H "Connection: close" ;;
     static-large) run_splice "$2" "$path" ;;
     h2-static | h2-proxy) run_h2load "$2" "https://127.0.0.1:$TLS_PORT$path" ;;
-    tls-handshake) run_wrk "$2" 32 "https://127.0.0.1:$TLS_PORT$path" -H "Connection: close" ;;
+    tls-handshake) run_handshakes "$2" "$path" ;;
   esac
 }
 

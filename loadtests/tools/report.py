@@ -97,8 +97,8 @@ def main():
                 continue
             measured = [r for r in mine if number(r["value"]) is not None]
             notes = sorted({r["note"] for r in mine if r["note"] and scenario != "idle"})
-            if scenario == "idle":
-                notes = [r["note"] for r in measured]
+            if scenario == "idle" and measured:
+                notes = [f"round {measured[0]['round']}: {measured[0]['note']}"]
             errors = sum(int(number(r["errors"]) or 0) for r in measured)
             out.append("| {} | {} | {} | {} | {} | {} | {} | {} |".format(
                 target,
