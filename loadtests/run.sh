@@ -48,6 +48,7 @@
 #                         use at most QUIET_PCT % of a CPU (warn and go on after that)
 #   FIRST_WARMUP [15]     warm-up before a scenario's first round (JIT); later rounds use --warmup
 #   HANDSHAKE_CLIENTS [8] parallel `openssl s_time -new` clients in tls-handshake
+#   RUN_LABEL             a line for the report saying what was measured (branch, commit, JVM flags)
 #   BUDGET_SECONDS        start no new run after this many seconds; the report lists what was skipped
 #
 # Only 127.0.0.1 is ever contacted. Every load run is bounded by `timeout`; every process started here is
@@ -253,6 +254,7 @@ main() {
   {
     echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(uname -r)"
     echo "versions: $(java -jar "$SLUICE_JAR" --version 2>&1 | head -1); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(h2load --version)"
+    [[ -z ${RUN_LABEL:-} ]] || echo "build: $RUN_LABEL"
     echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s workers=$WORKERS target CPUs=$TARGET_CPUS load CPUs=$LOAD_CPUS idle connections=$IDLE_CONNECTIONS JVM options: $SLUICE_JAVA_OPTS"
     local w
     for w in "${WARNINGS[@]}"; do echo "warning: $w"; done
