@@ -37,7 +37,7 @@
 #   --no-install          never call apt-get; --no-build: use the existing jar
 #   --keep                keep the scratch directory (configurations, logs)
 # Environment:
-#   SLUICE_JAR            [proxy/target/sluice.jar]; SLUICE_B_JAR: the jar of the sluice-b target
+#   SLUICE_JAR            [proxy/target/sluice.jar]; SLUICE_B_JAR, SLUICE_B_JAVA_OPTS: the sluice-b target's
 #   SLUICE_JAVA_OPTS      [-Xms256m -Xmx256m -XX:+AlwaysPreTouch] a fixed, resident heap, so RSS is not heap
 #                         resizing noise (idle adds the live-heap growth, read with jcmd); the JVM picks the GC
 #   SLUICE_CONF           your own Sluice configuration serving the same paths; @PORT@ @TLS_PORT@

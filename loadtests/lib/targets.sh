@@ -179,7 +179,7 @@ start_target() {
   started_ns=$(date +%s%N)
   case $name in
     sluice) start_pinned "$WORK/sluice.log" "$TARGET_CPUS" java $SLUICE_JAVA_OPTS -jar "$SLUICE_JAR" -c "$WORK/sluice.conf" ;;
-    sluice-b) start_pinned "$WORK/sluice-b.log" "$TARGET_CPUS" java $SLUICE_JAVA_OPTS -jar "$SLUICE_B_JAR" -c "$WORK/sluice-b.conf" ;;
+    sluice-b) start_pinned "$WORK/sluice-b.log" "$TARGET_CPUS" java ${SLUICE_B_JAVA_OPTS:-$SLUICE_JAVA_OPTS} -jar "$SLUICE_B_JAR" -c "$WORK/sluice-b.conf" ;;
     nginx | direct) start_pinned "$WORK/$name.log" "$TARGET_CPUS" nginx -p "$WORK" -e "$WORK/$name.error.log" -c "$WORK/$name.conf" ;;
     haproxy) start_pinned "$WORK/haproxy.log" "$TARGET_CPUS" haproxy -db -f "$WORK/haproxy.cfg" ;;
   esac
