@@ -74,7 +74,8 @@ public final class ConfigNode {
 
     public String string(String key, String fallback) {
         return read(key, fallback, k -> {
-            ConfigValue value = object.get(k);
+            // k is the quoted path form (".wasm" becomes "\".wasm\""); the object is keyed by the plain name
+            ConfigValue value = object.get(key);
             if (value.valueType() == ConfigValueType.OBJECT || value.valueType() == ConfigValueType.LIST) {
                 throw new ConfigException.WrongType(value.origin(), k, "string", value.valueType().name());
             }

@@ -2,6 +2,7 @@ package io.sluice.config;
 
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,10 +13,13 @@ import java.util.Set;
 
 /**
  * A server block: the addresses it listens on, the host names it answers, its locations in order, and its
- * access log (the top-level one unless the block overrides it).
+ * access log (the top-level one unless the block overrides it); with TLS listeners, its certificates
+ * ({@code tls}), and optionally {@code hsts} and {@code redirect-to-https} (the HTTPS port plain-HTTP
+ * requests are redirected to; 0 when off).
  */
 public record ServerConfig(String configPath, List<ListenConfig> listen, List<String> serverNames,
-                           List<LocationConfig> locations, AccessLogConfig accessLog) {
+                           List<LocationConfig> locations, AccessLogConfig accessLog, TlsConfig tls, HstsConfig hsts,
+                           int redirectToHttps) {
 
     static ServerConfig read(ConfigNode node, LimitsConfig limits, AccessLogConfig defaultAccessLog, Path baseDirectory,
                              Set<String> upstreamNames) {
@@ -68,7 +72,34 @@ public record ServerConfig(String configPath, List<ListenConfig> listen, List<St
         }
         AccessLogConfig accessLog = node.has("access-log")
                 ? AccessLogConfig.read(node.child("access-log"), baseDirectory, defaultAccessLog) : defaultAccessLog;
+        TlsConfig tls = node.has("tls") ? TlsConfig.read(node.child("tls"), baseDirectory) : null;
+        if (tls == null && listen.stream().anyMatch(ListenConfig::tls)) {
+            node.error("listen", "a tls = true listener needs a tls { certificates = [ { cert, key } ] } block"
+                    + " in every server block on that address");
+        }
+        HstsConfig hsts = node.has("hsts") ? HstsConfig.read(node.child("hsts")) : null;
+        int redirectToHttps = redirectToHttps(node);
         node.finish();
-        return new ServerConfig(node.path(), List.copyOf(listen), List.copyOf(names), List.copyOf(locations), accessLog);
+        return new ServerConfig(node.path(), List.copyOf(listen), List.copyOf(names), List.copyOf(locations), accessLog,
+                tls, hsts, redirectToHttps);
+    }
+
+    /** {@code redirect-to-https = true} redirects to port 443; a number names another HTTPS port. */
+    private static int redirectToHttps(ConfigNode node) {
+        ConfigValue value = node.raw("redirect-to-https").orElse(null);
+        if (value == null || value.valueType() == ConfigValueType.NULL) {
+            return 0;
+        }
+        if (value.valueType() == ConfigValueType.BOOLEAN) {
+            return Boolean.TRUE.equals(value.unwrapped()) ? 443 : 0;
+        }
+        if (value.valueType() == ConfigValueType.NUMBER) {
+            int port = ((Number) value.unwrapped()).intValue();
+            if (port >= 1 && port <= 65535) {
+                return port;
+            }
+        }
+        node.error("redirect-to-https", "must be true, false or the HTTPS port (1-65535)");
+        return 0;
     }
 }

@@ -13,8 +13,8 @@ import java.util.Map;
  * requests in flight keep the snapshot they started with.
  */
 public record SluiceConfig(int workers, Transport transport, int backlog, BlockingPoolConfig blockingPool,
-                           Duration shutdownTimeout, Duration drainDelay, LimitsConfig limits, AdminConfig admin,
-                           AccessLogConfig accessLog, ReadinessConfig readiness, ReloadConfig reload,
+                           Duration shutdownTimeout, Duration drainDelay, LimitsConfig limits, Http2Config http2,
+                           AdminConfig admin, AccessLogConfig accessLog, ReadinessConfig readiness, ReloadConfig reload,
                            Map<String, UpstreamConfig> upstreams, List<ServerConfig> servers, String source,
                            String hash) {
 
@@ -33,6 +33,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
             drainDelay = Duration.ZERO;
         }
         LimitsConfig limits = LimitsConfig.read(node.child("limits"));
+        Http2Config http2 = Http2Config.read(node.child("http2"));
         AdminConfig admin = AdminConfig.read(node.child("admin"));
         AccessLogConfig accessLog = AccessLogConfig.read(node.child("access-log"), baseDirectory, null);
         ReadinessConfig readiness = ReadinessConfig.read(node.child("readiness"));
@@ -54,7 +55,8 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         }
         node.finish();
         return new SluiceConfig(workers, transport, Math.max(1, backlog), blockingPool, shutdownTimeout, drainDelay,
-                limits, admin, accessLog, readiness, reload, Map.copyOf(upstreams), List.copyOf(servers), source, hash);
+                limits, http2, admin, accessLog, readiness, reload, Map.copyOf(upstreams), List.copyOf(servers), source,
+                hash);
     }
 
     private static int workers(ConfigNode node) {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** The {@code static} action: serve files below {@code root}, with the location prefix stripped. */
 public record StaticConfig(Path root, List<String> index, boolean autoindex, String fallback, boolean precompressed,
@@ -12,6 +13,11 @@ public record StaticConfig(Path root, List<String> index, boolean autoindex, Str
         implements LocationAction {
 
     public enum Symlinks { INSIDE_ROOT, FOLLOW, DENY }
+
+    /** type/subtype with optional parameters (RFC 9110 §8.3.1); the values become header values verbatim. */
+    private static final Pattern MEDIA_TYPE = Pattern.compile(
+            "[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\\s*;\\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=[^\\x00-\\x1f\\x7f;]+)*");
+    private static final Pattern HEADER_VALUE = Pattern.compile("[^\\x00-\\x08\\x0a-\\x1f\\x7f]*");
 
     static StaticConfig read(ConfigNode node, Path baseDirectory) {
         String rootText = node.string("root", "");
@@ -32,6 +38,9 @@ public record StaticConfig(Path root, List<String> index, boolean autoindex, Str
         }
         boolean precompressed = node.bool("precompressed", false);
         String cacheControl = node.optionalString("cache-control").orElse(null);
+        if (cacheControl != null && !HEADER_VALUE.matcher(cacheControl).matches()) {
+            node.error("cache-control", "must be a header value without control characters");
+        }
         Symlinks symlinks = switch (ConfigChecks.oneOf(node, "symlinks", "inside-root", "inside-root", "follow", "deny")) {
             case "follow" -> Symlinks.FOLLOW;
             case "deny" -> Symlinks.DENY;
@@ -39,6 +48,11 @@ public record StaticConfig(Path root, List<String> index, boolean autoindex, Str
         };
         boolean dotfilesAllowed = "allow".equals(ConfigChecks.oneOf(node, "dotfiles", "deny", "deny", "allow"));
         Map<String, String> mimeTypes = node.stringMap("mime-types");
+        mimeTypes.forEach((extension, type) -> {
+            if (!MEDIA_TYPE.matcher(type).matches()) {
+                node.error("mime-types", "\"" + type + "\" for \"" + extension + "\" is not a media type such as text/plain");
+            }
+        });
         ConfigNode cache = node.child("open-file-cache");
         int cacheMax = cache.integer("max", 10000);
         if (cacheMax < 0) {

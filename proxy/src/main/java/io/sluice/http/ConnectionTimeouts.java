@@ -35,6 +35,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private final long headerNanos;
     private final long keepaliveNanos;
     private final long sendNanos;
+    private final boolean stream;
     private ChannelHandlerContext ctx;
     private boolean idle;
     private Phase phase;
@@ -44,9 +45,22 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> sendTimer;
 
     public ConnectionTimeouts(LimitsConfig limits) {
+        this(limits, false);
+    }
+
+    private ConnectionTimeouts(LimitsConfig limits, boolean stream) {
         this.headerNanos = limits.headerTimeout().toNanos();
         this.keepaliveNanos = limits.keepaliveTimeout().toNanos();
         this.sendNanos = limits.sendTimeout().toNanos();
+        this.stream = stream;
+    }
+
+    /**
+     * The clocks of one HTTP/2 stream: body and send only. A stream exists once its request head has
+     * arrived and ends with its one response; header and idle time belong to the parent connection.
+     */
+    public static ConnectionTimeouts forStream(LimitsConfig limits) {
+        return new ConnectionTimeouts(limits, true);
     }
 
     @Override
@@ -57,7 +71,9 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         // a new connection has header-timeout to send its first request, like nginx's client_header_timeout
-        arm(Phase.HEADER, headerNanos);
+        if (!stream) {
+            arm(Phase.HEADER, headerNanos);
+        }
         ctx.fireChannelActive();
     }
 
@@ -96,6 +112,9 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     /** The previous exchange is over; the connection may idle for keepalive-timeout. */
     public void awaitRequest() {
+        if (stream) {
+            return;
+        }
         arm(Phase.KEEPALIVE, keepaliveNanos);
         idle = true;
     }

@@ -9,6 +9,7 @@ import io.sluice.config.StaticConfig;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
+import io.sluice.staticfiles.StaticFileHandler;
 
 /** Turns each location's configured action into the handler that serves it. */
 public final class HandlerFactory {
@@ -22,7 +23,10 @@ public final class HandlerFactory {
         if (location.action() instanceof ReturnConfig config) {
             return new ReturnHandler(config);
         }
-        if (location.action() instanceof StaticConfig || location.action() instanceof ProxyConfig) {
+        if (location.action() instanceof StaticConfig config) {
+            return new StaticFileHandler(location, config, blockingPool);
+        }
+        if (location.action() instanceof ProxyConfig) {
             return exchange -> {
                 exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), HttpResponseStatus.NOT_IMPLEMENTED, false));
                 return ExchangeListener.IGNORE_BODY;

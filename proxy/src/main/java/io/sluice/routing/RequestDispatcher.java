@@ -21,8 +21,11 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.BodyLimits;
+import io.sluice.config.HstsConfig;
 import io.sluice.config.LocationConfig;
 import io.sluice.http.Authority;
 import io.sluice.http.ConnectionEvent;
@@ -32,6 +35,8 @@ import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.http.ExchangeNotes;
+import io.sluice.http.Http2Connections;
+import io.sluice.http.HttpsRedirect;
 import io.sluice.http.Rejection;
 import io.sluice.http.RequestPath;
 import io.sluice.http.RequestValidator;
@@ -48,9 +53,14 @@ import java.util.function.Supplier;
  * (and the request body consumed) read the next request. The channel runs with auto-read off behind a
  * {@link io.netty.handler.flow.FlowControlHandler}, so pipelined requests wait their turn and body bytes
  * move only when a handler asks for them.
+ *
+ * <p>On HTTP/2 each stream channel has its own dispatcher that serves the stream's one request; the
+ * connection's lifetime belongs to the parent, so there is no keep-alive decision and no hop-by-hop
+ * {@code Connection} header (illegal in HTTP/2).
  */
 public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+    private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     private static final ExchangeHandler NOT_FOUND = exchange -> {
         exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), HttpResponseStatus.NOT_FOUND, false));
         return ExchangeListener.IGNORE_BODY;
@@ -61,6 +71,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final boolean secure;
     private ChannelHandlerContext ctx;
     private ConnectionTimeouts timeouts;
+    private boolean multiplexed;
     /** The snapshot current when the connection opened: serves it if a reload removes its listen address. */
     private Router connectionRouter;
     private ActiveExchange current;
@@ -81,6 +92,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
+        this.multiplexed = ctx.channel() instanceof Http2StreamChannel;
         this.connectionRouter = router.get();
     }
 
@@ -135,6 +147,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private void onRequest(HttpRequest request) {
         timeouts.requestReceived();
+        if (multiplexed) {
+            Http2Connections.stripTranslationHeaders(request.headers());
+        }
         Rejection rejection = RequestValidator.check(request);
         String path = null;
         if (rejection == null) {
@@ -156,8 +171,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         Route route = server.match(path);
         LocationConfig location = route == null ? null : route.location();
         BodyLimits limits = location == null ? snapshot.config().limits().body() : location.bodyLimits();
+        HstsConfig hsts = server.server().hsts();
         ActiveExchange exchange = new ActiveExchange(request, host, path, location, limits,
-                route == null ? server.unmatched() : route.recorder());
+                route == null ? server.unmatched() : route.recorder(), secure && hsts != null ? hsts.headerValue() : null);
         long declaredLength = HttpUtil.getContentLength(request, -1L);
         if (declaredLength > limits.maxBodySize()) {
             ReferenceCountUtil.release(request);
@@ -167,7 +183,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         current = exchange;
-        ExchangeHandler handler = route == null ? NOT_FOUND : route.handler();
+        int httpsPort = server.server().redirectToHttps();
+        ExchangeHandler handler = !secure && httpsPort > 0 ? HttpsRedirect.to(httpsPort)
+                : route == null ? NOT_FOUND : route.handler();
         try {
             exchange.listener = handler.start(exchange);
         } catch (RuntimeException e) {
@@ -398,6 +416,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private final long startNanos = System.nanoTime();
         private final ExchangeNotes notes = new ExchangeNotes();
         private final boolean requestKeepAlive;
+        private final String strictTransportSecurity;
         private ExchangeListener listener;
         private boolean bodyPending;
         private boolean discarding;
@@ -411,9 +430,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private boolean ended;
 
         ActiveExchange(HttpRequest request, String host, String path, LocationConfig location, BodyLimits limits,
-                       ExchangeRecorder recorder) {
+                       ExchangeRecorder recorder, String strictTransportSecurity) {
             this.recorder = recorder;
             this.request = request;
+            this.strictTransportSecurity = strictTransportSecurity;
             this.host = host;
             this.path = path;
             this.location = location;
@@ -559,6 +579,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             responseStarted = true;
             status = response.status().code();
             ResponseHeaders.addStandard(response.headers());
+            if (strictTransportSecurity != null) {
+                response.headers().set(STRICT_TRANSPORT_SECURITY, strictTransportSecurity);
+            }
+            if (multiplexed) {
+                return;
+            }
             boolean selfDelimited = HttpUtil.isContentLengthSet(response) || HttpUtil.isTransferEncodingChunked(response)
                     || HttpMethod.HEAD.equals(request.method()) || response.status().code() == 204
                     || response.status().code() == 304;

@@ -1,37 +1,72 @@
 package io.sluice.server;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flow.FlowControlHandler;
-import io.sluice.config.ListenConfig;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
 import io.sluice.config.LimitsConfig;
+import io.sluice.config.ListenConfig;
+import io.sluice.config.SluiceConfig;
 import io.sluice.http.ConnectionTimeouts;
+import io.sluice.http.Http2ConnectionGuard;
+import io.sluice.http.Http2Connections;
+import io.sluice.http.Http2BodilessRequests;
 import io.sluice.http.HttpCodecs;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
+import io.sluice.tls.SniSelector;
 
 import java.util.function.Supplier;
 
 /**
- * Assembles a client connection's pipeline, in the order a request meets it:
- * limit → timeouts (raw bytes) → HTTP codec → flow control → dispatcher.
+ * Assembles a client connection's pipeline in named stages, in the order bytes meet them:
+ * <pre>
+ * limiter → timeouts (raw bytes) → [proxy-protocol] → [tls: SNI, then the SslHandler] → [protocol] → HTTP
+ * </pre>
+ * {@code proxy-protocol} is where a PROXY protocol decoder goes ({@code addAfter(TIMEOUTS, ...)}): its
+ * header precedes everything, including a TLS ClientHello. {@code protocol} chooses the HTTP stage once:
+ * by ALPN after the TLS handshake, or by the HTTP/2 connection preface on a plain listener with
+ * {@code http2 = true}; it then removes itself. The HTTP stage is either HTTP/1.1 (codec → flow control →
+ * dispatcher) or HTTP/2 (flush consolidation → frame codec → one child channel per stream → connection
+ * guard), where every stream runs the same dispatcher behind a frame-to-HTTP/1 codec, so each action
+ * serves both protocols.
  */
 final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     static final String LIMITER = "limiter";
     static final String TIMEOUTS = "timeouts";
+    static final String PROXY_PROTOCOL = "proxy-protocol";
+    static final String TLS = "tls";
+    static final String PROTOCOL = "protocol";
     static final String CODEC = "codec";
     static final String FLOW = "flow";
     static final String DISPATCHER = "dispatcher";
+    static final String FLUSH = "flush";
+    static final String H2_CODEC = "h2-codec";
+    static final String H2_STREAMS = "h2-streams";
+    static final String H2_GUARD = "h2-guard";
+    static final String H2_BODILESS = "h2-bodiless";
 
     private final ListenConfig listen;
+    private final String address;
     private final ConnectionLimiter limiter;
     private final Supplier<Router> router;
+    private final Mapping<String, SslContext> certificates;
 
-    HttpChannelInitializer(ListenConfig listen, ConnectionLimiter limiter, Supplier<Router> router) {
+    /** {@code certificates} chooses the certificate by SNI on a TLS listener; {@code null} otherwise. */
+    HttpChannelInitializer(ListenConfig listen, ConnectionLimiter limiter, Supplier<Router> router,
+                           Mapping<String, SslContext> certificates) {
         this.listen = listen;
+        this.address = listen.address().toString();
         this.limiter = limiter;
         this.router = router;
+        this.certificates = certificates;
     }
 
     @Override
@@ -41,8 +76,64 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(LIMITER, limiter);
         pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits));
+        if (listen.tls()) {
+            pipeline.addLast(TLS, new SniSelector(certificates, limits.headerTimeout().toMillis(), TLS));
+            pipeline.addLast(PROTOCOL, new AlpnSelector(this));
+        } else if (listen.http2()) {
+            pipeline.addLast(PROTOCOL, new PrefaceSelector(this));
+        } else {
+            addHttp1(pipeline);
+        }
+    }
+
+    void addHttp1(ChannelPipeline pipeline) {
+        LimitsConfig limits = router.get().config().limits();
+        if (listen.tls()) {
+            // fewer flushes reach the SslHandler, so responses leave in fewer, fuller TLS records
+            pipeline.addLast(FLUSH, new FlushConsolidationHandler(
+                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, false));
+        }
         pipeline.addLast(CODEC, HttpCodecs.serverCodec(limits));
         pipeline.addLast(FLOW, new FlowControlHandler());
-        pipeline.addLast(DISPATCHER, new RequestDispatcher(router, listen.address().toString(), listen.tls()));
+        pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls()));
+    }
+
+    /**
+     * HTTP/2 reads with auto-read on: flow-control windows, the stream limit and the frame guards bound
+     * what a peer can make us buffer, and each stream channel reads only on demand.
+     */
+    void addHttp2(Channel channel) {
+        SluiceConfig config = router.get().config();
+        ChannelPipeline pipeline = channel.pipeline();
+        Http2ConnectionGuard guard = new Http2ConnectionGuard(pipeline.get(ConnectionTimeouts.class));
+        pipeline.addLast(FLUSH, new FlushConsolidationHandler(
+                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        pipeline.addLast(H2_CODEC, Http2Connections.frameCodec(config.http2(), config.limits(), config.shutdownTimeout()));
+        pipeline.addLast(H2_STREAMS, new Http2MultiplexHandler(new StreamInitializer(guard, config.limits())));
+        pipeline.addLast(H2_GUARD, guard);
+        channel.config().setAutoRead(true);
+    }
+
+    /** The pipeline of one HTTP/2 stream: frames in, HTTP/1-style messages to the dispatcher. */
+    private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+        private final Http2ConnectionGuard guard;
+        private final LimitsConfig limits;
+
+        StreamInitializer(Http2ConnectionGuard guard, LimitsConfig limits) {
+            this.guard = guard;
+            this.limits = limits;
+        }
+
+        @Override
+        protected void initChannel(Http2StreamChannel stream) {
+            stream.config().setAutoRead(false);
+            guard.streamOpened(stream);
+            ChannelPipeline pipeline = stream.pipeline();
+            pipeline.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(true));
+            pipeline.addLast(H2_BODILESS, new Http2BodilessRequests());
+            pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits));
+            pipeline.addLast(FLOW, new FlowControlHandler());
+            pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls()));
+        }
     }
 }

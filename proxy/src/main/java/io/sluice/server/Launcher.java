@@ -1,12 +1,12 @@
 package io.sluice.server;
 
-import io.netty.handler.ssl.OpenSsl;
 import io.netty.util.Version;
 import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.config.ConfigDiff;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.InvalidConfigException;
 import io.sluice.config.SluiceConfig;
+import io.sluice.tls.TlsProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -150,8 +150,7 @@ public final class Launcher {
             // the version line below says "unknown"
         }
         Version netty = Version.identify().get("netty-common");
-        String tls = OpenSsl.isAvailable() ? "BoringSSL (" + OpenSsl.versionString() + ")"
-                : "JDK (native TLS unavailable: " + OpenSsl.unavailabilityCause() + ")";
+        String tls = TlsProvider.describe();
         return "sluice " + properties.getProperty("version", "unknown")
                 + "\nnetty " + (netty == null ? "unknown" : netty.artifactVersion())
                 + "\ntls " + tls

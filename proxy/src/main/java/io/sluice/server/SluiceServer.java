@@ -8,6 +8,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.UnixChannelOption;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.accesslog.AccessLogWriter;
@@ -24,6 +26,7 @@ import io.sluice.metrics.UpstreamMetrics;
 import io.sluice.routing.ExchangeRecorders;
 import io.sluice.routing.HandlerFactory;
 import io.sluice.routing.Router;
+import io.sluice.tls.TlsContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +39,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -71,6 +75,7 @@ public final class SluiceServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private final ConnectionLimiter limiter;
+    private final TlsContexts tls;
     private final Path configFile;
     private final Instant startedAt = Instant.now();
     private volatile Instant loadedAt = startedAt;
@@ -99,6 +104,18 @@ public final class SluiceServer implements AutoCloseable {
         metrics.gauge("sluice_connections_open", "Open client connections, all listeners", limiter::active);
         metrics.configLoaded(config.hash(), false);
         registerUpstreams(config);
+        this.tls = startTls(config);
+    }
+
+    /** Certificates are read here, before any listener binds; a bad one stops the start. */
+    private TlsContexts startTls(SluiceConfig config) {
+        try {
+            return TlsContexts.start(config, blockingPool, workers);
+        } catch (RuntimeException e) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            blockingPool.close();
+            throw e;
+        }
     }
 
     /** Starts from a configuration that was not read from a file (tests, the embedded default): no reload. */
@@ -115,7 +132,7 @@ public final class SluiceServer implements AutoCloseable {
         SluiceServer server = new SluiceServer(config, configFile, accessLogWriter);
         try {
             for (ListenConfig listen : addresses(config).values()) {
-                server.bind(listen, config.backlog());
+                server.bind(listen, server.tls.selector(listen.address().toString()), config.backlog());
             }
         } catch (RuntimeException | InterruptedException e) {
             server.close();
@@ -147,11 +164,12 @@ public final class SluiceServer implements AutoCloseable {
         }
     }
 
-    private void bind(ListenConfig listen, int backlog) throws InterruptedException {
+    private void bind(ListenConfig listen, Mapping<String, SslContext> certificates, int backlog)
+            throws InterruptedException {
         String address = listen.address().toString();
         ChannelGroup accepted = new DefaultChannelGroup(address, GlobalEventExecutor.INSTANCE);
         ListenerTracker tracker = new ListenerTracker(metrics.listener(address), accepted,
-                new HttpChannelInitializer(listen, limiter, router::get));
+                new HttpChannelInitializer(listen, limiter, router::get, certificates));
         int port = listen.address().port();
         List<EventLoop> loops = new ArrayList<>();
         if (transports.reusePort()) {
@@ -227,12 +245,22 @@ public final class SluiceServer implements AutoCloseable {
             log.error("reload: cannot build routes", e);
             return failed(List.of("cannot build routes: " + e.getMessage()));
         }
+        TlsContexts.Staged certificates;
+        try {
+            // read on the blocking pool; this thread is not an event loop and may wait
+            certificates = tls.stage(next).get();
+        } catch (ExecutionException e) {
+            return failed(List.of(e.getCause().getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failed(List.of("interrupted while reading certificates"));
+        }
         Router previousRouter = router.getAndSet(nextRouter);
         List<String> added = new ArrayList<>();
         try {
             for (Map.Entry<String, ListenConfig> entry : wanted.entrySet()) {
                 if (!listeners.containsKey(entry.getKey())) {
-                    bind(entry.getValue(), next.backlog());
+                    bind(entry.getValue(), tls.selector(entry.getKey(), certificates), next.backlog());
                     added.add(entry.getKey());
                 }
             }
@@ -244,8 +272,10 @@ public final class SluiceServer implements AutoCloseable {
             for (String address : added) {
                 closeListener(address);
             }
+            tls.discard(certificates);
             return failed(List.of("cannot bind " + e.getMessage()));
         }
+        tls.install(certificates);
         List<String> removed = new ArrayList<>();
         for (String address : List.copyOf(listeners.keySet())) {
             if (!wanted.containsKey(address)) {
@@ -339,6 +369,11 @@ public final class SluiceServer implements AutoCloseable {
 
     public MultiThreadIoEventLoopGroup workers() {
         return workers;
+    }
+
+    /** The TLS certificates of every TLS listener. */
+    public TlsContexts tls() {
+        return tls;
     }
 
     public int activeConnections() {
@@ -470,6 +505,7 @@ public final class SluiceServer implements AutoCloseable {
         connections.close().awaitUninterruptibly();
         closeListeners();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        tls.close();
         blockingPool.close();
         accessLogWriter.close();
     }

@@ -52,7 +52,7 @@ class SlowlorisIT {
                     Thread.sleep(200);
                 }
                 assertTrue(served > 20, "normal client served " + served + " times");
-                assertTrue(worstMillis < 2000, "slowest normal request took " + worstMillis + " ms");
+                assertTrue(worstMillis < 5000, "slowest normal request took " + worstMillis + " ms");
                 assertEquals(0, alive, "every trickling connection is cut off by header-timeout");
             } finally {
                 for (Socket socket : attackers) {

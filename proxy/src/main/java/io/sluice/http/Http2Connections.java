@@ -1,0 +1,53 @@
+package io.sluice.http;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.sluice.config.Http2Config;
+import io.sluice.config.LimitsConfig;
+
+import java.time.Duration;
+
+/**
+ * The HTTP/2 frame codec of a client connection, with every limit set explicitly so the work one
+ * connection can cause is bounded: streams open at once ({@code max-concurrent-streams}; more are
+ * refused), the decoded header list ({@code limits.max-header-size}, which also caps HPACK expansion and
+ * CONTINUATION sequences), the flow-control window each stream may fill before we read it, resets per
+ * window (rapid reset, CVE-2023-44487: past the limit the connection gets GOAWAY ENHANCE_YOUR_CALM), runs
+ * of empty DATA frames, and control frames queued for a peer that does not read.
+ */
+public final class Http2Connections {
+    private Http2Connections() {
+    }
+
+    public static Http2FrameCodec frameCodec(Http2Config http2, LimitsConfig limits, Duration shutdownTimeout) {
+        Http2Settings settings = Http2Settings.defaultSettings()
+                .maxConcurrentStreams(http2.maxConcurrentStreams())
+                .maxHeaderListSize(limits.maxHeaderSize())
+                .initialWindowSize(http2.initialWindowSize())
+                .maxFrameSize(http2.maxFrameSize());
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(settings)
+                .validateHeaders(true)
+                .decoderEnforceMaxRstFramesPerWindow(http2.maxResetsPerWindow(), http2.resetWindowSeconds())
+                .encoderEnforceMaxRstFramesPerWindow(http2.maxResetsPerWindow(), http2.resetWindowSeconds())
+                .decoderEnforceMaxConsecutiveEmptyDataFrames(http2.maxConsecutiveEmptyFrames())
+                .encoderEnforceMaxQueuedControlFrames(http2.maxQueuedControlFrames())
+                .gracefulShutdownTimeoutMillis(shutdownTimeout.toMillis())
+                .build();
+    }
+
+    /**
+     * Removes the {@code x-http2-*} headers the frame-to-HTTP/1 translation adds to a request, so they are
+     * neither routed on nor forwarded upstream.
+     */
+    public static void stripTranslationHeaders(HttpHeaders headers) {
+        headers.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text());
+        headers.remove(HttpConversionUtil.ExtensionHeaderNames.SCHEME.text());
+        headers.remove(HttpConversionUtil.ExtensionHeaderNames.PATH.text());
+        headers.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_DEPENDENCY_ID.text());
+        headers.remove(HttpConversionUtil.ExtensionHeaderNames.STREAM_WEIGHT.text());
+    }
+}

@@ -1,0 +1,200 @@
+package io.sluice.staticfiles;
+
+import io.sluice.config.StaticConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Turns a request path below the root into a {@link FileEntry}, applying the symlink policy, and opens
+ * the file (and its precompressed variants): file system calls only, so it runs on the blocking pool,
+ * never on an event loop. Anything that is not a regular
+ * file or a directory (FIFOs, devices, sockets), anything the policy refuses and anything unreadable is
+ * {@link FileEntry#MISSING}: the client learns nothing about why.
+ */
+final class FileResolver {
+    private static final Logger log = LoggerFactory.getLogger(FileResolver.class);
+
+    private final Path root;
+    private final StaticConfig config;
+    private final MimeTypes mimeTypes;
+
+    FileResolver(StaticConfig config, MimeTypes mimeTypes) {
+        this.root = config.root();
+        this.config = config;
+        this.mimeTypes = mimeTypes;
+    }
+
+    /**
+     * @param relative a normalised path below the root without leading or trailing slash ({@code ""} is
+     *                 the root itself), with no {@code .} or {@code ..} segments
+     */
+    FileEntry resolve(String relative) {
+        Path realRoot;
+        try {
+            realRoot = root.toRealPath();
+        } catch (IOException e) {
+            log.warn("static root {} is not accessible: {}", root, e.toString());
+            return FileEntry.MISSING;
+        }
+        Path real = locate(realRoot, relative);
+        if (real == null) {
+            return FileEntry.MISSING;
+        }
+        BasicFileAttributes attributes = attributes(real);
+        if (attributes == null) {
+            return FileEntry.MISSING;
+        }
+        if (attributes.isDirectory()) {
+            return FileEntry.directory(real, index(realRoot, relative));
+        }
+        if (!attributes.isRegularFile()) {
+            log.debug("{}: not a regular file", real);
+            return FileEntry.MISSING;
+        }
+        FileEntry brotli = null;
+        FileEntry gzip = null;
+        if (config.precompressed()) {
+            brotli = variant(realRoot, relative + ".br", "br");
+            gzip = variant(realRoot, relative + ".gz", "gz");
+        }
+        FileEntry entry = file(real, attributes, "", brotli, gzip, fileName(relative));
+        if (entry == null) {
+            releaseAll(brotli, gzip);
+            return FileEntry.MISSING;
+        }
+        return entry;
+    }
+
+    private static void releaseAll(FileEntry... entries) {
+        for (FileEntry entry : entries) {
+            if (entry != null) {
+                entry.release();
+            }
+        }
+    }
+
+    private FileEntry index(Path realRoot, String directory) {
+        for (String name : config.index()) {
+            String relative = directory.isEmpty() ? name : directory + "/" + name;
+            Path real = locate(realRoot, relative);
+            BasicFileAttributes attributes = real == null ? null : attributes(real);
+            if (attributes != null && attributes.isRegularFile()) {
+                FileEntry brotli = null;
+                FileEntry gzip = null;
+                if (config.precompressed()) {
+                    brotli = variant(realRoot, relative + ".br", "br");
+                    gzip = variant(realRoot, relative + ".gz", "gz");
+                }
+                FileEntry entry = file(real, attributes, "", brotli, gzip, name);
+                if (entry != null) {
+                    return entry;
+                }
+                releaseAll(brotli, gzip);
+            }
+        }
+        return null;
+    }
+
+    private FileEntry variant(Path realRoot, String relative, String suffix) {
+        Path real = locate(realRoot, relative);
+        BasicFileAttributes attributes = real == null ? null : attributes(real);
+        if (attributes == null || !attributes.isRegularFile()) {
+            return null;
+        }
+        return file(real, attributes, "-" + suffix, null, null, null);
+    }
+
+    /** Opens the file; {@code null} when it cannot be opened (permissions, or it vanished meanwhile). */
+    private FileEntry file(Path real, BasicFileAttributes attributes, String etagSuffix, FileEntry brotli,
+                           FileEntry gzip, String nameForType) {
+        FileChannel channel;
+        long size;
+        try {
+            channel = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | SecurityException e) {
+            log.debug("{}: cannot open: {}", real, e.toString());
+            return null;
+        }
+        try {
+            size = channel.size();
+        } catch (IOException e) {
+            log.debug("{}: cannot stat: {}", real, e.toString());
+            closeQuietly(channel);
+            return null;
+        }
+        return FileEntry.file(real, new OpenFile(channel), size, attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                etagSuffix, nameForType == null ? null : mimeTypes.forFileName(nameForType), brotli, gzip);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing was read through it
+        }
+    }
+
+    /** The real path to open for {@code relative}, or {@code null} when it is absent or the policy refuses it. */
+    private Path locate(Path realRoot, String relative) {
+        Path candidate = relative.isEmpty() ? realRoot : realRoot.resolve(relative).normalize();
+        if (!candidate.startsWith(realRoot)) {
+            return null;
+        }
+        try {
+            switch (config.symlinks()) {
+                case DENY -> {
+                    Path current = realRoot;
+                    for (Path segment : realRoot.relativize(candidate)) {
+                        current = current.resolve(segment);
+                        BasicFileAttributes attributes = Files.readAttributes(current, BasicFileAttributes.class,
+                                LinkOption.NOFOLLOW_LINKS);
+                        if (attributes.isSymbolicLink()) {
+                            log.debug("{}: symbolic link refused (symlinks = deny)", current);
+                            return null;
+                        }
+                    }
+                    return candidate;
+                }
+                case INSIDE_ROOT -> {
+                    Path real = candidate.toRealPath();
+                    if (!real.startsWith(realRoot)) {
+                        log.debug("{}: resolves outside the root (symlinks = inside-root)", candidate);
+                        return null;
+                    }
+                    return real;
+                }
+                default -> {
+                    return candidate.toRealPath();
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return null;
+        } catch (IOException | SecurityException e) {
+            log.debug("{}: {}", candidate, e.toString());
+            return null;
+        }
+    }
+
+    private static BasicFileAttributes attributes(Path real) {
+        try {
+            return Files.readAttributes(real, BasicFileAttributes.class);
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+    }
+
+    private static String fileName(String relative) {
+        return relative.substring(relative.lastIndexOf('/') + 1);
+    }
+}

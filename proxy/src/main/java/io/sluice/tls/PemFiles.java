@@ -1,0 +1,214 @@
+package io.sluice.tls;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads PEM certificate chains and private keys. Keys may be PKCS#8 ({@code BEGIN PRIVATE KEY}) or the
+ * traditional OpenSSL forms {@code BEGIN RSA PRIVATE KEY} (PKCS#1) and {@code BEGIN EC PRIVATE KEY}
+ * (SEC 1), which are wrapped into PKCS#8 here so that no extra library is needed. Encrypted keys are
+ * refused with a message that says how to decrypt them. Blocking file I/O: call off the event loops.
+ */
+final class PemFiles {
+    private static final Pattern BLOCK = Pattern.compile(
+            "-----BEGIN ([A-Z0-9 ]+)-----\\s*(.*?)-----END \\1-----", Pattern.DOTALL);
+    /** 1.2.840.113549.1.1.1 rsaEncryption. */
+    private static final byte[] RSA_OID = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    /** 1.2.840.10045.2.1 id-ecPublicKey. */
+    private static final byte[] EC_OID = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+    private static final byte[] ASN1_NULL = {0x05, 0x00};
+
+    private PemFiles() {
+    }
+
+    /** The chain in file order: the leaf first, then its intermediates. */
+    static X509Certificate[] certificates(Path file) throws IOException, CertificateException {
+        byte[] bytes = Files.readAllBytes(file);
+        CertificateFactory factory = CertificateFactory.getInstance("X.509");
+        List<X509Certificate> chain = factory.generateCertificates(new ByteArrayInputStream(bytes)).stream()
+                .map(X509Certificate.class::cast).toList();
+        if (chain.isEmpty()) {
+            throw new CertificateException(file + ": no PEM certificate (-----BEGIN CERTIFICATE-----) found");
+        }
+        return chain.toArray(new X509Certificate[0]);
+    }
+
+    static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
+        String text = Files.readString(file, StandardCharsets.US_ASCII);
+        Matcher matcher = BLOCK.matcher(text);
+        while (matcher.find()) {
+            String type = matcher.group(1);
+            String body = matcher.group(2);
+            switch (type) {
+                case "PRIVATE KEY" -> {
+                    return pkcs8(decode(body), file);
+                }
+                case "RSA PRIVATE KEY", "EC PRIVATE KEY" -> {
+                    if (body.contains("Proc-Type:") || body.contains("DEK-Info:")) {
+                        throw encrypted(file);
+                    }
+                    byte[] der = decode(body);
+                    return pkcs8("RSA PRIVATE KEY".equals(type) ? wrapRsa(der) : wrapEc(der, file), file);
+                }
+                case "ENCRYPTED PRIVATE KEY" -> throw encrypted(file);
+                default -> {
+                    // certificates or parameters stored in the same file come before or after the key
+                }
+            }
+        }
+        throw new GeneralSecurityException(file + ": no private key found (expected -----BEGIN PRIVATE KEY-----,"
+                + " -----BEGIN RSA PRIVATE KEY----- or -----BEGIN EC PRIVATE KEY-----)");
+    }
+
+    /**
+     * Fails unless {@code key} is the private half of the leaf certificate's public key (checked by a
+     * signature), so a key replaced without its certificate is caught at load time, not at every handshake.
+     */
+    static void checkKeyMatches(PrivateKey key, X509Certificate leaf, Path keyFile, Path certFile)
+            throws GeneralSecurityException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> key.getAlgorithm();
+        };
+        byte[] probe = "sluice key check".getBytes(StandardCharsets.US_ASCII);
+        boolean matches;
+        try {
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(leaf.getPublicKey());
+            verifier.update(probe);
+            matches = verifier.verify(signature);
+        } catch (InvalidKeyException | SignatureException e) {
+            matches = false;
+        }
+        if (!matches) {
+            throw new GeneralSecurityException(keyFile + " is not the private key of the certificate in " + certFile);
+        }
+    }
+
+    private static GeneralSecurityException encrypted(Path file) {
+        return new GeneralSecurityException(file + ": the private key is encrypted; store it decrypted"
+                + " (openssl pkey -in " + file.getFileName() + " -out key.pem) and restrict the file's permissions");
+    }
+
+    private static byte[] decode(String body) {
+        return Base64.getMimeDecoder().decode(body);
+    }
+
+    private static PrivateKey pkcs8(byte[] der, Path file) throws GeneralSecurityException {
+        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
+        for (String algorithm : new String[] {"RSA", "EC", "Ed25519", "Ed448"}) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+            } catch (GeneralSecurityException wrongAlgorithm) {
+                // try the next algorithm
+            }
+        }
+        throw new GeneralSecurityException(file + ": unsupported or malformed private key (RSA, EC and Ed25519 keys"
+                + " are supported)");
+    }
+
+    /** PKCS#8 PrivateKeyInfo { version 0, { rsaEncryption, NULL }, OCTET STRING pkcs1 }. */
+    private static byte[] wrapRsa(byte[] pkcs1) {
+        return sequence(new byte[] {0x02, 0x01, 0x00}, sequence(RSA_OID, ASN1_NULL), tlv(0x04, pkcs1));
+    }
+
+    /** PKCS#8 PrivateKeyInfo { version 0, { id-ecPublicKey, curve }, OCTET STRING sec1 }. */
+    private static byte[] wrapEc(byte[] sec1, Path file) throws GeneralSecurityException {
+        byte[] curve = ecCurve(sec1);
+        if (curve == null) {
+            throw new GeneralSecurityException(file + ": the EC private key does not name its curve; convert it with"
+                    + " openssl pkcs8 -topk8 -nocrypt");
+        }
+        return sequence(new byte[] {0x02, 0x01, 0x00}, sequence(EC_OID, curve), tlv(0x04, sec1));
+    }
+
+    /** The curve OID (with its tag and length) from the {@code [0] parameters} field of a SEC 1 key. */
+    private static byte[] ecCurve(byte[] sec1) {
+        Der outer = new Der(sec1, 0);
+        if (outer.tag != 0x30) {
+            return null;
+        }
+        int position = outer.contentStart;
+        while (position < outer.end) {
+            Der field = new Der(sec1, position);
+            if (field.tag == 0xa0) {
+                Der oid = new Der(sec1, field.contentStart);
+                return oid.tag == 0x06 ? Arrays.copyOfRange(sec1, field.contentStart, oid.end) : null;
+            }
+            position = field.end;
+        }
+        return null;
+    }
+
+    private static byte[] sequence(byte[]... parts) {
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            content.writeBytes(part);
+        }
+        return tlv(0x30, content.toByteArray());
+    }
+
+    private static byte[] tlv(int tag, byte[] content) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(content.length + 6);
+        out.write(tag);
+        int length = content.length;
+        if (length < 0x80) {
+            out.write(length);
+        } else {
+            int bytes = length > 0xffffff ? 4 : length > 0xffff ? 3 : length > 0xff ? 2 : 1;
+            out.write(0x80 | bytes);
+            for (int i = bytes - 1; i >= 0; i--) {
+                out.write(length >>> (8 * i));
+            }
+        }
+        out.writeBytes(content);
+        return out.toByteArray();
+    }
+
+    /** One DER element's tag and bounds. */
+    private static final class Der {
+        final int tag;
+        final int contentStart;
+        final int end;
+
+        Der(byte[] data, int offset) {
+            tag = data[offset] & 0xff;
+            int length = data[offset + 1] & 0xff;
+            int start = offset + 2;
+            if (length >= 0x80) {
+                int count = length & 0x7f;
+                length = 0;
+                for (int i = 0; i < count; i++) {
+                    length = (length << 8) | (data[start + i] & 0xff);
+                }
+                start += count;
+            }
+            contentStart = start;
+            end = Math.min(data.length, start + length);
+        }
+    }
+}

@@ -1,0 +1,428 @@
+package io.sluice.tls;
+
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.OpenSslServerSessionContext;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.Mapping;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
+import io.sluice.blocking.BlockingPool;
+import io.sluice.config.ListenConfig;
+import io.sluice.config.ServerConfig;
+import io.sluice.config.SluiceConfig;
+import io.sluice.config.TlsConfig;
+import io.sluice.config.TlsConfig.CertificateConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PrivateKey;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The TLS certificates of every TLS listen address, as {@link SslContext}s chosen by SNI.
+ *
+ * <p>Certificates are read at startup (before any listener binds) and again on {@link #reload} or when a
+ * certificate or key file changes on disk (checked every {@code watch-interval}); the files are read on
+ * the blocking pool, never on an event loop. A reload builds a complete new generation first: if any file
+ * is unreadable the old certificates stay in service. New handshakes use the new generation at once;
+ * established connections keep the engine, and so the context, they were made with. A replaced context is
+ * released only after every event loop has passed the swap, and with BoringSSL it is freed when the last
+ * engine made from it is closed. A configuration reload stages the certificates of the next configuration
+ * first ({@link #stage}), binds what it needs with them ({@link #selector(String, Staged)}) and then installs
+ * or discards them, so a reload that fails anywhere leaves the running certificates in place. Installs are
+ * serialised; key rotation and releases run on one timer thread.
+ */
+public final class TlsContexts implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
+
+    private final Map<String, CertificateSelector> selectors;
+    private final BlockingPool blockingPool;
+    private final EventExecutorGroup loops;
+    private final TicketKeys ticketKeys = new TicketKeys();
+    private final ScheduledExecutorService timer;
+    private final AtomicBoolean checking = new AtomicBoolean();
+    private volatile SluiceConfig config;
+    private volatile Map<Path, FileTime> stamps;
+    private volatile boolean closed;
+
+    private TlsContexts(SluiceConfig config, Map<String, CertificateSelector> selectors, Map<Path, FileTime> stamps,
+                        BlockingPool blockingPool, EventExecutorGroup loops) {
+        this.config = config;
+        this.selectors = selectors;
+        this.stamps = stamps;
+        this.blockingPool = blockingPool;
+        this.loops = loops;
+        this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "sluice-tls-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Reads every certificate of the configuration on the calling thread (startup, before binding: not an
+     * event loop) and starts the file watch and ticket key rotation.
+     *
+     * @throws IllegalStateException naming the server block and file when a certificate cannot be used
+     */
+    public static TlsContexts start(SluiceConfig config, BlockingPool blockingPool, EventExecutorGroup loops) {
+        Loaded loaded;
+        try {
+            loaded = load(config);
+        } catch (CertificateLoadException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        Map<String, CertificateSelector> selectors = new HashMap<>();
+        loaded.generations.forEach((address, generation) -> selectors.put(address, new CertificateSelector(generation)));
+        TlsContexts contexts = new TlsContexts(config, new ConcurrentHashMap<>(selectors), loaded.stamps, blockingPool,
+                loops);
+        loaded.generations.values().forEach(generation -> generation.contexts().forEach(contexts.ticketKeys::applyTo));
+        contexts.schedule(config);
+        return contexts;
+    }
+
+    /** The SNI mapping of a TLS listen address as written in the configuration, or {@code null}. */
+    public Mapping<String, SslContext> selector(String address) {
+        return selectors.get(address);
+    }
+
+    /** The mapping a listener bound during a reload uses: the running one, or the staged one of a new address. */
+    public Mapping<String, SslContext> selector(String address, Staged staged) {
+        CertificateSelector running = selectors.get(address);
+        return running != null ? running : staged.added.get(address);
+    }
+
+    /**
+     * The certificates of a configuration, read and ready but not in service; {@link #install} or
+     * {@link #discard} it.
+     */
+    public static final class Staged {
+        private final SluiceConfig config;
+        private final Loaded loaded;
+        private final Map<String, CertificateSelector> added = new HashMap<>();
+
+        private Staged(SluiceConfig config, Loaded loaded, Map<String, CertificateSelector> running) {
+            this.config = config;
+            this.loaded = loaded;
+            loaded.generations.forEach((address, generation) -> {
+                if (!running.containsKey(address)) {
+                    added.put(address, new CertificateSelector(generation));
+                }
+            });
+        }
+    }
+
+    /** Reads the certificates of {@code next} on the blocking pool; fails naming the block and file. */
+    public Future<Staged> stage(SluiceConfig next) {
+        return blockingPool.submit(() -> new Staged(next, load(next), selectors), ImmediateEventExecutor.INSTANCE);
+    }
+
+    /**
+     * Puts staged certificates in service: new handshakes use them at once, the replaced ones are released
+     * once every loop has passed the swap. Addresses the new configuration no longer listens on keep their
+     * certificates for the connections still draining there.
+     */
+    public synchronized void install(Staged staged) {
+        List<SslContext> retired = new ArrayList<>();
+        staged.loaded.generations.forEach((address, generation) -> {
+            generation.contexts().forEach(ticketKeys::applyTo);
+            CertificateSelector added = staged.added.get(address);
+            CertificateSelector running = selectors.get(address);
+            if (running != null) {
+                retired.addAll(running.swap(generation).contexts());
+            } else {
+                selectors.put(address, added);
+            }
+        });
+        config = staged.config;
+        stamps = staged.loaded.stamps;
+        if (!staged.loaded.generations.isEmpty()) {
+            log.info("tls: certificates in service for {}", staged.loaded.generations.keySet());
+        }
+        retireAfterLoops(retired);
+    }
+
+    /** Releases staged certificates that will not be installed. */
+    public void discard(Staged staged) {
+        staged.loaded.generations.values().forEach(generation -> release(generation.contexts()));
+    }
+
+    /**
+     * Re-reads the certificates of {@code next} (the running configuration when files changed on disk) and
+     * installs them. The future fails, and the old certificates stay, when a file cannot be used.
+     */
+    public Future<Void> reload(SluiceConfig next) {
+        Promise<Void> done = ImmediateEventExecutor.INSTANCE.newPromise();
+        stage(next).addListener(staging -> {
+            if (!staging.isSuccess()) {
+                log.error("tls: certificates not reloaded, the previous ones stay in service: {}",
+                        staging.cause().getMessage());
+                done.tryFailure(staging.cause());
+                return;
+            }
+            Staged staged = (Staged) staging.getNow();
+            if (closed) {
+                discard(staged);
+                done.tryFailure(new IllegalStateException("closed"));
+                return;
+            }
+            install(staged);
+            done.trySuccess(null);
+        });
+        return done;
+    }
+
+    /** Releases contexts once every event loop has run a task queued after the swap. */
+    private void retireAfterLoops(List<SslContext> retired) {
+        List<EventExecutor> executors = new ArrayList<>();
+        loops.forEach(executors::add);
+        AtomicInteger remaining = new AtomicInteger(executors.size());
+        Runnable passed = () -> {
+            if (remaining.decrementAndGet() == 0) {
+                releaseOnTimer(retired);
+            }
+        };
+        for (EventExecutor executor : executors) {
+            try {
+                executor.execute(passed);
+            } catch (RejectedExecutionException shuttingDown) {
+                passed.run();
+            }
+        }
+    }
+
+    private void releaseOnTimer(List<SslContext> retired) {
+        try {
+            timer.execute(() -> release(retired));
+        } catch (RejectedExecutionException closing) {
+            release(retired);
+        }
+    }
+
+    private void schedule(SluiceConfig config) {
+        Duration watch = Duration.ZERO;
+        Duration rotation = null;
+        for (ServerConfig server : config.servers()) {
+            TlsConfig tls = server.tls();
+            if (tls == null) {
+                continue;
+            }
+            if (!tls.watchInterval().isZero() && (watch.isZero() || tls.watchInterval().compareTo(watch) < 0)) {
+                watch = tls.watchInterval();
+            }
+            if (rotation == null || tls.ticketKeyRotation().compareTo(rotation) < 0) {
+                rotation = tls.ticketKeyRotation();
+            }
+        }
+        if (!watch.isZero()) {
+            long millis = Math.max(10, watch.toMillis());
+            timer.scheduleWithFixedDelay(this::checkFiles, millis, millis, TimeUnit.MILLISECONDS);
+        }
+        if (rotation != null) {
+            long millis = rotation.toMillis();
+            timer.scheduleAtFixedRate(this::rotateTicketKeys, millis, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void checkFiles() {
+        if (closed || !checking.compareAndSet(false, true)) {
+            return;
+        }
+        blockingPool.submit(() -> !stamps.equals(stamp(stamps.keySet())), ImmediateEventExecutor.INSTANCE)
+                .addListener(check -> {
+                    if (check.isSuccess() && Boolean.TRUE.equals(check.getNow())) {
+                        log.info("tls: certificate files changed on disk; reloading");
+                        reload(config).addListener(reloaded -> checking.set(false));
+                    } else {
+                        checking.set(false);
+                    }
+                });
+    }
+
+    private void rotateTicketKeys() {
+        ticketKeys.rotate();
+        for (CertificateSelector selector : selectors.values()) {
+            selector.current().contexts().forEach(ticketKeys::applyTo);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (CertificateSelector selector : selectors.values()) {
+            release(selector.current().contexts());
+        }
+    }
+
+    private static void release(Collection<SslContext> contexts) {
+        contexts.forEach(ReferenceCountUtil::release);
+    }
+
+    /** What one load produced: a generation per TLS address and the modification times it was read at. */
+    private record Loaded(Map<String, CertificateSelector.Generation> generations, Map<Path, FileTime> stamps) {
+    }
+
+    private static Loaded load(SluiceConfig config) throws CertificateLoadException {
+        Map<String, List<ServerConfig>> serversByAddress = new LinkedHashMap<>();
+        Map<String, ListenConfig> listeners = new HashMap<>();
+        for (ServerConfig server : config.servers()) {
+            for (ListenConfig listen : server.listen()) {
+                if (listen.tls()) {
+                    String address = listen.address().toString();
+                    serversByAddress.computeIfAbsent(address, a -> new ArrayList<>()).add(server);
+                    listeners.putIfAbsent(address, listen);
+                }
+            }
+        }
+        Map<Path, FileTime> stamps = new HashMap<>();
+        Map<String, CertificateSelector.Generation> generations = new LinkedHashMap<>();
+        List<SslContext> built = new ArrayList<>();
+        try {
+            for (Map.Entry<String, List<ServerConfig>> entry : serversByAddress.entrySet()) {
+                boolean http2 = listeners.get(entry.getKey()).http2();
+                List<Map.Entry<SslContext, List<String>>> names = new ArrayList<>();
+                List<SslContext> contexts = new ArrayList<>();
+                for (ServerConfig server : entry.getValue()) {
+                    List<SslContext> ofServer = new ArrayList<>();
+                    for (CertificateConfig certificate : server.tls().certificates()) {
+                        stamps.putAll(stampFiles(server, certificate));
+                        Built context = build(server, certificate, http2);
+                        built.add(context.context());
+                        contexts.add(context.context());
+                        ofServer.add(context.context());
+                        names.add(new AbstractMap.SimpleImmutableEntry<>(context.context(), context.names()));
+                    }
+                    // a server name no certificate lists still gets the block's first certificate
+                    names.add(new AbstractMap.SimpleImmutableEntry<>(ofServer.get(0), server.serverNames()));
+                }
+                generations.put(entry.getKey(), new CertificateSelector.Generation(names, contexts));
+            }
+        } catch (CertificateLoadException | RuntimeException e) {
+            release(built);
+            throw e;
+        }
+        return new Loaded(generations, stamps);
+    }
+
+    private record Built(SslContext context, List<String> names) {
+    }
+
+    private static Built build(ServerConfig server, CertificateConfig certificate, boolean http2)
+            throws CertificateLoadException {
+        TlsConfig tls = server.tls();
+        String where = server.configPath() + ".tls (" + certificate.cert() + ", " + certificate.key() + ")";
+        try {
+            X509Certificate[] chain = PemFiles.certificates(certificate.cert());
+            PrivateKey key = PemFiles.privateKey(certificate.key());
+            PemFiles.checkKeyMatches(key, chain[0], certificate.key(), certificate.cert());
+            List<String> protocols = http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
+                    : List.of(ApplicationProtocolNames.HTTP_1_1);
+            SslContext context = SslContextBuilder.forServer(key, chain)
+                    .sslProvider(TlsProvider.provider())
+                    .protocols(tls.protocols())
+                    .ciphers(tls.ciphers())
+                    .sessionTimeout(tls.sessionTimeout().toSeconds())
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols))
+                    .build();
+            if (context.sessionContext() instanceof OpenSslServerSessionContext sessions) {
+                // a session resumes only under the certificate it was made with: a ticket from one SNI name's
+                // context must not skip authentication for another name sharing the ticket keys
+                sessions.setSessionIdContext(MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded()));
+            }
+            return new Built(context, names(chain[0]));
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            throw new CertificateLoadException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The DNS names a certificate is for: its subject alternative names, else its common name. */
+    private static List<String> names(X509Certificate leaf) throws CertificateParsingException {
+        List<String> names = new ArrayList<>();
+        Collection<List<?>> alternatives = leaf.getSubjectAlternativeNames();
+        if (alternatives != null) {
+            for (List<?> alternative : alternatives) {
+                if (Objects.equals(alternative.get(0), 2)) {
+                    names.add(String.valueOf(alternative.get(1)));
+                }
+            }
+        }
+        if (names.isEmpty()) {
+            try {
+                for (Rdn rdn : new LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
+                    if ("CN".equalsIgnoreCase(rdn.getType())) {
+                        names.add(String.valueOf(rdn.getValue()));
+                    }
+                }
+            } catch (javax.naming.InvalidNameException ignored) {
+                // a subject that is not an LDAP name names no host
+            }
+        }
+        return names;
+    }
+
+    private static Map<Path, FileTime> stampFiles(ServerConfig server, CertificateConfig certificate)
+            throws CertificateLoadException {
+        try {
+            return stamp(List.of(certificate.cert(), certificate.key()));
+        } catch (IOException e) {
+            throw new CertificateLoadException(server.configPath() + ".tls: " + e, e);
+        }
+    }
+
+    private static Map<Path, FileTime> stamp(Collection<Path> files) throws IOException {
+        Map<Path, FileTime> times = new HashMap<>();
+        for (Path file : files) {
+            times.put(file, Files.getLastModifiedTime(file));
+        }
+        return times;
+    }
+
+    /** A certificate or key that cannot be used, with the server block and files it belongs to. */
+    static final class CertificateLoadException extends Exception {
+        CertificateLoadException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.sluice.staticfiles;
+
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.sluice.testing.RawHttp;
+import io.sluice.testing.RunningSluice;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The open-file cache: misses go to the blocking pool, hits do not, entries expire, files change under us. */
+class OpenFileCacheIT {
+    @TempDir
+    Path site;
+
+    @BeforeEach
+    void createRoot() throws Exception {
+        Files.createDirectories(site.resolve("public"));
+    }
+
+    private RunningSluice start(String valid) {
+        return RunningSluice.start("""
+                sluice {
+                  workers = 1
+                  blocking-pool { threads = 1 }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [
+                    { match = "= /healthz", return { status = 200, body = "ok" } }
+                    { match = "/", static { root = "public", open-file-cache { max = 100, valid = %s } } }
+                  ] } ]
+                }""".formatted(valid), site);
+    }
+
+    /** Occupies the only blocking thread until the returned latch is counted down. */
+    private static CountDownLatch blockThePool(RunningSluice sluice) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        sluice.server().blockingPool().submit(() -> {
+            running.countDown();
+            return release.await(30, TimeUnit.SECONDS);
+        }, GlobalEventExecutor.INSTANCE);
+        assertTrue(running.await(5, TimeUnit.SECONDS));
+        return release;
+    }
+
+    @Test
+    void missesWaitForTheBlockingPoolWhileTheEventLoopStaysFreeAndHitsNeedNoPool() throws Exception {
+        Files.writeString(site.resolve("public/a.txt"), "cached");
+        try (RunningSluice sluice = start("30s")) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            CountDownLatch release = blockThePool(sluice);
+            CompletableFuture<HttpResponse<String>> miss = client.sendAsync(
+                    HttpRequest.newBuilder(sluice.uri("/a.txt")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> health = client.send(HttpRequest.newBuilder(sluice.uri("/healthz"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals("ok", health.body(), "the only event loop answers while the file look-up waits");
+            Thread.sleep(300);
+            assertFalse(miss.isDone(), "a cache miss must wait for the (blocked) blocking pool, not stat on the loop");
+            release.countDown();
+            assertEquals("cached", miss.get(10, TimeUnit.SECONDS).body());
+
+            CountDownLatch releaseAgain = blockThePool(sluice);
+            try {
+                HttpResponse<String> hit = client.send(HttpRequest.newBuilder(sluice.uri("/a.txt"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals("cached", hit.body(), "a cache hit is served without the blocking pool");
+            } finally {
+                releaseAgain.countDown();
+            }
+        }
+    }
+
+    @Test
+    void aChangedFileIsServedFreshOnceItsEntryExpires() throws Exception {
+        Path file = site.resolve("public/v.txt");
+        Files.writeString(file, "version-1");
+        try (RunningSluice sluice = start("300ms"); RawHttp http = new RawHttp(sluice.port())) {
+            RawHttp.Response first = http.send("GET /v.txt HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
+            assertEquals("version-1", first.bodyText());
+            Files.writeString(file, "version-2");
+            Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+            Thread.sleep(500);
+            RawHttp.Response second = http.send("GET /v.txt HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
+            assertEquals("version-2", second.bodyText());
+            assertNotEquals(first.header("etag"), second.header("etag"));
+        }
+    }
+
+    @Test
+    void aSmallFileRewrittenShorterInPlaceIsLookedUpAgainBeforeAnythingIsSent() throws Exception {
+        Path file = site.resolve("public/small.txt");
+        Files.writeString(file, "0123456789");
+        try (RunningSluice sluice = start("1h"); RawHttp http = new RawHttp(sluice.port())) {
+            assertEquals("0123456789", http.send("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n").readResponse().bodyText());
+            Files.writeString(file, "abc");
+            RawHttp.Response response = http.send("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
+            assertEquals(200, response.status());
+            assertEquals("abc", response.bodyText());
+        }
+    }
+
+    @Test
+    void aFileTruncatedWhileBeingSentEndsThatResponseByClosingTheConnection() throws Exception {
+        Path file = Downloads.writeRandom(site.resolve("public/big.bin"), 64L << 20, 9);
+        Files.writeString(site.resolve("public/small.txt"), "still fine");
+        try (RunningSluice sluice = start("1h"); Socket socket = new Socket("127.0.0.1", sluice.port())) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            long received = in.read(buffer);
+            assertTrue(received > 0);
+            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+                raf.setLength(1 << 20);
+            }
+            int n;
+            while ((n = in.read(buffer)) >= 0) {
+                received += n;
+            }
+            assertTrue(received < (64L << 20), "the connection closed before the promised length: " + received);
+            try (Downloads.Client client = new Downloads.Client(sluice.port())) {
+                assertEquals(Downloads.sha256(site.resolve("public/small.txt")), client.get("/small.txt").sha256());
+                Downloads.Hashed again = client.get("/big.bin");
+                assertEquals(1 << 20, again.bodyLength(), "the short send marked the entry: the next request sees the new size");
+                assertEquals(Downloads.sha256(file), again.sha256());
+            }
+        }
+    }
+}
