@@ -253,7 +253,7 @@ main() {
   local notes=$WORK/notes.txt
   {
     echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(uname -r)"
-    echo "versions: $(java -jar "$SLUICE_JAR" --version 2>&1 | head -1); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(h2load --version)"
+    echo "versions: $(java -jar "$SLUICE_JAR" --version 2>/dev/null | grep -i -m1 "^sluice"); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(h2load --version)"
     [[ -z ${RUN_LABEL:-} ]] || echo "build: $RUN_LABEL"
     echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s workers=$WORKERS target CPUs=$TARGET_CPUS load CPUs=$LOAD_CPUS idle connections=$IDLE_CONNECTIONS JVM options: $SLUICE_JAVA_OPTS"
     local w
