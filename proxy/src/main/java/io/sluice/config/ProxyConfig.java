@@ -1,12 +1,20 @@
 package io.sluice.config;
 
+import io.sluice.util.Cidr;
+
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The {@code proxy} action: forward to an upstream group and stream the answer back. */
+/**
+ * The {@code proxy} action: forward to an upstream group and stream the answer back. {@code trustedProxies}
+ * are the peers whose {@code X-Forwarded-For} is kept and appended to; {@code forwarded} and {@code via}
+ * add the RFC 7239 {@code Forwarded} and the {@code Via} header.
+ */
 public record ProxyConfig(String upstream, String host, HeaderRules requestHeaders, HeaderRules responseHeaders,
-                          boolean buffering) implements LocationAction {
+                          boolean buffering, List<Cidr> trustedProxies, boolean forwarded, boolean via)
+        implements LocationAction {
 
     /** Headers to set (replacing any of the same name) and to remove, in one direction. */
     public record HeaderRules(Map<String, String> set, List<String> remove) {
@@ -30,7 +38,21 @@ public record ProxyConfig(String upstream, String host, HeaderRules requestHeade
         HeaderRules requestHeaders = HeaderRules.read(node.child("request-headers"));
         HeaderRules responseHeaders = HeaderRules.read(node.child("response-headers"));
         boolean buffering = node.bool("buffering", false);
+        if (buffering) {
+            node.error("buffering", "only false (streaming) is supported");
+        }
+        List<Cidr> trustedProxies = new ArrayList<>();
+        for (String block : node.strings("trusted-proxies", List.of())) {
+            try {
+                trustedProxies.add(Cidr.parse(block));
+            } catch (IllegalArgumentException e) {
+                node.error("trusted-proxies", "bad CIDR block \"" + block + "\": " + e.getMessage());
+            }
+        }
+        boolean forwarded = node.bool("forwarded", false);
+        boolean via = node.bool("via", false);
         node.finish();
-        return new ProxyConfig(upstream, host, requestHeaders, responseHeaders, buffering);
+        return new ProxyConfig(upstream, host, requestHeaders, responseHeaders, buffering,
+                List.copyOf(trustedProxies), forwarded, via);
     }
 }

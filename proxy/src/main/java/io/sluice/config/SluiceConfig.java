@@ -41,7 +41,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         ConfigNode upstreamsNode = node.child("upstreams");
         for (String name : upstreamsNode.keys()) {
-            upstreams.put(name, UpstreamConfig.read(name, upstreamsNode.child(name)));
+            upstreams.put(name, UpstreamConfig.read(name, upstreamsNode.child(name), baseDirectory));
         }
         List<ServerConfig> servers = new ArrayList<>();
         SharedAddresses sharedAddresses = new SharedAddresses();

@@ -2,26 +2,38 @@ package io.sluice.config;
 
 import io.sluice.util.HostAndPort;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /** A named group of upstream servers that {@code proxy} locations forward to. */
 public record UpstreamConfig(String name, List<Server> servers, Duration connectTimeout, Duration readTimeout,
-                             Duration sendTimeout, Keepalive keepalive, int retries) {
+                             Duration sendTimeout, Keepalive keepalive, int retries, Tls tls) {
 
     /** One upstream server; {@code tls} when its address was written {@code https://host:port}. */
     public record Server(HostAndPort address, boolean tls, int weight, boolean backup) {
+    }
+
+    /**
+     * How TLS connections to this group's servers are made: certificate verification against the JVM's
+     * trust store or {@code caFile} (PEM), and the SNI / verified host name ({@code sni}, else the server's
+     * host). {@code enabled} when the group has a {@code tls { }} block; servers written {@code https://}
+     * use TLS either way.
+     */
+    public record Tls(boolean enabled, boolean verify, Path caFile, String sni) {
+        static final Tls DEFAULT = new Tls(false, true, null, null);
     }
 
     /** Idle-connection pooling per event loop. */
     public record Keepalive(int maxIdle, Duration idleTimeout, int maxRequests) {
     }
 
-    static UpstreamConfig read(String name, ConfigNode node) {
+    static UpstreamConfig read(String name, ConfigNode node, Path baseDirectory) {
+        Tls tls = node.has("tls") ? readTls(node.child("tls"), baseDirectory) : Tls.DEFAULT;
         List<Server> servers = new ArrayList<>();
         for (ConfigNode serverNode : node.objects("servers")) {
-            Server server = readServer(serverNode);
+            Server server = readServer(serverNode, tls.enabled());
             if (server != null) {
                 servers.add(server);
             }
@@ -49,10 +61,21 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
         }
         node.finish();
         return new UpstreamConfig(name, List.copyOf(servers), connectTimeout, readTimeout, sendTimeout,
-                new Keepalive(Math.max(0, maxIdle), idleTimeout, Math.max(1, maxRequests)), Math.max(0, retries));
+                new Keepalive(Math.max(0, maxIdle), idleTimeout, Math.max(1, maxRequests)), Math.max(0, retries), tls);
     }
 
-    private static Server readServer(ConfigNode node) {
+    private static Tls readTls(ConfigNode node, Path baseDirectory) {
+        boolean verify = node.bool("verify", true);
+        Path caFile = node.optionalString("ca-file").map(baseDirectory::resolve).orElse(null);
+        String sni = node.optionalString("sni").orElse(null);
+        if (sni != null && sni.isBlank()) {
+            node.error("sni", "must be a host name");
+        }
+        node.finish();
+        return new Tls(true, verify, caFile, sni);
+    }
+
+    private static Server readServer(ConfigNode node, boolean tlsBlock) {
         String text = node.string("address", "");
         int weight = node.integer("weight", 1);
         if (weight < 1) {
@@ -64,7 +87,7 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
             node.error("address", "required, e.g. \"127.0.0.1:9000\" or \"https://app.internal:443\"");
             return null;
         }
-        boolean tls = false;
+        boolean tls = tlsBlock;
         String hostPort = text;
         if (text.startsWith("https://")) {
             tls = true;
@@ -74,6 +97,11 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
         }
         if (hostPort.endsWith("/")) {
             hostPort = hostPort.substring(0, hostPort.length() - 1);
+        }
+        boolean schemeWritten = hostPort.length() != text.length() - (text.endsWith("/") ? 1 : 0);
+        boolean portless = hostPort.startsWith("[") ? hostPort.endsWith("]") : hostPort.indexOf(':') < 0;
+        if (schemeWritten && portless) {
+            hostPort = hostPort + ":" + (text.startsWith("https://") ? 443 : 80);
         }
         try {
             return new Server(HostAndPort.parse(hostPort), tls, Math.max(1, weight), backup);

@@ -100,14 +100,24 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // a connection upgraded to a tunnel keeps running without this handler's clocks
+        stopClocks();
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        stopClocks();
+        ctx.fireChannelInactive();
+    }
+
+    private void stopClocks() {
         deadline = NONE;
         if (timer != null) {
             timer.cancel(false);
             timer = null;
         }
         cancelSendTimer();
-        ctx.fireChannelInactive();
     }
 
     /** The previous exchange is over; the connection may idle for keepalive-timeout. */

@@ -3,6 +3,7 @@ package io.sluice.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.sluice.config.LocationConfig;
 
 import java.net.InetSocketAddress;
@@ -61,4 +62,16 @@ public interface Exchange {
 
     /** Ends the exchange abnormally and closes the connection; used once part of a response is out. */
     void abort(String reason);
+
+    /**
+     * Ends the exchange with {@code switchingProtocols} (a {@code 101} head, written and flushed) and takes
+     * the connection out of HTTP: the HTTP codec, flow control, HTTP timeouts and the dispatcher leave the
+     * pipeline, so from then on it carries raw bytes (auto-read still off) for whatever handler the caller
+     * adds last; that handler owns the connection, its reads and its close. Used for WebSocket tunnels.
+     * The client must not send bytes of the new protocol before it has seen the 101 (RFC 6455 §4.1).
+     * Connections that cannot switch protocols (HTTP/2 streams) keep this default, which aborts.
+     */
+    default void upgradeToTunnel(HttpResponse switchingProtocols) {
+        abort("protocol upgrade is not possible on this connection");
+    }
 }

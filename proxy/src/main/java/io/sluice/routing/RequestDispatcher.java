@@ -2,13 +2,16 @@ package io.sluice.routing;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -17,11 +20,13 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.BodyLimits;
@@ -37,6 +42,7 @@ import io.sluice.http.ExchangeListener;
 import io.sluice.http.ExchangeNotes;
 import io.sluice.http.Http2Connections;
 import io.sluice.http.HttpsRedirect;
+import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.Rejection;
 import io.sluice.http.RequestPath;
 import io.sluice.http.RequestValidator;
@@ -247,7 +253,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void reject(Rejection rejection, HttpRequest request) {
-        log.info("{} \"{} {}\" {}: {}", ctx.channel().remoteAddress(), request.method(), shortUri(request.uri()),
+        log.info("{} \"{} {}\" {}: {}", client(), request.method(), shortUri(request.uri()),
                 rejection.status().code(), rejection.reason());
         closing = true;
         FullHttpResponse response = ErrorResponses.of(ctx.alloc(), rejection.status(), true);
@@ -258,8 +264,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             exchangeEnded(exchange, rejection.status().code());
         } else {
             String hostHeader = request.headers().get(HttpHeaderNames.HOST);
-            snapshot().forAddress(listenAddress).defaultServer().unmatched().record(request,
-                    (InetSocketAddress) ctx.channel().remoteAddress(), hostHeader == null ? "" : Authority.hostOf(hostHeader),
+            String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
+            snapshot().forAddress(listenAddress).defaultServer().unmatched().record(request, client(),
+                    host == null ? "" : host,
                     rejection.status().code(), 0,
                     response.content().readableBytes(), 0, null);
         }
@@ -352,7 +359,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 ctx.close();
             }
             case HEADER -> {
-                log.info("{}: header timeout", ctx.channel().remoteAddress());
+                log.info("{}: header timeout", client());
                 closing = true;
                 ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT, true))
                         .addListener(ChannelFutureListener.CLOSE);
@@ -398,8 +405,16 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("{}: connection error", ctx.channel().remoteAddress(), cause);
+        log.debug("{}: connection error", client(), cause);
         ctx.close();
+    }
+
+    /** The client: the socket peer, or the address a PROXY protocol header named. */
+    private InetSocketAddress client() {
+        // an HTTP/2 stream's PROXY protocol address is recorded on its connection
+        Channel connection = multiplexed ? ctx.channel().parent() : ctx.channel();
+        InetSocketAddress proxied = connection.attr(ProxyProtocolHandler.CLIENT_ADDRESS).get();
+        return proxied != null ? proxied : (InetSocketAddress) connection.remoteAddress();
     }
 
     private static String shortUri(String uri) {
@@ -469,7 +484,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
         @Override
         public InetSocketAddress clientAddress() {
-            return (InetSocketAddress) ctx.channel().remoteAddress();
+            return client();
         }
 
         @Override
@@ -530,12 +545,37 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 exchangeEnded(this, unfinishedStatus(this));
             }
             if (current == this) {
-                log.info("{} \"{} {}\": aborted: {}", ctx.channel().remoteAddress(), request.method(),
+                log.info("{} \"{} {}\": aborted: {}", client(), request.method(),
                         shortUri(request.uri()), reason);
                 current = null;
             }
             closing = true;
             ctx.close();
+        }
+
+        @Override
+        public void upgradeToTunnel(HttpResponse switchingProtocols) {
+            if (multiplexed) {
+                abort("protocol upgrade is not possible on an HTTP/2 stream");
+                return;
+            }
+            if (current != this || responseComplete || closing) {
+                ctx.close();
+                return;
+            }
+            responseStarted = true;
+            responseComplete = true;
+            current = null;
+            closing = true;
+            ResponseHeaders.addStandard(switchingProtocols.headers());
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, switchingProtocols.status(),
+                    Unpooled.EMPTY_BUFFER, switchingProtocols.headers(),
+                    EmptyHttpHeaders.INSTANCE));
+            ChannelPipeline pipeline = ctx.pipeline();
+            pipeline.remove(HttpServerCodec.class);
+            pipeline.remove(FlowControlHandler.class);
+            pipeline.remove(ConnectionTimeouts.class);
+            pipeline.remove(RequestDispatcher.this);
         }
 
         private ChannelFuture send(Object message, boolean flush) {

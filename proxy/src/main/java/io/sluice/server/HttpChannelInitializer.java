@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
@@ -19,6 +20,7 @@ import io.sluice.http.Http2ConnectionGuard;
 import io.sluice.http.Http2Connections;
 import io.sluice.http.Http2BodilessRequests;
 import io.sluice.http.HttpCodecs;
+import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
 import io.sluice.tls.SniSelector;
@@ -76,6 +78,10 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast(LIMITER, limiter);
         pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits));
+        if (listen.proxyProtocol()) {
+            // the PROXY header comes before any other byte, TLS included
+            pipeline.addLast(new HAProxyMessageDecoder(), new ProxyProtocolHandler());
+        }
         if (listen.tls()) {
             pipeline.addLast(TLS, new SniSelector(certificates, limits.headerTimeout().toMillis(), TLS));
             pipeline.addLast(PROTOCOL, new AlpnSelector(this));

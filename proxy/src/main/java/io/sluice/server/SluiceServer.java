@@ -27,6 +27,7 @@ import io.sluice.routing.ExchangeRecorders;
 import io.sluice.routing.HandlerFactory;
 import io.sluice.routing.Router;
 import io.sluice.tls.TlsContexts;
+import io.sluice.upstream.UpstreamStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,9 +93,10 @@ public final class SluiceServer implements AutoCloseable {
         this.accessLogWriter = accessLogWriter;
         this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
                 connections);
-        this.handlers = new HandlerFactory(blockingPool);
+        this.handlers = new HandlerFactory(blockingPool, transports.clientChannelClass(),
+                transports.datagramChannelClass());
         this.recorders = new ExchangeRecorders(metrics, accessLogWriter);
-        this.router.set(Router.compile(config, handlers::create, recorders));
+        this.router.set(Router.compile(config, location -> handlers.create(location, config), recorders));
         metrics.gauge("sluice_blocking_pool_queue_depth", "Tasks waiting for a blocking-pool thread", blockingPool::queueDepth);
         metrics.gauge("sluice_blocking_pool_active_threads", "Blocking-pool threads running a task", blockingPool::activeThreads);
         metrics.counter("sluice_blocking_pool_rejected", "Tasks refused because the blocking-pool queue was full",
@@ -240,7 +242,7 @@ public final class SluiceServer implements AutoCloseable {
         }
         Router nextRouter;
         try {
-            nextRouter = Router.compile(next, handlers::create, recorders);
+            nextRouter = Router.compile(next, location -> handlers.create(location, next), recorders);
         } catch (RuntimeException e) {
             log.error("reload: cannot build routes", e);
             return failed(List.of("cannot build routes: " + e.getMessage()));
@@ -284,6 +286,7 @@ public final class SluiceServer implements AutoCloseable {
             }
         }
         registerUpstreams(next);
+        handlers.upstreams().retain(next.upstreams().keySet());
         List<String> notes = restartOnlyChanges(previous, next);
         if (!added.isEmpty()) {
             notes.add("bound " + added);
@@ -369,6 +372,11 @@ public final class SluiceServer implements AutoCloseable {
 
     public MultiThreadIoEventLoopGroup workers() {
         return workers;
+    }
+
+    /** Upstream pool sizes and connection reuse, for metrics. */
+    public List<UpstreamStats> upstreamStats() {
+        return handlers.upstreams().stats();
     }
 
     /** The TLS certificates of every TLS listener. */

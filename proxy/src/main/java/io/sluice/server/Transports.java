@@ -4,14 +4,18 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
@@ -27,7 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public record Transports(String name, IoHandlerFactory ioHandlerFactory,
                          Class<? extends ServerChannel> serverChannelClass,
-                         Class<? extends SocketChannel> clientChannelClass, boolean reusePort) {
+                         Class<? extends SocketChannel> clientChannelClass,
+                         Class<? extends DatagramChannel> datagramChannelClass, boolean reusePort) {
     private static final Logger log = LoggerFactory.getLogger(Transports.class);
 
     public static Transports select(Transport wanted) {
@@ -53,16 +58,16 @@ public record Transports(String name, IoHandlerFactory ioHandlerFactory,
 
     private static Transports epoll() {
         return new Transports("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class,
-                EpollSocketChannel.class, true);
+                EpollSocketChannel.class, EpollDatagramChannel.class, true);
     }
 
     private static Transports ioUring() {
         return new Transports("io_uring", IoUringIoHandler.newFactory(), IoUringServerSocketChannel.class,
-                IoUringSocketChannel.class, true);
+                IoUringSocketChannel.class, IoUringDatagramChannel.class, true);
     }
 
     private static Transports nio() {
         return new Transports("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class,
-                NioSocketChannel.class, false);
+                NioSocketChannel.class, NioDatagramChannel.class, false);
     }
 }

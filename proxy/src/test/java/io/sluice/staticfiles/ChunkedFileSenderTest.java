@@ -7,7 +7,9 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.flow.FlowControlHandler;
 import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.blocking.BlockingPool;
@@ -65,7 +67,8 @@ class ChunkedFileSenderTest {
         String listenAddress = config.servers().get(0).listen().get(0).address().toString();
         pool = new BlockingPool(config.blockingPool());
         accessLog = new AccessLogWriter();
-        Router router = Router.compile(config, new HandlerFactory(pool)::create,
+        HandlerFactory handlers = new HandlerFactory(pool, NioSocketChannel.class, NioDatagramChannel.class);
+        Router router = Router.compile(config, location -> handlers.create(location, config),
                 new ExchangeRecorders(new SluiceMetrics(), accessLog));
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)

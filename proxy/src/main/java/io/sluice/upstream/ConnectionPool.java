@@ -1,0 +1,180 @@
+package io.sluice.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.config.UpstreamConfig;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The idle connections of one event loop to one upstream server, and the factory of new ones on that
+ * loop. A plain deque touched only by its loop: no locks, no hand-off. The most recently used connection
+ * is taken first (warm, least likely to have been closed by the server); connections idle longer than
+ * {@code idle-timeout}, or in excess of {@code max-idle} for a moment, are closed from the other end by a
+ * sweep that is scheduled only while some connection idles.
+ */
+final class ConnectionPool {
+    private static final long NEVER = Long.MAX_VALUE;
+    /** How long connections beyond {@code max-idle} may idle before they are closed. */
+    private static final long EXCESS_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final EventLoop loop;
+    private final UpstreamServer server;
+    private final UpstreamConfig.Keepalive keepalive;
+    private final Bootstrap bootstrap;
+    private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
+    private final PoolCounters counters = new PoolCounters();
+    private final long idleTimeoutNanos;
+    private ScheduledFuture<?> sweep;
+    private long sweepAt = NEVER;
+
+    ConnectionPool(EventLoop loop, UpstreamServer server, UpstreamConfig config, Class<? extends SocketChannel> channelClass,
+                   AddressResolverGroup<InetSocketAddress> resolver) {
+        this.loop = loop;
+        this.server = server;
+        this.keepalive = config.keepalive();
+        this.idleTimeoutNanos = keepalive.idleTimeout().toNanos();
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(channelClass)
+                .resolver(resolver)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        if (server.ssl() != null) {
+                            channel.pipeline().addLast(server.ssl().newHandler(channel.alloc(), server.tlsHost(),
+                                    server.remoteAddress().getPort()));
+                        }
+                        channel.pipeline().addLast(UpstreamCodecs.clientCodec());
+                        channel.pipeline().addLast(new UpstreamConnection(ConnectionPool.this));
+                    }
+                });
+    }
+
+    UpstreamServer server() {
+        return server;
+    }
+
+    PoolCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Hands {@code callback} a connection: an idle one that is still open unless {@code fresh} is asked
+     * for, else a new one (connected and, for TLS, handshaken).
+     */
+    void acquire(boolean fresh, ConnectCallback callback) {
+        if (!fresh) {
+            UpstreamConnection connection;
+            while ((connection = idle.pollFirst()) != null) {
+                counters.idle = idle.size();
+                if (connection.channel().isActive()) {
+                    counters.requests++;
+                    callback.onConnected(connection, true);
+                    return;
+                }
+                connection.channel().close();
+            }
+        }
+        counters.opened++;
+        ChannelFuture connect = bootstrap.connect(server.remoteAddress());
+        connect.addListener(future -> {
+            if (!future.isSuccess()) {
+                callback.onConnectFailed(future.cause());
+                return;
+            }
+            Channel channel = connect.channel();
+            SslHandler ssl = channel.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                connected(channel, callback);
+            } else {
+                ssl.handshakeFuture().addListener(handshake -> {
+                    if (handshake.isSuccess()) {
+                        connected(channel, callback);
+                    } else {
+                        channel.close();
+                        callback.onConnectFailed(handshake.cause());
+                    }
+                });
+            }
+        });
+    }
+
+    private void connected(Channel channel, ConnectCallback callback) {
+        counters.requests++;
+        callback.onConnected(channel.pipeline().get(UpstreamConnection.class), false);
+    }
+
+    /**
+     * Takes back a connection whose last exchange ended cleanly; it idles for reuse unless it has served
+     * {@code max-requests} or keep-alive is off ({@code max-idle = 0}).
+     */
+    void release(UpstreamConnection connection) {
+        connection.detach();
+        Channel channel = connection.channel();
+        if (!channel.isActive() || connection.requests() >= keepalive.maxRequests() || keepalive.maxIdle() == 0) {
+            channel.close();
+            return;
+        }
+        long now = System.nanoTime();
+        connection.markIdle(now);
+        idle.addFirst(connection);
+        counters.idle = idle.size();
+        long due = idle.size() > keepalive.maxIdle() ? now + EXCESS_GRACE_NANOS : now + idleTimeoutNanos;
+        if (due < sweepAt) {
+            scheduleSweep(due, now);
+        }
+    }
+
+    /** The connection closed; if it was idle it leaves the pool. */
+    void closed(UpstreamConnection connection) {
+        if (idle.remove(connection)) {
+            counters.idle = idle.size();
+        }
+    }
+
+    private void scheduleSweep(long at, long now) {
+        if (sweep != null) {
+            sweep.cancel(false);
+        }
+        sweepAt = at;
+        sweep = loop.schedule(this::sweep, Math.max(0, at - now), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Closes connections idle for {@code idle-timeout}, and connections beyond {@code max-idle} that stayed
+     * idle for {@link #EXCESS_GRACE_NANOS}. Trimming the excess only after a grace keeps a steady load from
+     * churning connections: when a loop finishes many responses in one pass, its pool briefly holds more
+     * idle connections than {@code max-idle}, and the next requests take them back a moment later.
+     */
+    private void sweep() {
+        sweep = null;
+        sweepAt = NEVER;
+        long now = System.nanoTime();
+        UpstreamConnection oldest;
+        while ((oldest = idle.peekLast()) != null && (now - oldest.idleSinceNanos() >= idleTimeoutNanos
+                || (idle.size() > keepalive.maxIdle() && now - oldest.idleSinceNanos() >= EXCESS_GRACE_NANOS))) {
+            idle.pollLast();
+            oldest.channel().close();
+        }
+        counters.idle = idle.size();
+        if (oldest != null) {
+            long due = idle.size() > keepalive.maxIdle() ? oldest.idleSinceNanos() + EXCESS_GRACE_NANOS
+                    : oldest.idleSinceNanos() + idleTimeoutNanos;
+            scheduleSweep(due, now);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.sluice.upstream;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import io.sluice.config.ProxyConfig;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns an upstream response head into the client's, in place: hop-by-hop fields dropped, the body
+ * re-framed for the client hop (chunked stays chunked for HTTP/1.1 clients; an HTTP/1.0 client gets a
+ * close-delimited body), and the location's {@code response-headers} rules applied.
+ */
+final class ResponseHeadRewriter {
+    private final AsciiString[] removeNames;
+    private final AsciiString[] setNames;
+    private final String[] setValues;
+    private final boolean via;
+
+    ResponseHeadRewriter(ProxyConfig config) {
+        this.removeNames = config.responseHeaders().remove().stream().map(AsciiString::of).toArray(AsciiString[]::new);
+        this.setNames = config.responseHeaders().set().keySet().stream().map(AsciiString::of).toArray(AsciiString[]::new);
+        this.setValues = config.responseHeaders().set().values().toArray(String[]::new);
+        this.via = config.via();
+    }
+
+    /**
+     * @param bodyless the response has no body whatever its headers say (HEAD request, 204, 304)
+     * @param clientHttp10 the client spoke HTTP/1.0, which has no chunked coding
+     */
+    void rewrite(HttpResponse response, boolean bodyless, boolean clientHttp10) {
+        HttpHeaders headers = response.headers();
+        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+        List<String> listed = HopByHop.connectionOptions(headers);
+        for (String name : listed) {
+            headers.remove(name);
+        }
+        if (hasFixedHopByHop(headers)) {
+            headers.remove(HttpHeaderNames.CONNECTION)
+                    .remove(HttpHeaderNames.KEEP_ALIVE)
+                    .remove("proxy-connection")
+                    .remove(HttpHeaderNames.TE)
+                    .remove(HttpHeaderNames.TRAILER)
+                    .remove(HttpHeaderNames.TRANSFER_ENCODING)
+                    .remove(HttpHeaderNames.UPGRADE);
+        }
+        if (chunked && !bodyless && !clientHttp10) {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        applyRules(headers);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    /** The 101 of a WebSocket handshake keeps its {@code Upgrade} and says {@code Connection: upgrade}. */
+    void rewriteSwitchingProtocols(HttpResponse response) {
+        HttpHeaders headers = response.headers();
+        CharSequence upgrade = headers.get(HttpHeaderNames.UPGRADE);
+        for (String name : HopByHop.connectionOptions(headers)) {
+            headers.remove(name);
+        }
+        headers.remove(HttpHeaderNames.KEEP_ALIVE).remove("proxy-connection").remove(HttpHeaderNames.TE)
+                .remove(HttpHeaderNames.TRAILER).remove(HttpHeaderNames.TRANSFER_ENCODING)
+                .remove(HttpHeaderNames.CONTENT_LENGTH);
+        headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        if (upgrade != null) {
+            headers.set(HttpHeaderNames.UPGRADE, upgrade);
+        }
+        applyRules(headers);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+    }
+
+    private void applyRules(HttpHeaders headers) {
+        for (AsciiString name : removeNames) {
+            headers.remove(name);
+        }
+        for (int i = 0; i < setNames.length; i++) {
+            headers.set(setNames[i], setValues[i]);
+        }
+        if (via) {
+            headers.add(HttpHeaderNames.VIA, "1.1 sluice");
+        }
+    }
+
+    private static boolean hasFixedHopByHop(HttpHeaders headers) {
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        while (it.hasNext()) {
+            if (HopByHop.isFixed(it.next().getKey())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,135 @@
+package io.sluice.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The raw byte relay between a client and an upstream connection after a {@code 101 Switching
+ * Protocols} (WebSocket). Both channels run on the same event loop with auto-read off: each side reads
+ * again only while the other can take more bytes, and the tunnel closes when either side closes or when
+ * no byte has moved either way for the idle timeout.
+ */
+final class Tunnel {
+    private final Side client;
+    private final Side upstream;
+    private final long idleNanos;
+    private long lastActivityNanos = System.nanoTime();
+    private ScheduledFuture<?> idleTimer;
+    private boolean closed;
+
+    private Tunnel(Channel clientChannel, Channel upstreamChannel, Duration idleTimeout) {
+        this.client = new Side(clientChannel);
+        this.upstream = new Side(upstreamChannel);
+        this.client.peer = upstream;
+        this.upstream.peer = client;
+        this.idleNanos = idleTimeout.toNanos();
+    }
+
+    /**
+     * Joins the two channels. The client pipeline must already be out of HTTP mode; the upstream's HTTP
+     * codec and connection handler are replaced here, and bytes the codec held past the 101 go to the client.
+     */
+    static void open(Channel clientChannel, Channel upstreamChannel, Duration idleTimeout) {
+        Tunnel tunnel = new Tunnel(clientChannel, upstreamChannel, idleTimeout);
+        clientChannel.pipeline().addLast("tunnel", tunnel.client);
+        upstreamChannel.pipeline().addLast("tunnel", tunnel.upstream);
+        upstreamChannel.pipeline().remove(UpstreamConnection.class);
+        upstreamChannel.pipeline().remove(HttpClientCodec.class);
+        tunnel.scheduleIdleTimer(tunnel.idleNanos);
+        clientChannel.read();
+        upstreamChannel.read();
+    }
+
+    private void scheduleIdleTimer(long nanos) {
+        idleTimer = client.channel.eventLoop().schedule(this::idleTimerExpired, nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void idleTimerExpired() {
+        if (closed) {
+            return;
+        }
+        long quiet = System.nanoTime() - lastActivityNanos;
+        if (quiet >= idleNanos) {
+            close();
+        } else {
+            scheduleIdleTimer(idleNanos - quiet);
+        }
+    }
+
+    private void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+        for (Side side : new Side[] {client, upstream}) {
+            if (side.channel.isActive()) {
+                side.channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+
+    /** One end of the tunnel, the last handler of its channel's pipeline. */
+    private final class Side extends ChannelInboundHandlerAdapter {
+        private final Channel channel;
+        private Side peer;
+        private boolean paused;
+
+        Side(Channel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (closed || !(msg instanceof ByteBuf)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            lastActivityNanos = System.nanoTime();
+            peer.channel.write(msg, peer.channel.voidPromise());
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (closed) {
+                return;
+            }
+            peer.channel.flush();
+            if (peer.channel.isWritable()) {
+                channel.read();
+            } else {
+                paused = true;
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (channel.isWritable() && peer.paused && !closed) {
+                peer.paused = false;
+                peer.channel.read();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.sluice.upstream;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One connection to an upstream server, the last handler of its pipeline. While it serves an exchange it
+ * passes everything to that exchange's {@link UpstreamListener}; while it idles in its pool a read is kept
+ * pending so that a close by the server is noticed, and any byte the server sends unasked makes the
+ * connection untrustworthy, so it is closed.
+ *
+ * <p>It also keeps the exchange's clock: the exchange sets a deadline, which only moves a number; one
+ * timer per connection fires at the earliest deadline and re-arms itself when the deadline has moved
+ * later, so a busy kept-alive connection schedules nothing per request.
+ */
+final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(UpstreamConnection.class);
+    private static final long NONE = Long.MAX_VALUE;
+
+    private final ConnectionPool pool;
+    private Channel channel;
+    private UpstreamListener listener;
+    private int requests;
+    private long idleSinceNanos;
+    private long deadline = NONE;
+    private ScheduledFuture<?> timer;
+    private long timerFiresAt = NONE;
+
+    UpstreamConnection(ConnectionPool pool) {
+        this.pool = pool;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.channel = ctx.channel();
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    ConnectionPool pool() {
+        return pool;
+    }
+
+    void attach(UpstreamListener listener) {
+        this.listener = listener;
+        requests++;
+    }
+
+    void detach() {
+        listener = null;
+        deadline = NONE;
+    }
+
+    /** Calls the attached listener's {@link UpstreamListener#onUpstreamDeadline()} at {@code at} (nanoTime). */
+    void deadline(long at) {
+        deadline = at;
+        if (timer == null || timerFiresAt > at) {
+            schedule(at);
+        }
+    }
+
+    private void schedule(long at) {
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        timerFiresAt = at;
+        timer = channel.eventLoop().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void onTimer() {
+        timer = null;
+        timerFiresAt = NONE;
+        if (deadline == NONE) {
+            return;
+        }
+        if (System.nanoTime() < deadline) {
+            schedule(deadline);
+            return;
+        }
+        deadline = NONE;
+        if (listener != null) {
+            listener.onUpstreamDeadline();
+        }
+    }
+
+    int requests() {
+        return requests;
+    }
+
+    long idleSinceNanos() {
+        return idleSinceNanos;
+    }
+
+    void markIdle(long nanos) {
+        idleSinceNanos = nanos;
+        channel.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        UpstreamListener current = listener;
+        if (current != null) {
+            current.onUpstreamMessage(msg);
+        } else {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (listener != null) {
+            listener.onUpstreamReadComplete();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (listener != null) {
+            listener.onUpstreamWritabilityChanged(ctx.channel().isWritable());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        UpstreamListener current = listener;
+        listener = null;
+        deadline = NONE;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        pool.closed(this);
+        if (current != null) {
+            current.onUpstreamClosed();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("upstream {}: connection error", pool.server().display(), cause);
+        ctx.close();
+    }
+}

@@ -1,0 +1,18 @@
+package io.sluice.upstream;
+
+/** What an upstream connection reports to the exchange it is serving; all calls on its event loop. */
+interface UpstreamListener {
+
+    /** A decoded response piece (head, content, or in tunnel mode never): the listener owns it. */
+    void onUpstreamMessage(Object message);
+
+    void onUpstreamReadComplete();
+
+    void onUpstreamWritabilityChanged(boolean writable);
+
+    /** The deadline the exchange set with {@link UpstreamConnection#deadline} has passed. */
+    void onUpstreamDeadline();
+
+    /** The connection closed while serving the exchange. */
+    void onUpstreamClosed();
+}

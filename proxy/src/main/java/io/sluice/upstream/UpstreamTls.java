@@ -1,0 +1,35 @@
+package io.sluice.upstream;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.sluice.config.UpstreamConfig;
+
+import javax.net.ssl.SSLException;
+
+/**
+ * The client TLS context of an upstream group. Verification (chain and host name, with SNI) is on unless
+ * {@code verify = false} is written; the trust anchors are the JVM's, or the PEM {@code ca-file}. Built
+ * once when the configuration is applied, never on an event loop.
+ */
+final class UpstreamTls {
+    private UpstreamTls() {
+    }
+
+    static SslContext context(UpstreamConfig.Tls tls) {
+        try {
+            SslContextBuilder builder = SslContextBuilder.forClient();
+            if (!tls.verify()) {
+                builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+            } else {
+                builder.endpointIdentificationAlgorithm("HTTPS");
+                if (tls.caFile() != null) {
+                    builder.trustManager(tls.caFile().toFile());
+                }
+            }
+            return builder.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException("upstream TLS: " + e.getMessage(), e);
+        }
+    }
+}
