@@ -232,6 +232,7 @@ main() {
   trap 'exit 130' INT TERM
   prepare_work
   BACKEND_PORT=$(free_port "$BACKEND_PORT")
+  local load1
   read -r load1 _ </proc/loadavg
   if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
     warn "load average is $load1 at the start: others are using this machine, numbers will be noisy"
