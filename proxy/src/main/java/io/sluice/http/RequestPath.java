@@ -36,8 +36,8 @@ public final class RequestPath {
             return null;
         }
         String decoded = decode(rawPath);
-        if (decoded == null) {
-            return null;
+        if (decoded == null || isCanonical(decoded)) {
+            return decoded;
         }
         List<String> segments = new ArrayList<>();
         int start = 1;
@@ -67,6 +67,27 @@ public final class RequestPath {
             out.append('/');
         }
         return out.toString();
+    }
+
+    /**
+     * True when resolving would change nothing: no empty, {@code .} or {@code ..} segment. Most request paths
+     * are already canonical; they skip the split and rebuild (one scan, no allocation).
+     */
+    private static boolean isCanonical(String path) {
+        int length = path.length();
+        for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+            int next = slash + 1;
+            if (next < length && path.charAt(next) == '/') {
+                return false;
+            }
+            if (next < length && path.charAt(next) == '.') {
+                int afterDots = next + 1 < length && path.charAt(next + 1) == '.' ? next + 2 : next + 1;
+                if (afterDots == length || path.charAt(afterDots) == '/') {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static String decode(String raw) {

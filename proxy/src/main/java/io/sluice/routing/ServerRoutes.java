@@ -18,6 +18,8 @@ public final class ServerRoutes {
     private final ServerConfig server;
     private final ExchangeRecorder unmatched;
     private final Map<String, Route> exact = new HashMap<>();
+    private final PrefixTrie prefixes = new PrefixTrie();
+    /** The same prefix routes in precedence order, for explaining a decision (matching uses the trie). */
     private final List<Route> prefixesLongestFirst = new ArrayList<>();
     private final List<Route> regexes = new ArrayList<>();
 
@@ -29,7 +31,10 @@ public final class ServerRoutes {
             switch (match.kind()) {
                 case EXACT -> exact.put(match.value(), route);
                 case REGEX -> regexes.add(route);
-                default -> prefixesLongestFirst.add(route);
+                default -> {
+                    prefixes.add(match.value(), route);
+                    prefixesLongestFirst.add(route);
+                }
             }
         }
         prefixesLongestFirst.sort(Comparator.comparingInt((Route r) -> r.location().match().value().length()).reversed());
@@ -62,13 +67,7 @@ public final class ServerRoutes {
         if (found != null) {
             return found;
         }
-        Route prefix = null;
-        for (Route route : prefixesLongestFirst) {
-            if (path.startsWith(route.location().match().value())) {
-                prefix = route;
-                break;
-            }
-        }
+        Route prefix = prefixes.longestPrefixOf(path);
         if (prefix != null && prefix.location().match().kind() == LocationMatch.Kind.PREFIX_NO_REGEX) {
             return prefix;
         }

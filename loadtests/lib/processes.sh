@@ -1,0 +1,116 @@
+# shellcheck shell=bash
+# Process bookkeeping and /proc readings for run.sh. Every process the harness starts gets its own process
+# group and its PID is remembered; stop_all stops exactly those groups and nothing else.
+
+STARTED=()
+
+log() { printf '%(%H:%M:%S)T %s\n' -1 "$*" >&2; }
+warn() { log "WARNING: $*"; WARNINGS+=("$*"); }
+die() { log "ERROR: $*"; exit 1; }
+WARNINGS=()
+
+# start_pinned LOGFILE CPUS COMMAND... : starts COMMAND pinned to CPUS as the leader of its own process
+# group (setpgid, then exec: the PID stays the command's, unlike setsid, which forks when the caller
+# already leads a group); sets STARTED_PID.
+start_pinned() {
+  local logfile=$1 cpus=$2
+  shift 2
+  perl -e 'setpgrp(0, 0) or die "setpgrp: $!"; exec @ARGV or die "exec: $!"' taskset -c "$cpus" "$@" \
+    >"$logfile" 2>&1 </dev/null &
+  STARTED_PID=$!
+  STARTED+=("$STARTED_PID")
+}
+
+# stop_group PID : TERM the process group PID leads (it was started by start_pinned), KILL after 5 s.
+stop_group() {
+  local pid=$1 i
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local kept=() p
+  for p in "${STARTED[@]}"; do [[ $p == "$pid" ]] || kept+=("$p"); done
+  STARTED=("${kept[@]}")
+}
+
+stop_all() {
+  local p
+  for p in "${STARTED[@]}"; do stop_group "$p"; done
+}
+
+# tree_pids PID : PID and all its descendants (nginx master + workers), from the process table.
+tree_pids() {
+  ps -e -o pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END {
+      keep[root] = 1; grew = 1
+      while (grew) { grew = 0; for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; grew = 1 } }
+      for (p in keep) if (p in parent) print p
+    }'
+}
+
+# cpu_ticks PID... : utime+stime of the processes (all their threads), in clock ticks.
+cpu_ticks() {
+  local p total=0 stat rest
+  for p in "$@"; do
+    stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    rest=${stat##*) }
+    read -r -a fields <<<"$rest"
+    total=$((total + fields[11] + fields[12]))
+  done
+  echo "$total"
+}
+
+# busy_ticks : CPU time processes spent on the machine (user+nice+system), in ticks. Interrupt and softirq
+# time (where loopback TCP mostly runs) is left out: with IRQ time accounting the kernel charges it to no
+# process, so it could not be told apart from other people's work.
+busy_ticks() {
+  awk '$1 == "cpu" { print $2 + $3 + $4; exit }' /proc/stat
+}
+
+# rss_kib PID... : summed resident set size.
+rss_kib() {
+  local p total=0 kib
+  for p in "$@"; do
+    kib=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+    total=$((total + ${kib:-0}))
+  done
+  echo "$total"
+}
+
+# wait_for_port PORT SECONDS : true once something accepts on 127.0.0.1:PORT.
+wait_for_port() {
+  local deadline=$((SECONDS + $2))
+  while ((SECONDS <= deadline)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.02
+  done
+  return 1
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# free_port PORT : PORT, or the next port above it that nothing listens on.
+free_port() {
+  local port=$1
+  while port_in_use "$port"; do port=$((port + 1)); done
+  echo "$port"
+}
+
+# foreign_percent SECONDS : CPU used by other people's processes over SECONDS while ours are idle,
+# in percent of one CPU (the harness runs nothing during the sample).
+foreign_percent() {
+  local before after started_ns elapsed_ms
+  started_ns=$(date +%s%N)
+  before=$(busy_ticks)
+  sleep "$1"
+  after=$(busy_ticks)
+  elapsed_ms=$((($(date +%s%N) - started_ns) / 1000000))   # sleep overruns on a starved machine
+  echo $(((after - before) * 100000 / (CLK_TCK * (elapsed_ms > 0 ? elapsed_ms : 1))))
+}

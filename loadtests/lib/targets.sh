@@ -1,0 +1,212 @@
+# shellcheck shell=bash
+# The servers under test, with equivalent configurations: WORKERS workers, static files under /static/
+# (prefix stripped, sendfile, an open-file cache), everything else proxied to the backend over a pool of
+# keep-alive connections, TLS 1.2/1.3 + h2 on TLS_PORT with the same certificate, no access log,
+# keep-alive timeout 300 s. Each writer puts its files in $WORK; each starter sets TARGET_PID.
+
+# The backend ("application server"): nginx answering `return 200` with a fixed 1 KiB body. Chosen because
+# it is a mature C event loop that needs ~15 µs per request, keeps connections alive for a million
+# requests, comes from Debian, and is not the code under test; it runs on the load core, so its CPU never
+# counts against a target. The `direct` target is a second copy of it in the target's slot: the upper bound
+# for the proxied scenarios (no proxy hop at all).
+write_backend_conf() {  # write_backend_conf NAME PORT
+  local name=$1 port=$2 body
+  body=$(head -c 1024 < <(yes 0123456789abcdef | tr -d '\n'))
+  cat >"$WORK/$name.conf" <<EOF
+worker_processes 1;
+worker_rlimit_nofile 20000;
+daemon off;
+pid $WORK/$name.pid;
+error_log $WORK/$name.error.log warn;
+events { worker_connections 16384; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/tmp/$name-body;
+    keepalive_timeout 300s;
+    keepalive_requests 1000000;
+    default_type text/plain;
+    server {
+        listen 127.0.0.1:$port backlog=4096;
+        location / { return 200 "$body"; }
+    }
+}
+EOF
+}
+
+write_nginx_conf() {
+  cat >"$WORK/nginx.conf" <<EOF
+worker_processes $WORKERS;
+worker_rlimit_nofile 20000;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.error.log warn;
+events { worker_connections 16384; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/tmp/nginx-body;
+    proxy_temp_path $WORK/tmp/nginx-proxy;
+    keepalive_timeout 300s;
+    keepalive_requests 1000000;
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    open_file_cache max=10000 inactive=60s;
+    open_file_cache_valid 30s;
+    types { text/html html; application/octet-stream bin; }
+    default_type application/octet-stream;
+    upstream app {
+        server 127.0.0.1:$BACKEND_PORT;
+        keepalive 64;
+        keepalive_requests 1000000;
+        keepalive_timeout 300s;
+    }
+    server {
+        listen 127.0.0.1:$TARGET_PORT backlog=4096 reuseport;
+        listen 127.0.0.1:$TLS_PORT ssl http2 backlog=4096 reuseport;
+        ssl_certificate $WORK/cert.pem;
+        ssl_certificate_key $WORK/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location /static/ { alias $DOCROOT/; }
+        location / {
+            proxy_pass http://app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+EOF
+}
+
+# sluice_conf WITH_TLS : the Sluice configuration on stdout (the same shape as docs/configuration.md).
+sluice_conf() {
+  local tls_listen="" tls_block=""
+  if [[ $1 == 1 ]]; then
+    tls_listen=", { address = \"127.0.0.1:$TLS_PORT\", tls = true, http2 = true }"
+    tls_block="tls { certificates = [ { cert = \"$WORK/cert.pem\", key = \"$WORK/key.pem\" } ] }"
+  fi
+  cat <<EOF
+sluice {
+  workers = $WORKERS
+  admin { listen = off }
+  access-log { format = off }
+  limits { keepalive-timeout = 300s }
+  upstreams { app {
+    servers = [ { address = "127.0.0.1:$BACKEND_PORT" } ]
+    keepalive { max-idle = 64, idle-timeout = 300s, max-requests = 1000000 }
+  } }
+  servers = [ {
+    listen = [ "127.0.0.1:$TARGET_PORT" $tls_listen ]
+    $tls_block
+    locations = [
+      { match = "/static/", static { root = "$DOCROOT" } }
+      { match = "/", proxy { upstream = app } }
+    ]
+  } ]
+}
+EOF
+}
+
+# Writes $WORK/sluice.conf: the full configuration when this build accepts it, else the same without the
+# TLS listener (a build from before TLS existed). SLUICE_CONF replaces both with the user's own file, in
+# which @PORT@, @TLS_PORT@, @BACKEND_PORT@, @DOCROOT@, @CERT@ and @KEY@ are filled in.
+write_sluice_conf() {  # write_sluice_conf NAME JAR
+  local name=$1 jar=$2 conf=$WORK/$1.conf
+  if [[ -n ${SLUICE_CONF:-} ]]; then
+    sed -e "s#@PORT@#$TARGET_PORT#g; s#@TLS_PORT@#$TLS_PORT#g; s#@BACKEND_PORT@#$BACKEND_PORT#g" \
+      -e "s#@DOCROOT@#$DOCROOT#g; s#@CERT@#$WORK/cert.pem#g; s#@KEY@#$WORK/key.pem#g" "$SLUICE_CONF" >"$conf"
+    return
+  fi
+  sluice_conf 1 >"$conf"
+  if ! java -jar "$jar" -t -c "$conf" >"$WORK/$name-check.log" 2>&1; then
+    sluice_conf 0 >"$conf"
+    java -jar "$jar" -t -c "$conf" >>"$WORK/$name-check.log" 2>&1 \
+      || die "$jar rejects the benchmark configuration: $(cat "$WORK/$name-check.log")"
+    warn "$name ($jar) does not accept the TLS listener; TLS scenarios are skipped for it"
+  fi
+}
+
+write_haproxy_conf() {
+  cat "$WORK/cert.pem" "$WORK/key.pem" >"$WORK/combined.pem"
+  cat >"$WORK/haproxy.cfg" <<EOF
+global
+    nbthread $WORKERS
+    maxconn 10500
+    no strict-limits
+defaults
+    mode http
+    option http-keep-alive
+    http-reuse always
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+    timeout http-keep-alive 300s
+    timeout http-request 30s
+frontend front
+    bind 127.0.0.1:$TARGET_PORT
+    bind 127.0.0.1:$TLS_PORT ssl crt $WORK/combined.pem alpn h2,http/1.1
+    default_backend app
+backend app
+    server app1 127.0.0.1:$BACKEND_PORT
+EOF
+}
+
+# Every target runs for the whole session on its own ports (so rounds can alternate targets per scenario
+# without restarting them and without re-warming a JIT); use_target selects one for the scenario functions.
+declare -A PID_OF PORT_OF TLS_PORT_OF STARTUP_MS_OF
+
+use_target() {
+  TARGET_PID=${PID_OF[$1]:-}
+  TARGET_PORT=${PORT_OF[$1]}
+  TLS_PORT=${TLS_PORT_OF[$1]}
+}
+
+write_target_conf() {  # write_target_conf NAME (after use_target)
+  case $1 in
+    sluice) write_sluice_conf sluice "$SLUICE_JAR" ;;
+    sluice-b) write_sluice_conf sluice-b "${SLUICE_B_JAR:?sluice-b needs SLUICE_B_JAR}" ;;
+    nginx) write_nginx_conf ;;
+    direct) write_backend_conf direct "$TARGET_PORT" ;;
+    haproxy) write_haproxy_conf ;;
+    *) die "unknown target $1 (known: sluice sluice-b nginx direct haproxy)" ;;
+  esac
+}
+
+# start_target NAME : starts NAME pinned to TARGET_CPUS; records its PID and the time from launch to the
+# first answered request.
+start_target() {
+  local name=$1 started_ns pid
+  use_target "$name"
+  started_ns=$(date +%s%N)
+  case $name in
+    sluice) start_pinned "$WORK/sluice.log" "$TARGET_CPUS" java $SLUICE_JAVA_OPTS -jar "$SLUICE_JAR" -c "$WORK/sluice.conf" ;;
+    sluice-b) start_pinned "$WORK/sluice-b.log" "$TARGET_CPUS" java ${SLUICE_B_JAVA_OPTS:-$SLUICE_JAVA_OPTS} -jar "$SLUICE_B_JAR" -c "$WORK/sluice-b.conf" ;;
+    nginx | direct) start_pinned "$WORK/$name.log" "$TARGET_CPUS" nginx -p "$WORK" -e "$WORK/$name.error.log" -c "$WORK/$name.conf" ;;
+    haproxy) start_pinned "$WORK/haproxy.log" "$TARGET_CPUS" haproxy -db -f "$WORK/haproxy.cfg" ;;
+  esac
+  pid=$STARTED_PID
+  local deadline=$((SECONDS + 30)) code
+  while ((SECONDS <= deadline)); do
+    kill -0 "$pid" 2>/dev/null || break
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$TARGET_PORT/" || true)
+    if [[ $code != 000 ]]; then
+      PID_OF[$name]=$pid
+      STARTUP_MS_OF[$name]=$((($(date +%s%N) - started_ns) / 1000000))
+      return 0
+    fi
+    sleep 0.01
+  done
+  log "$name did not start; its log:"
+  tail -20 "$WORK/$name.log" >&2 || true
+  stop_group "$pid"
+  return 1
+}
+
+# Which scenarios a target is configured for at all (the rest are skipped, not failed).
+target_offers() {  # target_offers TARGET SCENARIO
+  case $1:$2 in
+    direct:proxy | direct:churn | direct:idle | haproxy:idle) return 0 ;;
+    direct:*) return 1 ;;
+    haproxy:static-* | haproxy:h2-static) return 1 ;;
+    *) return 0 ;;
+  esac
+}
