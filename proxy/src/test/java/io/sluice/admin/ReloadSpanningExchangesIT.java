@@ -1,24 +1,11 @@
 package io.sluice.admin;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.sluice.testing.OperatedSluice;
+import io.sluice.testing.WebSocketEcho;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -53,10 +40,9 @@ class ReloadSpanningExchangesIT {
         Files.write(root.resolve("big.bin"), content);
         String expectedHash = sha256(content);
 
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        Channel echo = echoServer(group);
-        String backend = "127.0.0.1:" + ((InetSocketAddress) echo.localAddress()).getPort();
-        try (OperatedSluice sluice = OperatedSluice.start(config("first", root, backend))) {
+        try (WebSocketEcho echo = new WebSocketEcho();
+             OperatedSluice sluice = OperatedSluice.start(config("first", root, echo.address()))) {
+            String backend = echo.address();
             LinkedBlockingQueue<String> echoes = new LinkedBlockingQueue<>();
             WebSocket socket = HttpClient.newHttpClient().newWebSocketBuilder()
                     .buildAsync(URI.create("ws://127.0.0.1:" + sluice.port() + "/ws"), collector(echoes))
@@ -76,9 +62,6 @@ class ReloadSpanningExchangesIT {
             socket.sendText("after", true).get(5, TimeUnit.SECONDS);
             assertEquals("after", echoes.poll(5, TimeUnit.SECONDS));
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
-        } finally {
-            echo.close().sync();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 
@@ -139,24 +122,6 @@ class ReloadSpanningExchangesIT {
                 return null;
             }
         };
-    }
-
-    private static Channel echoServer(MultiThreadIoEventLoopGroup group) throws InterruptedException {
-        return new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketServerProtocolHandler("/ws"),
-                                new SimpleChannelInboundHandler<TextWebSocketFrame>() {
-                                    @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
-                                        ctx.writeAndFlush(new TextWebSocketFrame(frame.text()));
-                                    }
-                                });
-                    }
-                })
-                .bind("127.0.0.1", 0).sync().channel();
     }
 
     private static String sha256(byte[] bytes) throws Exception {

@@ -1,22 +1,9 @@
 package io.sluice.upstream;
 
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.sluice.testing.RunningSluice;
+import io.sluice.testing.WebSocketEcho;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -32,24 +19,8 @@ class WebSocketProxyIT {
 
     @Test
     void thousandMessagesEchoThroughTheTunnel() throws Exception {
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        Channel echo = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketServerProtocolHandler("/ws"),
-                                new SimpleChannelInboundHandler<TextWebSocketFrame>() {
-                                    @Override
-                                    protected void channelRead0(ChannelHandlerContext ctx, TextWebSocketFrame frame) {
-                                        ctx.writeAndFlush(new TextWebSocketFrame(frame.text()));
-                                    }
-                                });
-                    }
-                })
-                .bind("127.0.0.1", 0).sync().channel();
-        int port = ((InetSocketAddress) echo.localAddress()).getPort();
-        try (RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers("127.0.0.1:" + port), ""))) {
+        try (WebSocketEcho echo = new WebSocketEcho();
+             RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(echo.address()), ""))) {
             List<String> received = new ArrayList<>();
             CompletableFuture<Void> all = new CompletableFuture<>();
             WebSocket.Listener listener = new WebSocket.Listener() {
@@ -85,9 +56,6 @@ class WebSocketProxyIT {
                 assertEquals("message " + i, received.get(i));
             }
             socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
-        } finally {
-            echo.close().sync();
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
     }
 }
