@@ -153,7 +153,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         String method = first(query, "method");
         return json(HttpResponseStatus.OK, RouteExplainer.explain(server.router(), first(query, "listen"),
-                method == null ? "GET" : method, first(query, "host"), path));
+                method == null ? "GET" : method, first(query, "host"), path, server::previewPick));
     }
 
     /** What reloading the configuration file now would change, without applying it. */

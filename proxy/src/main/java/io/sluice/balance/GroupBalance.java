@@ -62,15 +62,29 @@ public final class GroupBalance {
 
     /** A new balancer for one event loop; {@code random} is used by random, p2c and keyless hash picks. */
     public Balancer newBalancer(RandomGenerator random) {
-        Balancer balancer = switch (config.balancing().algorithm()) {
+        Balancer balancer = create(random);
+        balancers.add(balancer);
+        return balancer;
+    }
+
+    /**
+     * The server a pick would choose now for a request with this hash key, without touching any loop's
+     * balancer: a throwaway balancer reads the shared state (health, passive ejections, in-flight counts,
+     * slow start). Round-robin rotates per loop, so for it this is the server a fresh rotation starts with.
+     * Returns a server index or one of the {@link Balancer} constants.
+     */
+    public int preview(CharSequence key) {
+        return create(new java.util.SplittableRandom()).pick(0L, key);
+    }
+
+    private Balancer create(RandomGenerator random) {
+        return switch (config.balancing().algorithm()) {
             case ROUND_ROBIN -> new SmoothWeightedRoundRobin(this, random);
             case LEAST_CONN -> new LeastConnections(this, random);
             case P2C -> new PowerOfTwoChoices(this, random);
             case RANDOM -> new RandomChoice(this, random);
             case HASH -> new ConsistentHash(this, random, ring);
         };
-        balancers.add(balancer);
-        return balancer;
     }
 
     /** Whether {@code server} has {@code max-connections} requests in flight. */

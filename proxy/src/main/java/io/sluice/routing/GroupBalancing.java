@@ -72,6 +72,12 @@ final class GroupBalancing implements ServerPicker.Factory {
         };
     }
 
+    /** What the balancer of a group in use would pick now (see {@link GroupBalance#preview}); null if unknown. */
+    Integer preview(String upstream, CharSequence key) {
+        GroupBalance balance = current.get(upstream);
+        return balance == null ? null : balance.preview(key);
+    }
+
     /** Every upstream group in use, by name, with what its balancer sees of each server. */
     Map<String, List<ServerView>> view() {
         Map<String, List<ServerView>> view = new TreeMap<>();

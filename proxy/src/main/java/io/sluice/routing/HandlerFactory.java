@@ -5,6 +5,7 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.sluice.balance.Balancer;
 import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
 import io.sluice.config.LocationConfig;
@@ -42,6 +43,23 @@ public final class HandlerFactory {
 
     public Upstreams upstreams() {
         return upstreams;
+    }
+
+    /**
+     * The server the balancer of {@code upstream} would pick now for a request with this hash key, as
+     * {@code host:port}, or a sentence saying why none would be.
+     */
+    public String previewPick(SluiceConfig snapshot, String upstream, CharSequence key) {
+        Integer server = balancing.preview(upstream, key);
+        if (server == null) {
+            return "upstream " + upstream + " has not served yet";
+        }
+        return switch (server) {
+            case Balancer.NONE_AVAILABLE -> "none: every server is out of service (503)";
+            case Balancer.SATURATED -> "none now: every server is at max-connections (queued, or 503)";
+            case Balancer.NONE_LEFT -> "none: the upstream has no servers";
+            default -> snapshot.upstreams().get(upstream).servers().get(server).address().toString();
+        };
     }
 
     /** The live balancing state of every upstream group in use: health, load, failures, effective weight. */

@@ -1,5 +1,6 @@
 package io.sluice.routing;
 
+import io.sluice.config.BalancingConfig;
 import io.sluice.config.LocationConfig;
 import io.sluice.config.LocationMatch;
 import io.sluice.config.ListenConfig;
@@ -26,11 +27,17 @@ public final class RouteExplainer {
     private RouteExplainer() {
     }
 
+    /** Which server an upstream's balancer would choose now for a request with this hash key. */
+    public interface PickPreview {
+        String pick(String upstream, CharSequence hashKey);
+    }
+
     /**
      * @param listen the listen address as configured, or {@code null} for the first address whose server
      *               blocks name the host (else the first address of the configuration)
      */
-    public static Map<String, Object> explain(Router router, String listen, String method, String hostHeader, String uri) {
+    public static Map<String, Object> explain(Router router, String listen, String method, String hostHeader, String uri,
+                                              PickPreview picks) {
         Map<String, Object> result = new LinkedHashMap<>();
         String parsedHost = hostHeader == null ? null : Authority.hostOf(hostHeader);
         String host = parsedHost == null ? "" : parsedHost.toLowerCase(Locale.ROOT);
@@ -63,7 +70,7 @@ public final class RouteExplainer {
         }
         LocationConfig location = chosen.location();
         result.put("location", ordered("match", location.match().toString(), "block", location.configPath()));
-        result.put("action", action(location, router));
+        result.put("action", action(location, router, picks, path));
         return result;
     }
 
@@ -128,7 +135,7 @@ public final class RouteExplainer {
         return ordered("location", route.location().match().toString(), "rule", kind, "result", result);
     }
 
-    private static Map<String, Object> action(LocationConfig location, Router router) {
+    private static Map<String, Object> action(LocationConfig location, Router router, PickPreview picks, String path) {
         if (location.action() instanceof ReturnConfig config) {
             return ordered("type", "return", "status", config.status(), "location", config.location());
         }
@@ -142,7 +149,15 @@ public final class RouteExplainer {
             servers.add(ordered("address", server.address().toString(), "tls", server.tls(), "weight", server.weight(),
                     "backup", server.backup()));
         }
-        return ordered("type", "proxy", "upstream", proxy.upstream(), "servers", servers);
+        BalancingConfig.HashKey hashKey = upstream.balancing().hashKey();
+        boolean keyKnown = upstream.balancing().algorithm() != BalancingConfig.Algorithm.HASH
+                || hashKey.source() == BalancingConfig.HashKey.Source.URI;
+        String key = hashKey.source() == BalancingConfig.HashKey.Source.URI ? path : null;
+        return ordered("type", "proxy", "upstream", proxy.upstream(), "balance",
+                upstream.balancing().algorithm().name().toLowerCase(Locale.ROOT).replace('_', '-'), "servers", servers,
+                "pick_now", picks.pick(proxy.upstream(), key),
+                "pick_note", keyKnown ? "from the live health and load of the servers; round-robin rotates per event loop"
+                        : "the hash key of this request is not known here, so this is a keyless (random) pick");
     }
 
     private static Map<String, Object> ordered(Object... keysAndValues) {

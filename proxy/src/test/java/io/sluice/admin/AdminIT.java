@@ -99,6 +99,8 @@ class AdminIT {
             assertEquals("app", api.getString("action.upstream"));
             assertEquals(List.of("127.0.0.1:9001", "127.0.0.1:9002"),
                     api.getConfigList("action.servers").stream().map(s -> s.getString("address")).toList());
+            assertEquals("round-robin", api.getString("action.balance"));
+            assertEquals("127.0.0.1:9001", api.getString("action.pick_now"), "the primary, not the backup");
             List<String> results = api.getConfigList("tried").stream()
                     .map(rule -> rule.getString("location") + ": " + rule.getString("result")).toList();
             assertTrue(results.contains("= /exact: no match"), results.toString());
