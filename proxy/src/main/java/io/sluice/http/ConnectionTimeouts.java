@@ -38,6 +38,10 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private final boolean stream;
     private ChannelHandlerContext ctx;
     private boolean idle;
+    /** An HTTP/1.1 request has been read whole while its exchange runs: bytes arriving now start the next one. */
+    private boolean requestRead;
+    /** Bytes of the next request arrived while the current exchange was still running. */
+    private boolean bytesAhead;
     private Phase phase;
     private long deadline = NONE;
     private ScheduledFuture<?> timer;
@@ -79,9 +83,13 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (idle && msg instanceof ByteBuf buf && buf.isReadable()) {
-            idle = false;
-            arm(Phase.HEADER, headerNanos);
+        if (msg instanceof ByteBuf buf && buf.isReadable()) {
+            if (idle) {
+                idle = false;
+                arm(Phase.HEADER, headerNanos);
+            } else if (requestRead) {
+                bytesAhead = true;
+            }
         }
         ctx.fireChannelRead(msg);
     }
@@ -120,18 +128,38 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         cancelSendTimer();
     }
 
-    /** The previous exchange is over; the connection may idle for keepalive-timeout. */
+    /**
+     * The previous exchange is over; the connection may idle for keepalive-timeout. The connection reads
+     * ahead while an exchange runs, so part of the next request may already be here: then its head is
+     * on the header clock.
+     */
     public void awaitRequest() {
         if (stream) {
             return;
         }
-        arm(Phase.KEEPALIVE, keepaliveNanos);
-        idle = true;
+        requestRead = false;
+        if (bytesAhead) {
+            bytesAhead = false;
+            arm(Phase.HEADER, headerNanos);
+        } else {
+            arm(Phase.KEEPALIVE, keepaliveNanos);
+            idle = true;
+        }
     }
 
     /** A request head arrived; no inbound clock runs until the handler asks for body bytes. */
     public void requestReceived() {
+        requestReceived(true);
+    }
+
+    /**
+     * An HTTP/1.1 request head arrived; {@code bodyFollows} says whether body bytes come after it. Bytes
+     * that arrive once the request has been read whole are the next request's (see {@link #awaitRequest}).
+     */
+    public void requestReceived(boolean bodyFollows) {
         idle = false;
+        requestRead = !bodyFollows;
+        bytesAhead = false;
         deadline = NONE;
     }
 
@@ -140,8 +168,11 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         arm(Phase.BODY, bodyTimeout.toNanos());
     }
 
-    /** Body bytes arrived. */
-    public void bodyReceived() {
+    /** Body bytes arrived; {@code last} when they end the request. */
+    public void bodyReceived(boolean last) {
+        if (last) {
+            requestRead = true;
+        }
         deadline = NONE;
     }
 

@@ -26,7 +26,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.BodyLimits;
@@ -43,6 +42,7 @@ import io.sluice.http.ExchangeNotes;
 import io.sluice.http.Http2Connections;
 import io.sluice.http.HttpsRedirect;
 import io.sluice.http.ProxyProtocolHandler;
+import io.sluice.http.ReadAheadFlowControl;
 import io.sluice.http.Rejection;
 import io.sluice.http.RequestPath;
 import io.sluice.http.RequestValidator;
@@ -57,8 +57,8 @@ import java.util.function.Supplier;
  * The last handler of a client connection's HTTP/1.1 pipeline. It serves one request at a time, in
  * order: validate, route, hand to the location's handler, and only when the response has been written
  * (and the request body consumed) read the next request. The channel runs with auto-read off behind a
- * {@link io.netty.handler.flow.FlowControlHandler}, so pipelined requests wait their turn and body bytes
- * move only when a handler asks for them.
+ * {@link ReadAheadFlowControl} (HTTP/1.1) or {@link io.netty.handler.flow.FlowControlHandler} (an HTTP/2
+ * stream), so pipelined requests wait their turn and body bytes reach a handler only when it asks for them.
  *
  * <p>On HTTP/2 each stream channel has its own dispatcher that serves the stream's one request; the
  * connection's lifetime belongs to the parent, so there is no keep-alive decision and no hop-by-hop
@@ -152,7 +152,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequest(HttpRequest request) {
-        timeouts.requestReceived();
+        timeouts.requestReceived(HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
         if (multiplexed) {
             Http2Connections.stripTranslationHeaders(request.headers());
         }
@@ -213,7 +213,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private void onContent(HttpContent content) {
         ActiveExchange exchange = current;
-        timeouts.bodyReceived();
+        timeouts.bodyReceived(content instanceof LastHttpContent);
         if (content.decoderResult().isFailure()) {
             content.release();
             failBody(exchange, new Rejection(HttpResponseStatus.BAD_REQUEST,
@@ -573,7 +573,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                     EmptyHttpHeaders.INSTANCE));
             ChannelPipeline pipeline = ctx.pipeline();
             pipeline.remove(HttpServerCodec.class);
-            pipeline.remove(FlowControlHandler.class);
+            pipeline.remove(ReadAheadFlowControl.class);
             pipeline.remove(ConnectionTimeouts.class);
             pipeline.remove(RequestDispatcher.this);
         }

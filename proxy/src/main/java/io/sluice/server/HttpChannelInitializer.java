@@ -21,6 +21,7 @@ import io.sluice.http.Http2Connections;
 import io.sluice.http.Http2BodilessRequests;
 import io.sluice.http.HttpCodecs;
 import io.sluice.http.ProxyProtocolHandler;
+import io.sluice.http.ReadAheadFlowControl;
 import io.sluice.http.SendRateGuard;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
@@ -104,7 +105,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
                     FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, false));
         }
         pipeline.addLast(CODEC, HttpCodecs.serverCodec(limits));
-        pipeline.addLast(FLOW, new FlowControlHandler());
+        pipeline.addLast(FLOW, new ReadAheadFlowControl());
         pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls()));
     }
 

@@ -55,6 +55,36 @@ public final class RawHttp implements AutoCloseable {
         return response.withBody(body);
     }
 
+    /** One response whose body is chunked: the body is the chunks' data joined, trailers are skipped. */
+    public Response readChunkedResponse() throws IOException {
+        Response response = Response.parseHead(readHead());
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        int size;
+        while ((size = Integer.parseInt(readLine().split(";", 2)[0].trim(), 16)) > 0) {
+            body.write(in.readNBytes(size));
+            readLine();
+        }
+        String trailer;
+        do {
+            trailer = readLine();
+        } while (!trailer.isEmpty());
+        return response.withBody(body.toByteArray());
+    }
+
+    private String readLine() throws IOException {
+        StringBuilder line = new StringBuilder();
+        int b;
+        while ((b = in.read()) != '\n') {
+            if (b < 0) {
+                throw new java.io.EOFException("connection closed inside a chunked body");
+            }
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return line.toString();
+    }
+
     /** Reads until the server closes the connection; returns everything read. */
     public String readUntilClosed() throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
