@@ -152,7 +152,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequest(HttpRequest request) {
-        timeouts.requestReceived(HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0);
+        // not yet validated: any framing header counts as a body to come
+        timeouts.requestReceived(HttpUtil.isContentLengthSet(request) || HttpUtil.isTransferEncodingChunked(request));
         if (multiplexed) {
             Http2Connections.stripTranslationHeaders(request.headers());
         }
