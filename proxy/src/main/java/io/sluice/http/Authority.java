@@ -8,62 +8,80 @@ import java.util.Locale;
  * backends that parse such values differently are a known route to cache poisoning and routing bypass.
  */
 public final class Authority {
+    private static final String SUB_DELIMS = "!$&'()*+,;=";
+
     private Authority() {
     }
 
     /** Returns the lower-case host without the port, or {@code null} when {@code value} is not a valid authority. */
     public static String hostOf(String value) {
-        if (value == null || value.isEmpty() || value.length() > 255) {
+        int hostEnd = hostEnd(value);
+        if (hostEnd < 0) {
             return null;
         }
-        String host;
-        String port = null;
-        if (value.charAt(0) == '[') {
-            int close = value.indexOf(']');
-            if (close < 0 || !isIpLiteral(value, 1, close)) {
-                return null;
-            }
-            host = value.substring(0, close + 1);
-            if (close + 1 < value.length()) {
-                if (value.charAt(close + 1) != ':') {
-                    return null;
-                }
-                port = value.substring(close + 2);
-            }
-        } else {
-            int colon = value.indexOf(':');
-            host = colon < 0 ? value : value.substring(0, colon);
-            if (colon >= 0) {
-                port = value.substring(colon + 1);
-            }
-            if (host.isEmpty() || !isRegName(host)) {
-                return null;
-            }
-        }
-        if (port != null && !isPort(port)) {
-            return null;
-        }
+        // the usual value, a lower-case name or address, comes back as is
+        String host = hostEnd == value.length() ? value : value.substring(0, hostEnd);
         return host.toLowerCase(Locale.ROOT);
     }
 
-    private static boolean isRegName(String host) {
-        for (int i = 0; i < host.length(); i++) {
+    /** True when {@code value} is a valid authority; checks in place, copying nothing. */
+    public static boolean isValid(String value) {
+        return hostEnd(value) >= 0;
+    }
+
+    /** Where the host part of a valid authority ends, or -1 when the authority is invalid. */
+    private static int hostEnd(String value) {
+        if (value == null || value.isEmpty() || value.length() > 255) {
+            return -1;
+        }
+        int hostEnd;
+        int portStart;
+        if (value.charAt(0) == '[') {
+            int close = value.indexOf(']');
+            if (close < 0 || !isIpLiteral(value, 1, close)) {
+                return -1;
+            }
+            hostEnd = close + 1;
+            if (hostEnd < value.length() && value.charAt(hostEnd) != ':') {
+                return -1;
+            }
+            portStart = hostEnd < value.length() ? hostEnd + 1 : -1;
+        } else {
+            int colon = value.indexOf(':');
+            hostEnd = colon < 0 ? value.length() : colon;
+            portStart = colon < 0 ? -1 : colon + 1;
+            if (hostEnd == 0 || !isRegName(value, hostEnd)) {
+                return -1;
+            }
+        }
+        if (portStart >= 0 && !isPort(value, portStart)) {
+            return -1;
+        }
+        return hostEnd;
+    }
+
+    private static boolean isRegName(String host, int end) {
+        for (int i = 0; i < end; i++) {
             char c = host.charAt(i);
             boolean unreserved = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
                     || c == '-' || c == '.' || c == '_' || c == '~';
-            boolean subDelim = "!$&'()*+,;=".indexOf(c) >= 0;
-            if (!unreserved && !subDelim && !isPercentEscape(host, i)) {
-                return false;
+            if (unreserved) {
+                continue;
             }
             if (c == '%') {
+                if (!isPercentEscape(host, i, end)) {
+                    return false;
+                }
                 i += 2;
+            } else if (SUB_DELIMS.indexOf(c) < 0) {
+                return false;
             }
         }
         return true;
     }
 
-    private static boolean isPercentEscape(String s, int i) {
-        return s.charAt(i) == '%' && i + 2 < s.length() && isHex(s.charAt(i + 1)) && isHex(s.charAt(i + 2));
+    private static boolean isPercentEscape(String s, int i, int end) {
+        return i + 2 < end && isHex(s.charAt(i + 1)) && isHex(s.charAt(i + 2));
     }
 
     private static boolean isIpLiteral(String s, int from, int to) {
@@ -79,16 +97,20 @@ public final class Authority {
         return true;
     }
 
-    private static boolean isPort(String port) {
-        if (port.isEmpty() || port.length() > 5) {
+    private static boolean isPort(String value, int start) {
+        int length = value.length() - start;
+        if (length == 0 || length > 5) {
             return false;
         }
-        for (int i = 0; i < port.length(); i++) {
-            if (port.charAt(i) < '0' || port.charAt(i) > '9') {
+        int port = 0;
+        for (int i = start; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
                 return false;
             }
+            port = port * 10 + (c - '0');
         }
-        return Integer.parseInt(port) <= 65535;
+        return port <= 65535;
     }
 
     private static boolean isHex(char c) {

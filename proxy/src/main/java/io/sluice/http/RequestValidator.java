@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -48,14 +49,15 @@ public final class RequestValidator {
         if (target != null) {
             return target;
         }
-        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
-            return bad("more than one Host header");
-        }
-        if (hosts.isEmpty()) {
+        Iterator<String> hosts = headers.valueStringIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
             return version.minorVersion() == 1 ? bad("HTTP/1.1 request without Host") : null;
         }
-        return Authority.hostOf(hosts.get(0)) == null ? bad("invalid Host \"" + printable(hosts.get(0)) + "\"") : null;
+        String host = hosts.next();
+        if (hosts.hasNext()) {
+            return bad("more than one Host header");
+        }
+        return !Authority.isValid(host) ? bad("invalid Host \"" + printable(host) + "\"") : null;
     }
 
     private static Rejection decoderFailure(Throwable cause) {
@@ -72,6 +74,10 @@ public final class RequestValidator {
     }
 
     private static Rejection checkFraming(HttpHeaders headers) {
+        // most requests carry neither field: two lookups then, and no lists
+        if (!headers.contains(HttpHeaderNames.TRANSFER_ENCODING) && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            return null;
+        }
         List<String> encodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
         if (encodings.size() > 1 || encodings.size() == 1 && !"chunked".equalsIgnoreCase(encodings.get(0))) {
             return bad("Transfer-Encoding other than exactly chunked: " + encodings);
@@ -86,7 +92,7 @@ public final class RequestValidator {
         if (lengths.size() == 1) {
             String length = lengths.get(0);
             // plain digits without sign, spaces or leading zeros: every parser reads such a value the same way
-            if (length.isEmpty() || length.length() > 18 || !length.chars().allMatch(c -> c >= '0' && c <= '9')
+            if (length.isEmpty() || length.length() > 18 || !isDigits(length)
                     || length.length() > 1 && length.charAt(0) == '0') {
                 return bad("invalid Content-Length \"" + printable(length) + "\"");
             }
@@ -94,9 +100,21 @@ public final class RequestValidator {
         return null;
     }
 
+    private static boolean isDigits(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static Rejection checkValues(HttpHeaders headers) {
-        for (Map.Entry<String, String> header : headers) {
-            String value = header.getValue();
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> header = it.next();
+            CharSequence value = header.getValue();
             for (int i = 0; i < value.length(); i++) {
                 char c = value.charAt(i);
                 if (c < 0x20 && c != '\t' || c == 0x7f) {
@@ -126,7 +144,7 @@ public final class RequestValidator {
             pathStart++;
         }
         String authority = uri.substring(authorityStart, pathStart);
-        if (Authority.hostOf(authority) == null) {
+        if (!Authority.isValid(authority)) {
             return bad("invalid authority in absolute-form target \"" + printable(authority) + "\"");
         }
         String rest = uri.substring(pathStart);
