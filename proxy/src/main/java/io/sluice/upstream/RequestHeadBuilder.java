@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -102,8 +103,9 @@ final class RequestHeadBuilder {
         if (hasBody) {
             return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri, out);
         }
+        // a request sent with Content-Length has no trailer section: the shared empty headers stand in for it
         return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri, Unpooled.EMPTY_BUFFER, out,
-                HEADERS.newEmptyHeaders());
+                EmptyHttpHeaders.INSTANCE);
     }
 
     private static boolean isReplaced(CharSequence name) {
