@@ -33,6 +33,8 @@ public final class ReadAheadFlowControl extends ChannelDuplexHandler {
     private int demand;
     /** Queued messages that should pause reading: request heads and body bytes. */
     private int held;
+    /** A socket read was requested in this read cycle: asking again would only walk the pipeline again. */
+    private boolean socketReadRequested;
 
     @Override
     public void read(ChannelHandlerContext ctx) {
@@ -46,6 +48,13 @@ public final class ReadAheadFlowControl extends ChannelDuplexHandler {
             ctx.fireChannelRead(msg);
         }
         if (demand > 0 || held == 0) {
+            requestSocketRead(ctx);
+        }
+    }
+
+    private void requestSocketRead(ChannelHandlerContext ctx) {
+        if (!socketReadRequested) {
+            socketReadRequested = true;
             ctx.read();
         }
     }
@@ -69,11 +78,11 @@ public final class ReadAheadFlowControl extends ChannelDuplexHandler {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         demand = 0;
+        socketReadRequested = false;
         ctx.fireChannelReadComplete();
-        // arming again inside the read cycle keeps the socket in the interest set (no epoll_ctl); a reader
-        // that renewed its wish above has already asked
-        if (demand == 0 && held == 0) {
-            ctx.read();
+        // arming again inside the read cycle keeps the socket in the interest set (no epoll_ctl)
+        if (held == 0) {
+            requestSocketRead(ctx);
         }
     }
 
