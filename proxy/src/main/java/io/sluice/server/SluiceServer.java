@@ -189,7 +189,8 @@ public final class SluiceServer implements AutoCloseable {
                         .channel(transports.serverChannelClass())
                         .option(ChannelOption.SO_BACKLOG, backlog)
                         .option(ChannelOption.SO_REUSEADDR, true)
-                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        // no TCP_NODELAY child option: Netty sets it on every accepted socket already (outside
+                        // Android), and setting it again costs a setsockopt per connection
                         .childOption(ChannelOption.AUTO_READ, false)
                         .childHandler(tracker);
                 if (loop == null) {
