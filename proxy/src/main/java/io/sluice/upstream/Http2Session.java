@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -35,7 +37,7 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
     private final long settingsTimeoutNanos;
     private Channel channel;
     private Http2StreamChannelBootstrap streams;
-    private long maxStreams = Long.MAX_VALUE;
+    private Http2Connection.Endpoint<?> localStreams;
     private int active;
     private int served;
     private boolean ready;
@@ -52,6 +54,8 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
+        // the streams this side opens, limited by the server's SETTINGS_MAX_CONCURRENT_STREAMS
+        localStreams = ctx.pipeline().get(Http2FrameCodec.class).connection().local();
         streams = new Http2StreamChannelBootstrap(channel)
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(sessions.streamInitializer());
@@ -59,7 +63,8 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
     }
 
     boolean takesStreams() {
-        return ready && !goingAway && active < maxStreams && channel.isActive();
+        return ready && !goingAway && channel.isActive() && active < localStreams.maxActiveStreams()
+                && localStreams.canOpenStream();
     }
 
     boolean idle() {
@@ -81,7 +86,9 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
                 return;
             }
             Http2StreamChannel stream = opened.getNow();
-            stream.closeFuture().addListener(closed -> streamEnded());
+            // the child channel may close while the codec is still reading the frame that ended the stream,
+            // before the codec counts the stream closed: the slot is given back only after that
+            stream.closeFuture().addListener(closed -> channel.eventLoop().execute(this::streamEnded));
             callback.onConnected(stream.pipeline().get(UpstreamConnection.class), reused);
         });
     }
@@ -102,11 +109,7 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
             if (msg instanceof Http2SettingsFrame settings) {
-                Long max = settings.settings().maxConcurrentStreams();
-                if (max != null) {
-                    maxStreams = max;
-                }
-                if (!ready && maxStreams == 0) {
+                if (!ready && localStreams.maxActiveStreams() == 0) {
                     failure = new IOException("the server allows no streams (SETTINGS_MAX_CONCURRENT_STREAMS 0)");
                     ctx.close();
                 } else if (!ready) {
