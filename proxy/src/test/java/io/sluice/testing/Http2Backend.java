@@ -58,7 +58,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>{@code /stream/N}: N bytes of {@link #bytes} while the stream is writable, then trailers with
  * {@code grpc-status: 0} and the body's {@code x-body-sha256};</li>
  * <li>{@code /trailers-only}: a single HEADERS frame that ends the stream ({@code grpc-status: 5});</li>
- * <li>{@code /held} (or any path ending so): answered only once {@link #holdUntil} streams are held open at once;</li>
+ * <li>{@code /held}: answered only once {@link #holdUntil} streams are held open at once;</li>
  * <li>{@code /goaway}: answered, then the connection gets a GOAWAY;</li>
  * <li>{@code /die}: the whole connection is closed without an answer.</li>
  * </ul>
@@ -178,9 +178,9 @@ public final class Http2Backend implements AutoCloseable {
                     if (path == null) {
                         path = headers.headers().path().toString();
                         requests.add(headers.headers());
-                        if (path.equals("/echo")) {
+                        if (path.endsWith("/echo")) {
                             ctx.writeAndFlush(new DefaultHttp2HeadersFrame(responseHeaders(), false));
-                        } else if (path.equals("/die")) {
+                        } else if (path.endsWith("/die")) {
                             ctx.channel().parent().close();
                             return;
                         }
@@ -191,7 +191,7 @@ public final class Http2Backend implements AutoCloseable {
                 } else if (msg instanceof Http2DataFrame data) {
                     uploadBytes += data.content().readableBytes();
                     upload.update(data.content().nioBuffer());
-                    if ("/echo".equals(path) && data.content().isReadable()) {
+                    if (path.endsWith("/echo") && data.content().isReadable()) {
                         ctx.writeAndFlush(new DefaultHttp2DataFrame(data.content().retainedDuplicate(), false));
                     }
                     if (data.isEndStream()) {
@@ -204,24 +204,24 @@ public final class Http2Backend implements AutoCloseable {
         }
 
         private void requestEnded() {
-            if (path.equals("/unary")) {
+            if (path.endsWith("/unary")) {
                 ctx.write(new DefaultHttp2HeadersFrame(responseHeaders(), false));
                 String text = HexFormat.of().formatHex(upload.digest()) + " " + uploadBytes;
                 ctx.write(new DefaultHttp2DataFrame(Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII), false));
                 ctx.writeAndFlush(new DefaultHttp2HeadersFrame(trailers(0).add("grpc-message", "OK"), true));
-            } else if (path.equals("/echo")) {
+            } else if (path.endsWith("/echo")) {
                 ctx.writeAndFlush(new DefaultHttp2HeadersFrame(trailers(0), true));
-            } else if (path.startsWith("/stream/")) {
-                streamSize = Long.parseLong(path.substring("/stream/".length()));
+            } else if (path.contains("/stream/")) {
+                streamSize = Long.parseLong(path.substring(path.lastIndexOf('/') + 1));
                 streamDigest = digest();
                 ctx.writeAndFlush(new DefaultHttp2HeadersFrame(responseHeaders(), false));
                 streamMore();
-            } else if (path.equals("/trailers-only")) {
+            } else if (path.endsWith("/trailers-only")) {
                 ctx.writeAndFlush(new DefaultHttp2HeadersFrame(responseHeaders().add("grpc-status", "5")
                         .add("grpc-message", "no such thing"), true));
             } else if (path.endsWith("/held")) {
                 hold();
-            } else if (path.equals("/goaway")) {
+            } else if (path.endsWith("/goaway")) {
                 answer("bye");
                 ctx.channel().parent().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
             } else {
