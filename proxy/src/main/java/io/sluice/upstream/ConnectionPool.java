@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * loop. A plain deque touched only by its loop: no locks, no hand-off. The most recently used connection
  * is taken first (warm, least likely to have been closed by the server); connections idle longer than
  * {@code idle-timeout}, or in excess of {@code max-idle} for a moment, are closed from the other end by a
- * sweep that is scheduled only while some connection idles.
+ * sweep that is scheduled only while some connection idles. For an HTTP/2 group ({@code protocol = h2}
+ * or {@code h2c}) it hands out streams on shared connections instead, through {@link Http2Sessions}; the
+ * exchange sees the same {@link UpstreamConnection} either way.
  */
 final class ConnectionPool {
     private static final long NEVER = Long.MAX_VALUE;

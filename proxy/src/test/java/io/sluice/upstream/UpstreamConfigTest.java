@@ -92,6 +92,14 @@ class UpstreamConfigTest {
     }
 
     @Test
+    void grpcExampleSpeaksHttp2ToItsUpstreams() {
+        SluiceConfig config = ConfigLoader.load(Path.of("../config/examples/grpc.conf"));
+        assertEquals(UpstreamConfig.Protocol.H2C, config.upstreams().get("greeter").protocol());
+        assertEquals(UpstreamConfig.Protocol.H2, config.upstreams().get("billing").protocol());
+        assertTrue(config.upstreams().get("billing").servers().get(0).tls());
+    }
+
+    @Test
     void badProtocolsAreReported() {
         InvalidConfigException unknown = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(
                 ProxyConfigs.proxyTo("protocol = http2, servers = [ { address = \"127.0.0.1:9000\" } ]", ""), BASE));
