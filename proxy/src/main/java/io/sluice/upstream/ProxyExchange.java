@@ -44,9 +44,9 @@ import java.util.concurrent.TimeUnit;
  * not end cleanly is never pooled again.
  *
  * <p>With an HTTP/2 upstream the connection is a stream whose pipeline speaks the same HTTP/1-style
- * messages, so the relay is the same; what differs is kept here: {@code te: trailers} goes up when the
- * client sent it, and response trailers go to HTTP/2 clients, and to HTTP/1.1 clients only when they sent
- * {@code TE: trailers}.
+ * messages, so the relay is the same; it also gets {@code te: trailers} when the client sent it. Response
+ * trailers, whatever the upstream protocol, go to HTTP/2 clients, and to HTTP/1.1 clients only when they
+ * sent {@code TE: trailers}.
  */
 final class ProxyExchange implements ExchangeListener, UpstreamListener, ConnectCallback {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -34,12 +36,14 @@ class Http2UpstreamIT {
 
     static Http2Backend backend;
     static Http2Backend limited;
+    static ServerSocket silent;
     static RunningSluice sluice;
 
     @BeforeAll
     static void start() throws Exception {
         backend = Http2Backend.cleartext(1000);
         limited = Http2Backend.cleartext(10);
+        silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         sluice = RunningSluice.start("""
                 sluice {
                   workers = 2
@@ -47,19 +51,22 @@ class Http2UpstreamIT {
                   upstreams {
                     grpc { protocol = h2c, servers = [ { address = "%s" } ] }
                     limited { protocol = h2c, servers = [ { address = "%s" } ] }
+                    silent { protocol = h2c, connect-timeout = 500ms, servers = [ { address = "127.0.0.1:%d" } ] }
                   }
                   servers = [ { listen = [ { address = "127.0.0.1:0", http2 = true } ], locations = [
                     { match = "= /limited/held", proxy { upstream = limited } }
+                    { match = "/silent/", proxy { upstream = silent } }
                     { match = "/", proxy { upstream = grpc } }
                   ] } ]
-                }""".formatted(backend.address(), limited.address()));
+                }""".formatted(backend.address(), limited.address(), silent.getLocalPort()));
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws java.io.IOException {
         sluice.close();
         backend.close();
         limited.close();
+        silent.close();
     }
 
     @Test
@@ -246,6 +253,16 @@ class Http2UpstreamIT {
             raw.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
             RawHttp.Response next = raw.readResponse();
             assertEquals(200, next.status(), "the connection stayed open");
+        }
+    }
+
+    @Test
+    void anUpstreamThatNeverSendsSettingsIs502() throws Exception {
+        try (Http2TestClient client = Http2TestClient.cleartext(sluice.port())) {
+            long start = System.nanoTime();
+            Http2TestClient.Call call = client.call("GET", "/silent/x", Map.of(), true);
+            assertEquals("502", call.headers.get(10, TimeUnit.SECONDS).status().toString());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(8), "failed by connect-timeout");
         }
     }
 
