@@ -38,7 +38,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public record Expired(Phase phase) {
     }
 
-    static final long RECEIVE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long RECEIVE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long NONE = Long.MAX_VALUE;
 
     private final long headerNanos;
