@@ -3,6 +3,8 @@ package io.sluice.upstream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -33,6 +35,11 @@ import java.util.List;
 final class Http2Sessions {
     /** Each stream may have this much response body in flight before it is read. */
     private static final int STREAM_WINDOW = 256 * 1024;
+    /**
+     * The connection's window: bytes a stream holds unread (its client is slow) count against it too, so it
+     * is large enough that many stalled streams do not stop the others on the connection.
+     */
+    private static final int CONNECTION_WINDOW = 64 * STREAM_WINDOW;
     private static final int MAX_HEADER_LIST_SIZE = 64 * 1024;
     private static final ChannelHandler REFUSED_PUSH = new ChannelInitializer<Channel>() {
         @Override
@@ -125,7 +132,14 @@ final class Http2Sessions {
                         + ssl.applicationProtocol() + ")"));
                 return;
             }
-            channel.pipeline().addLast(frameCodec(), new Http2MultiplexHandler(REFUSED_PUSH), new Http2Session(this));
+            Http2FrameCodec codec = frameCodec();
+            channel.pipeline().addLast(codec, new Http2MultiplexHandler(REFUSED_PUSH), new Http2Session(this));
+            Http2Connection connection = codec.connection();
+            int window = connection.local().flowController().windowSize(connection.connectionStream());
+            if (window < CONNECTION_WINDOW) {
+                // a WINDOW_UPDATE without a stream widens the connection's window
+                channel.writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - window), channel.voidPromise());
+            }
             // the connection reads all the time: flow-control windows bound what the server can send, and
             // each stream channel reads only on demand
             channel.config().setAutoRead(true);

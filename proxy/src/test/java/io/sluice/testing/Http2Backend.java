@@ -44,6 +44,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real HTTP/2 backend on Netty's frame codec, answering the way gRPC services do: a response HEADERS,
@@ -67,6 +68,8 @@ public final class Http2Backend implements AutoCloseable {
     public final BlockingQueue<Http2Headers> requests = new LinkedBlockingQueue<>();
     public final AtomicInteger connections = new AtomicInteger();
     public final AtomicInteger maxOpenStreams = new AtomicInteger();
+    /** Body bytes written by {@code /stream/N} responses so far. */
+    public final AtomicLong streamedBytes = new AtomicLong();
     private final AtomicInteger openStreams = new AtomicInteger();
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final List<StreamHandler> held = new ArrayList<>();
@@ -257,6 +260,7 @@ public final class Http2Backend implements AutoCloseable {
                 }
                 streamDigest.update(piece);
                 streamed += size;
+                streamedBytes.addAndGet(size);
                 ByteBuf buffer = Unpooled.wrappedBuffer(piece);
                 ctx.writeAndFlush(new DefaultHttp2DataFrame(buffer, false));
             }

@@ -266,6 +266,37 @@ class Http2UpstreamIT {
         }
     }
 
+    @Test
+    void aStalledStreamHoldsBackOnlyItselfNotItsConnection() throws Exception {
+        try (Http2Backend own = Http2Backend.cleartext(1000);
+             RunningSluice oneLoop = RunningSluice.start("""
+                     sluice {
+                       workers = 1
+                       upstreams { grpc { protocol = h2c, servers = [ { address = "%s" } ] } }
+                       servers = [ { listen = [ { address = "127.0.0.1:0", http2 = true } ], locations = [
+                         { match = "/", proxy { upstream = grpc } } ] } ]
+                     }""".formatted(own.address()));
+             RawHttp stalled = new RawHttp(oneLoop.port())) {
+            stalled.send("GET /stream/500000000 HTTP/1.1\r\nHost: a\r\n\r\n");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            long last = 0;
+            while ((last == 0 || own.streamedBytes.get() != last) && System.nanoTime() < deadline) {
+                last = own.streamedBytes.get();
+                Thread.sleep(1000);
+            }
+            long heldBack = own.streamedBytes.get();
+            assertTrue(heldBack > 0, "the stalled stream started");
+            assertTrue(heldBack < 20_000_000, "the backend is held back by a client that does not read: " + heldBack);
+            try (Http2TestClient client = Http2TestClient.cleartext(oneLoop.port())) {
+                Http2TestClient.Call call = client.call("GET", "/stream/2000000", Map.of(), true);
+                assertEquals(2_000_000, call.body.get(20, TimeUnit.SECONDS).length,
+                        "another stream on the same upstream connection still flows");
+                assertEquals("0", call.trailers.get(10, TimeUnit.SECONDS).get("grpc-status").toString());
+            }
+            assertEquals(1, own.connections.get(), "both streams shared one upstream connection");
+        }
+    }
+
     private static Http2Headers lastRequest(Http2Backend from, String path) {
         Http2Headers last = null;
         for (Http2Headers headers : from.requests) {
