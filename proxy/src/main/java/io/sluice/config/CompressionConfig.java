@@ -37,10 +37,6 @@ public record CompressionConfig(boolean enabled, boolean gzip, boolean brotli, b
         boolean brotli = node.bool("brotli", inherited.brotli());
         boolean zstd = node.bool("zstd", inherited.zstd());
         long minLength = node.bytes("min-length", inherited.minLength());
-        if (minLength < 0) {
-            node.error("min-length", "must not be negative");
-            minLength = inherited.minLength();
-        }
         List<String> types = node.strings("types", inherited.types()).stream()
                 .map(type -> type.trim().toLowerCase(Locale.ROOT)).toList();
         for (String type : types) {
