@@ -77,6 +77,18 @@ class CompressionConfigTest {
         assertTrue(message.contains("compression.level: unknown key"), message);
     }
 
+    @Test
+    void theExampleLoads() {
+        SluiceConfig config = ConfigLoader.load(Path.of("../config/examples/compression.conf"));
+        List<LocationConfig> locations = config.servers().get(0).locations();
+        CompressionConfig api = locations.get(1).compression();
+        assertTrue(api.zstd() && api.brotli() && api.gzip());
+        assertEquals(0, api.minLength());
+        assertEquals(List.of("application/json", "application/problem+json"), api.types());
+        assertFalse(locations.get(2).compression().enabled());
+        assertEquals(1024, locations.get(3).compression().minLength());
+    }
+
     private static String servers(String top, String location) {
         return """
                 sluice {
