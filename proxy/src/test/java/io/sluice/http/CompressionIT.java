@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.netty.util.internal.PlatformDependent;
 import io.sluice.testing.ContentDecoding;
 import io.sluice.testing.RunningSluice;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +16,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,6 +34,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPOutputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -53,6 +56,7 @@ class CompressionIT {
     private static HttpServer backend;
     private static ExecutorService backendThreads;
     private static final CountDownLatch releaseSecondEvent = new CountDownLatch(1);
+    private static final AtomicLong repeatedBytesWritten = new AtomicLong();
     private static RunningSluice sluice;
     private static HttpClient client;
 
@@ -154,6 +158,31 @@ class CompressionIT {
     }
 
     @Test
+    void aSlowReaderHoldsBackTheCompressedStreamAndTheBackend() throws Exception {
+        long size = 1L << 30;
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(64 * 1024);
+            socket.connect(new InetSocketAddress("127.0.0.1", sluice.port()));
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /repeat/" + size + " HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            String head = new String(in.readNBytes(256), StandardCharsets.ISO_8859_1).toLowerCase();
+            assertTrue(head.contains("content-encoding: gzip"), head);
+            long written = 0;
+            for (int i = 0; i < 30; i++) {
+                Thread.sleep(100);
+                written = repeatedBytesWritten.get();
+            }
+            // what the backend got rid of is what fits in the loopback socket buffers (a few MiB each way,
+            // several times that before compression), not the gigabyte it has to send
+            assertTrue(written < (64L << 20), "backend wrote " + written + " bytes to a client that stopped reading");
+            long direct = PlatformDependent.usedDirectMemory();
+            assertTrue(direct < (64L << 20), "direct memory in use: " + direct);
+        }
+    }
+
+    @Test
     void eventsOfAStreamArriveCompressedAsTheyAreSent() throws Exception {
         HttpResponse<InputStream> response = client.send(request("/events", "gzip"), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals("gzip", header(response, "content-encoding"));
@@ -223,6 +252,18 @@ class CompressionIT {
                 exchange.sendResponseHeaders(200, 0);
                 try (OutputStream out = exchange.getResponseBody()) {
                     new TextStream(Long.parseLong(path.substring("/stream/".length()))).transferTo(out);
+                }
+                return;
+            }
+            if (path.startsWith("/repeat/")) {
+                byte[] block = new TextStream(64 * 1024).readAllBytes();
+                exchange.getResponseHeaders().set("Content-Type", "text/plain");
+                exchange.sendResponseHeaders(200, 0);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    for (long left = Long.parseLong(path.substring("/repeat/".length())); left > 0; left -= block.length) {
+                        out.write(block);
+                        repeatedBytesWritten.addAndGet(block.length);
+                    }
                 }
                 return;
             }
