@@ -183,6 +183,19 @@ class CompressionIT {
     }
 
     @Test
+    void clientsThatLeaveMidStreamLeaveNothingBehind() throws Exception {
+        for (String coding : List.of("gzip", "br", "zstd")) {
+            try (Socket socket = new Socket("127.0.0.1", sluice.port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(("GET /repeat/" + (1L << 30) + " HTTP/1.1\r\nHost: a\r\nAccept-Encoding: "
+                        + coding + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                assertEquals(16 * 1024, socket.getInputStream().readNBytes(16 * 1024).length);
+            }
+        }
+        assertArrayEquals(JSON, ContentDecoding.decode("zstd", get("/json", "zstd").body()));
+    }
+
+    @Test
     void eventsOfAStreamArriveCompressedAsTheyAreSent() throws Exception {
         HttpResponse<InputStream> response = client.send(request("/events", "gzip"), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals("gzip", header(response, "content-encoding"));
