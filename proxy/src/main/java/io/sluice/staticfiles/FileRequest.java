@@ -412,7 +412,8 @@ final class FileRequest implements ExchangeListener {
      */
     private boolean zeroCopy() {
         Channel channel = exchange.channel();
-        return !exchange.rewritesBody() && !exchange.secure() && channel instanceof SocketChannel && channel.pipeline().get(SslHandler.class) == null;
+        return !exchange.rewritesBody() && !exchange.secure() && channel instanceof SocketChannel
+                && channel.pipeline().get(SslHandler.class) == null;
     }
 
     private void poolFailed(Throwable cause) {
