@@ -78,7 +78,8 @@ final class ResponseCompression {
         if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
             return null;
         }
-        return AcceptedCoding.choose(request.headers().get(HttpHeaderNames.ACCEPT_ENCODING), offered);
+        List<String> acceptEncoding = request.headers().getAll(HttpHeaderNames.ACCEPT_ENCODING);
+        return acceptEncoding.isEmpty() ? null : AcceptedCoding.choose(String.join(",", acceptEncoding), offered);
     }
 
     BodyEncoder newEncoder(ContentCoding coding, Channel parent) {

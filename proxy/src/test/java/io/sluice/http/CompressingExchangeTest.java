@@ -146,6 +146,12 @@ class CompressingExchangeTest {
         assertNull(codingFor("*;q=0"));
         assertNull(codingFor("identity, deflate"));
         assertNull(codingFor(null));
+        HttpRequest twoLines = get("gzip;q=0.5");
+        twoLines.headers().add(HttpHeaderNames.ACCEPT_ENCODING, "zstd");
+        exchange(twoLines).writeAndFlush(full(TEXT, "application/json"));
+        FullHttpResponse sent = channel.readOutbound();
+        assertEquals("zstd", sent.headers().get(HttpHeaderNames.CONTENT_ENCODING));
+        sent.release();
     }
 
     @Test
