@@ -27,9 +27,10 @@ import java.util.List;
 
 /**
  * The exchange a location's handler writes through when its responses may be compressed. It decides on
- * the response head, then passes each body piece through the coding's encoder as it comes, so the
- * handler's own backpressure (writability, reads on demand) still governs the flow and memory stays at
- * one piece plus the encoder's window. It is also the listener the dispatcher talks to: an exchange that
+ * the response head, then passes the body through the coding's encoder as it comes, compressing what
+ * was written at each flush (or every {@link BodyEncoder#BATCH} bytes), so the handler's own backpressure
+ * (writability, reads on demand) still governs the flow and memory stays at one batch plus the
+ * encoder's window. It is also the listener the dispatcher talks to: an exchange that
  * ends early drops the encoder before the handler hears of it.
  */
 final class CompressingExchange implements Exchange, ExchangeListener {
@@ -106,7 +107,7 @@ final class CompressingExchange implements Exchange, ExchangeListener {
         List<ByteBuf> out = new ArrayList<>(2);
         ByteBuf body;
         try {
-            encoder.encode(full.content(), out);
+            encoder.add(full.content());
             encoder.finish(out);
             encoder = null;
             body = Unpooled.wrappedBuffer(out.toArray(ByteBuf[]::new));
@@ -122,33 +123,57 @@ final class CompressingExchange implements Exchange, ExchangeListener {
 
     private ChannelFuture body(HttpContent content, boolean flush) {
         boolean last = content instanceof LastHttpContent;
+        boolean batchFull = encoder.add(content.content());
+        if (!last && !flush && !batchFull) {
+            return exchange.channel().newSucceededFuture();
+        }
         List<ByteBuf> out = new ArrayList<>(2);
         try {
-            encoder.encode(content.content(), out);
             if (last) {
                 encoder.finish(out);
                 encoder = null;
+            } else {
+                encoder.flush(out);
             }
         } catch (RuntimeException e) {
             out.forEach(ByteBuf::release);
             return failed(e);
         }
-        int pieces = out.size() - (last && !out.isEmpty() ? 1 : 0);
-        ChannelFuture future = null;
-        for (int i = 0; i < pieces; i++) {
-            future = pass(new DefaultHttpContent(out.get(i)), flush && !last && i == pieces - 1);
-        }
         if (last) {
-            ByteBuf tail = out.isEmpty() ? Unpooled.EMPTY_BUFFER : out.get(out.size() - 1);
+            ByteBuf tail = out.isEmpty() ? Unpooled.EMPTY_BUFFER : out.remove(out.size() - 1);
+            writeOut(out, false);
             return pass(new DefaultLastHttpContent(tail, ((LastHttpContent) content).trailingHeaders()), flush);
         }
-        if (future == null) {
-            if (flush) {
-                exchange.flush();
-            }
-            return exchange.channel().newSucceededFuture();
+        ChannelFuture future = writeOut(out, flush);
+        return future != null ? future : exchange.channel().newSucceededFuture();
+    }
+
+    /** Writes compressed pieces, flushing after the last when asked; the last write's future, or {@code null}. */
+    private ChannelFuture writeOut(List<ByteBuf> out, boolean flush) {
+        ChannelFuture future = null;
+        for (int i = 0; i < out.size(); i++) {
+            future = pass(new DefaultHttpContent(out.get(i)), flush && i == out.size() - 1);
+        }
+        if (future == null && flush) {
+            exchange.flush();
         }
         return future;
+    }
+
+    @Override
+    public void flush() {
+        if (encoder != null && encoder.hasPending()) {
+            List<ByteBuf> out = new ArrayList<>(2);
+            try {
+                encoder.flush(out);
+            } catch (RuntimeException e) {
+                out.forEach(ByteBuf::release);
+                failed(e);
+                return;
+            }
+            writeOut(out, false);
+        }
+        exchange.flush();
     }
 
     private ChannelFuture pass(Object message, boolean flush) {
@@ -245,11 +270,6 @@ final class CompressingExchange implements Exchange, ExchangeListener {
     @Override
     public boolean bodyPending() {
         return exchange.bodyPending();
-    }
-
-    @Override
-    public void flush() {
-        exchange.flush();
     }
 
     @Override

@@ -121,6 +121,33 @@ class CompressingExchangeTest {
     }
 
     @Test
+    void piecesWrittenTogetherAreCompressedTogetherAtTheFlushOrEveryBatch() {
+        CompressingExchange exchange = exchange(get("gzip"));
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
+        exchange.writeAndFlush(head);
+        ReferenceCountUtil.release(channel.readOutbound());
+        exchange.write(new DefaultHttpContent(Unpooled.copiedBuffer("one ", StandardCharsets.UTF_8)));
+        exchange.write(new DefaultHttpContent(Unpooled.copiedBuffer("two", StandardCharsets.UTF_8)));
+        assertEquals(0, channel.unsafe().outboundBuffer().totalPendingWriteBytes(), "nothing is compressed before the flush");
+        exchange.flush();
+        HttpContent both = channel.readOutbound();
+        assertNull(channel.readOutbound(), "one compressed piece for the pieces of one flush");
+        assertEquals("one two", inflatePrefix(bytes(both.content())));
+        both.release();
+
+        int written = 0;
+        while (channel.unsafe().outboundBuffer().totalPendingWriteBytes() == 0) {
+            exchange.write(new DefaultHttpContent(Unpooled.wrappedBuffer(TEXT, 0, 1000)));
+            written += 1000;
+        }
+        assertEquals(BodyEncoder.BATCH, written, 1000, "unflushed input waits for one batch at most");
+        channel.flush();
+        releaseOutbound();
+        exchange.onAbort();
+    }
+
+    @Test
     void brotliAndZstdStreamsDecodeByteExact() {
         for (String coding : List.of("br", "zstd")) {
             CompressingExchange exchange = exchange(get(coding));
