@@ -117,7 +117,8 @@ class CompressingExchangeTest {
         }
         assertNotNull(sentLast);
         assertFalse(exchange.rewritesBody());
-        assertEquals(seen.toString(), new String(ContentDecoding.decode("gzip", compressed.toByteArray()), StandardCharsets.UTF_8));
+        byte[] decoded = ContentDecoding.decode("gzip", compressed.toByteArray());
+        assertEquals(seen.toString(), new String(decoded, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -129,7 +130,8 @@ class CompressingExchangeTest {
         ReferenceCountUtil.release(channel.readOutbound());
         exchange.write(new DefaultHttpContent(Unpooled.copiedBuffer("one ", StandardCharsets.UTF_8)));
         exchange.write(new DefaultHttpContent(Unpooled.copiedBuffer("two", StandardCharsets.UTF_8)));
-        assertEquals(0, channel.unsafe().outboundBuffer().totalPendingWriteBytes(), "nothing is compressed before the flush");
+        assertEquals(0, channel.unsafe().outboundBuffer().totalPendingWriteBytes(),
+                "nothing is compressed before the flush");
         exchange.flush();
         HttpContent both = channel.readOutbound();
         assertNull(channel.readOutbound(), "one compressed piece for the pieces of one flush");
@@ -155,7 +157,8 @@ class CompressingExchangeTest {
             head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
             exchange.write(head);
             for (int offset = 0; offset < TEXT.length; offset += 1000) {
-                exchange.write(new DefaultHttpContent(Unpooled.wrappedBuffer(TEXT, offset, Math.min(1000, TEXT.length - offset))));
+                int length = Math.min(1000, TEXT.length - offset);
+                exchange.write(new DefaultHttpContent(Unpooled.wrappedBuffer(TEXT, offset, length)));
             }
             exchange.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             assertArrayEquals(TEXT, ContentDecoding.decode(coding, drainBody()), coding);

@@ -197,7 +197,8 @@ class CompressionIT {
 
     @Test
     void eventsOfAStreamArriveCompressedAsTheyAreSent() throws Exception {
-        HttpResponse<InputStream> response = client.send(request("/events", "gzip"), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response = client.send(request("/events", "gzip"),
+                HttpResponse.BodyHandlers.ofInputStream());
         assertEquals("gzip", header(response, "content-encoding"));
         try (InputStream events = ContentDecoding.decoding("gzip", response.body())) {
             byte[] first = events.readNBytes("data: first\n\n".length());
@@ -218,7 +219,8 @@ class CompressionIT {
         assertArrayEquals(script, ContentDecoding.decode("br", whole.body()));
 
         HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(sluice.uri("/static/app.js"))
-                .header("Accept-Encoding", "gzip").header("Range", "bytes=100-199").build(), HttpResponse.BodyHandlers.ofByteArray());
+                        .header("Accept-Encoding", "gzip").header("Range", "bytes=100-199").build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(206, range.statusCode());
         assertNull(header(range, "content-encoding"));
         assertArrayEquals(Arrays.copyOfRange(script, 100, 200), range.body());
