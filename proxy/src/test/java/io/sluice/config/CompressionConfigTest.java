@@ -89,6 +89,16 @@ class CompressionConfigTest {
         assertEquals(1024, locations.get(3).compression().minLength());
     }
 
+    @Test
+    void aReloadThatChangesOnlyCompressionShowsInTheDiff() {
+        String location = "{ match = \"/\", return { } }";
+        SluiceConfig before = ConfigLoader.parse(servers("", location), dir);
+        SluiceConfig after = ConfigLoader.parse(servers("compression { }", location), dir);
+        assertEquals(List.of("~ server listening on [127.0.0.1:0] location / (return 200: settings changed)"),
+                ConfigDiff.between(before, after));
+        assertEquals(List.of(), ConfigDiff.between(after, ConfigLoader.parse(servers("compression { }", location), dir)));
+    }
+
     private static String servers(String top, String location) {
         return """
                 sluice {
