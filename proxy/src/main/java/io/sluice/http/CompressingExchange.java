@@ -81,6 +81,9 @@ final class CompressingExchange implements Exchange, ExchangeListener {
 
     private ChannelFuture head(HttpResponse response, boolean flush) {
         HttpRequest request = exchange.request();
+        if (response.status().code() == 304) {
+            ResponseCompression.keepWeakenedTag(request, response);
+        }
         if (!compression.compressible(request, response)) {
             return pass(response, flush);
         }

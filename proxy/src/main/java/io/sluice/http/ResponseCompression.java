@@ -109,6 +109,19 @@ final class ResponseCompression {
         }
     }
 
+    /**
+     * A 304 whose strong tag the client sent back weak ({@code If-None-Match: W/"x"} for {@code "x"}) is
+     * answering for a compressed response, whose tag Sluice weakened: it gets the weak tag back, so that
+     * the client refreshes the stored compressed response rather than treat the tags as different.
+     */
+    static void keepWeakenedTag(HttpRequest request, HttpResponse notModified) {
+        String etag = notModified.headers().get(HttpHeaderNames.ETAG);
+        String ifNoneMatch = request.headers().get(HttpHeaderNames.IF_NONE_MATCH);
+        if (etag != null && etag.startsWith("\"") && ifNoneMatch != null && ifNoneMatch.contains("W/" + etag)) {
+            notModified.headers().set(HttpHeaderNames.ETAG, "W/" + etag);
+        }
+    }
+
     /** Adds {@code Accept-Encoding} to {@code Vary}, keeping what is there. */
     static void varyOnAcceptEncoding(HttpHeaders headers) {
         List<String> values = headers.getAll(HttpHeaderNames.VARY);

@@ -244,6 +244,23 @@ class CompressingExchangeTest {
     }
 
     @Test
+    void aNotModifiedForAWeakenedTagKeepsItWeak() {
+        String[][] sentAndExpected = {{"W/\"v1\"", "W/\"v1\""}, {"\"v1\"", "\"v1\""}, {"W/\"v2\"", "\"v1\""}};
+        for (String[] tags : sentAndExpected) {
+            HttpRequest request = get("gzip");
+            request.headers().set(HttpHeaderNames.IF_NONE_MATCH, tags[0]);
+            FullHttpResponse notModified = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.NOT_MODIFIED);
+            notModified.headers().set(HttpHeaderNames.ETAG, "\"v1\"");
+            exchange(request).writeAndFlush(notModified);
+            FullHttpResponse sent = channel.readOutbound();
+            assertEquals(tags[1], sent.headers().get(HttpHeaderNames.ETAG), tags[0]);
+            assertNull(sent.headers().get(HttpHeaderNames.CONTENT_ENCODING));
+            sent.release();
+        }
+    }
+
+    @Test
     void headGetsTheHeadOfTheCompressedRepresentation() {
         CompressingExchange exchange = exchange(request(HttpMethod.HEAD, HttpVersion.HTTP_1_1, "br"));
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);

@@ -217,6 +217,11 @@ class CompressionIT {
         assertTrue(header(whole, "etag").startsWith("W/\""), header(whole, "etag"));
         assertNull(header(whole, "accept-ranges"));
         assertArrayEquals(script, ContentDecoding.decode("br", whole.body()));
+        HttpResponse<byte[]> notModified = client.send(HttpRequest.newBuilder(sluice.uri("/static/app.js"))
+                        .header("Accept-Encoding", "br").header("If-None-Match", header(whole, "etag")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(304, notModified.statusCode());
+        assertEquals(header(whole, "etag"), header(notModified, "etag"));
 
         HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(sluice.uri("/static/app.js"))
                         .header("Accept-Encoding", "gzip").header("Range", "bytes=100-199").build(),
