@@ -214,7 +214,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private void onContent(HttpContent content) {
         ActiveExchange exchange = current;
-        timeouts.bodyReceived(content instanceof LastHttpContent);
+        timeouts.bodyReceived(content.content().readableBytes(), content instanceof LastHttpContent);
         if (content.decoderResult().isFailure()) {
             content.release();
             failBody(exchange, new Rejection(HttpResponseStatus.BAD_REQUEST,
@@ -330,7 +330,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void readBodyFor(ActiveExchange exchange) {
-        timeouts.awaitBody(exchange.limits.bodyTimeout());
+        timeouts.awaitBody(exchange.limits);
         requestRead();
     }
 
@@ -368,6 +368,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             case BODY -> {
                 if (exchange != null) {
                     failBody(exchange, new Rejection(HttpResponseStatus.REQUEST_TIMEOUT, "body timeout"));
+                }
+            }
+            case RECEIVE_RATE -> {
+                if (exchange != null) {
+                    failBody(exchange, new Rejection(HttpResponseStatus.REQUEST_TIMEOUT, "body slower than min-receive-rate "
+                            + exchange.limits.minReceiveRate() + " B/s after " + exchange.bodyBytes + " bytes"));
                 }
             }
             case SEND -> {
