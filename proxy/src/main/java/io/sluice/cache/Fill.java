@@ -3,6 +3,7 @@ package io.sluice.cache;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * One upstream request filling (or revalidating) a cache key, which concurrent requests for the key wait
@@ -27,7 +28,13 @@ public final class Fill {
      * has completed already; the caller then looks in the cache again at once.
      */
     public boolean await(Executor executor, Runnable wake) {
-        Runnable waiter = () -> executor.execute(wake);
+        Runnable waiter = () -> {
+            try {
+                executor.execute(wake);
+            } catch (RejectedExecutionException shuttingDown) {
+                // the waiter's loop is gone, and its connection with it
+            }
+        };
         waiters.add(waiter);
         return !(complete && waiters.remove(waiter));
     }
