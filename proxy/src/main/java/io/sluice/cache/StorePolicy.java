@@ -40,6 +40,9 @@ public final class StorePolicy {
         if (response.containsValue(HttpHeaderNames.VARY, "*", true)) {
             return "Vary: *";
         }
+        if (!heuristicallyCacheable(status) && !hasExplicitFreshness(response, control) && !control.isPublic()) {
+            return "status " + status + " without explicit freshness";
+        }
         if (control.noCache()) {
             return hasValidator(response) ? null : "no-cache without a validator";
         }
@@ -48,9 +51,6 @@ public final class StorePolicy {
         }
         if (freshness.lifetimeMillis() == 0 && !hasValidator(response)) {
             return "expires at once and has no validator";
-        }
-        if (!heuristicallyCacheable(status) && !hasExplicitFreshness(response, control)) {
-            return "status " + status + " without explicit freshness";
         }
         return null;
     }
