@@ -40,11 +40,11 @@ public final class CachedResponse {
         this.body = body;
         this.freshness = freshness;
         this.control = control;
-        this.weight = weigh(key, headers, body);
+        this.weight = weigh(key, headers, body.capacity());
     }
 
-    private static int weigh(String key, HttpHeaders headers, ByteBuf body) {
-        long bytes = OVERHEAD + 2L * key.length() + body.capacity();
+    static int weigh(String key, HttpHeaders headers, int bodyCapacity) {
+        long bytes = OVERHEAD + 2L * key.length() + bodyCapacity;
         for (Map.Entry<String, String> header : headers) {
             bytes += 32 + header.getKey().length() + header.getValue().length();
         }
