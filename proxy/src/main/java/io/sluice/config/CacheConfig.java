@@ -17,14 +17,13 @@ public record CacheConfig(long maxSize, long maxObjectSize, Duration minTtl, Dur
             node.error("max-size", "must be at least 1 byte");
             maxSize = DEFAULTS.maxSize();
         }
-        long maxObjectSize = node.bytes("max-object-size", Math.min(DEFAULTS.maxObjectSize(), maxSize));
+        long maxObjectSize = node.bytes("max-object-size", DEFAULTS.maxObjectSize());
         if (maxObjectSize < 0 || maxObjectSize > Integer.MAX_VALUE) {
             node.error("max-object-size", "must be between 0 and 2g");
             maxObjectSize = DEFAULTS.maxObjectSize();
-        } else if (maxObjectSize > maxSize) {
-            node.error("max-object-size", "must not exceed max-size (" + maxSize + " bytes)");
-            maxObjectSize = maxSize;
         }
+        // an object larger than the whole cache could never stay: a small max-size bounds it too
+        maxObjectSize = Math.min(maxObjectSize, maxSize);
         Duration minTtl = node.duration("min-ttl", Duration.ZERO);
         if (minTtl.isNegative()) {
             node.error("min-ttl", "must not be negative (0 turns micro-caching off)");

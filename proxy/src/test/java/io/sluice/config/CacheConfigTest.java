@@ -60,12 +60,24 @@ class CacheConfigTest {
     @Test
     void mistakesAreReportedWithTheirKeys() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(config(
-                "cache { max-size = 1m, max-object-size = 2m, min-ttl = -1s }",
+                "cache { max-size = 1m, max-object-size = -2m, min-ttl = -1s }",
                 "cache = true, cache-key = \"$host$path\", cache-methods = [ GET, POST ], cache-tll = 1"), dir));
         String problems = String.join("\n", e.problems());
         assertEquals(5, e.problems().size(), problems);
         assertTrue(problems.contains("max-object-size") && problems.contains("min-ttl") && problems.contains("$path")
                 && problems.contains("POST") && problems.contains("cache-tll"), problems);
+    }
+
+    @Test
+    void maxObjectSizeIsBoundedByMaxSize() {
+        assertEquals(512 * 1024, ConfigLoader.parse(config("cache { max-size = 512k }", ""), dir).cache().maxObjectSize());
+    }
+
+    @Test
+    void theCachingExampleIsValid() {
+        SluiceConfig config = ConfigLoader.load(Path.of("../config/examples/caching.conf"));
+        assertTrue(config.servers().get(0).locations().stream().anyMatch(location ->
+                location.action() instanceof ProxyConfig proxy && proxy.cache().enabled()));
     }
 
     @Test
