@@ -206,13 +206,28 @@ final class TeeExchange extends ForwardingExchange {
             if (last.trailingHeaders().isEmpty() && (expectedLength < 0 || body.readableBytes() == expectedLength)) {
                 List<String> vary = VaryKeys.names(stored);
                 String key = VaryKeys.variant(primary, vary, delegate.request().headers());
-                handler.cache().put(primary, vary, new CachedResponse(key, status, stored, body, freshness, control));
+                handler.cache().put(primary, vary, new CachedResponse(key, status, stored, fitted(body), freshness, control));
                 body = null;
             } else {
                 releaseBody();
             }
         }
         finishFill();
+    }
+
+    /**
+     * The body in a buffer of its own size: a chunked body grew its buffer by doubling, and the entry is
+     * weighed (and holds memory) by capacity for as long as it stays cached. One copy per store, none per hit.
+     */
+    private ByteBuf fitted(ByteBuf grown) {
+        int length = grown.readableBytes();
+        if (grown.capacity() - length <= length / 8) {
+            return grown;
+        }
+        ByteBuf exact = channel().alloc().directBuffer(length, length);
+        exact.writeBytes(grown);
+        grown.release();
+        return exact;
     }
 
     /** RFC 9111 §4.3.4: the 304's fields replace the stored ones; the body stays; freshness starts over. */

@@ -262,6 +262,38 @@ class ResponseCacheIT {
     }
 
     @Test
+    void chunkedBodiesAreStoredAndCloseDelimitedOnesAreNot() throws Exception {
+        String body = "c".repeat(3000);
+        backend.answer("/chunked", CountingBackend.Answer.of(200, body, "Cache-Control", "max-age=60",
+                "Transfer-Encoding", CountingBackend.CHUNKED));
+        backend.answer("/until-close", CountingBackend.Answer.of(200, body, "Cache-Control", "max-age=60",
+                CountingBackend.CLOSE_DELIMITED, "1"));
+        assertEquals(body, get("/chunked").body());
+        HttpResponse<String> hit = get("/chunked");
+        assertEquals("HIT", xCache(hit));
+        assertEquals(body, hit.body());
+        assertEquals("3000", hit.headers().firstValue("content-length").orElseThrow());
+        assertEquals(body, get("/until-close").body());
+        assertEquals(body, get("/until-close").body());
+        assertEquals(2, backend.count("/until-close"));
+    }
+
+    @Test
+    void waitersGoUpstreamThemselvesWhenTheResponseTheyWaitedForCannotBeStored() throws Exception {
+        backend.answer("/private-slow", CountingBackend.Answer.of(200, "mine", "Cache-Control", "private").delayed(300));
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            responses.add(CLIENT.sendAsync(HttpRequest.newBuilder(sluice.uri("/private-slow"))
+                    .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        for (CompletableFuture<HttpResponse<String>> response : responses) {
+            assertEquals("mine", response.get().body());
+            assertEquals("MISS", xCache(response.get()));
+        }
+        assertEquals(5, backend.count("/private-slow"));
+    }
+
+    @Test
     void theCacheStaysWithinMaxSize() throws Exception {
         String body = "b".repeat(10_000);
         for (int i = 0; i < 60; i++) {
