@@ -80,11 +80,6 @@ public final class ResponseCache {
         entries.put(entry.key(), entry);
     }
 
-    /** Removes the entry under {@code key} only if it is still {@code entry}. */
-    public void remove(CachedResponse entry) {
-        entries.asMap().remove(entry.key(), entry);
-    }
-
     /** Starts the fill of {@code key}, or returns null when one is in flight: the caller then waits for it. */
     public Fill lead(String key) {
         Fill fill = new Fill(key);

@@ -326,5 +326,6 @@ class ResponseCacheIT {
         assertEquals(405, wrongMethod.statusCode());
         HttpResponse<String> status = sluice.get(sluice.adminUri("/cache"));
         assertTrue(status.body().contains("\"hit-ratio\""), status.body());
+        assertTrue(sluice.get(sluice.adminUri("/status.json")).body().contains("\"cache\":{"), "status.json has the cache");
     }
 }
