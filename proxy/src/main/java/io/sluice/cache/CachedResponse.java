@@ -120,6 +120,11 @@ public final class CachedResponse {
         return refreshing.compareAndSet(false, true);
     }
 
+    /** The background refresh ended; if it did not replace the entry, a later request may try again. */
+    public void refreshEnded() {
+        refreshing.set(false);
+    }
+
     /**
      * A duplicate of the body with its own indexes holding one more reference, or null when the entry was
      * released meanwhile (evicted by another thread between the lookup and now). The caller releases it,

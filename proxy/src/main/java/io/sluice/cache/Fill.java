@@ -12,11 +12,17 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class Fill {
     private final String key;
+    private final long startedNanos;
     private final Queue<Runnable> waiters = new ConcurrentLinkedQueue<>();
     private volatile boolean complete;
 
-    Fill(String key) {
+    Fill(String key, long startedNanos) {
         this.key = key;
+        this.startedNanos = startedNanos;
+    }
+
+    long startedNanos() {
+        return startedNanos;
     }
 
     public String key() {
@@ -39,6 +45,7 @@ public final class Fill {
         return !(complete && waiters.remove(waiter));
     }
 
+    /** Wakes every waiter; a fill completed again (taken over, then finished by its leader) wakes no one twice. */
     void complete() {
         complete = true;
         Runnable waiter;

@@ -66,24 +66,56 @@ public final class ResponseCache {
         return names == null ? primary : VaryKeys.variant(primary, names, request);
     }
 
+    /**
+     * The entry {@code request} selects under {@code primary}, or null. A response without Vary is stored
+     * under the primary key itself, so the common hit costs one lookup; only when that misses is the
+     * Vary index asked for the request's variant.
+     */
+    public CachedResponse lookup(String primary, HttpHeaders request) {
+        CachedResponse plain = entries.getIfPresent(primary);
+        if (plain != null) {
+            return plain;
+        }
+        List<String> names = varyIndex.getIfPresent(primary);
+        return names == null ? null : entries.getIfPresent(VaryKeys.variant(primary, names, request));
+    }
+
     public CachedResponse get(String key) {
         return entries.getIfPresent(key);
     }
 
-    /** Stores {@code entry} (replacing the one under its key) and the Vary names of its primary key. */
+    /**
+     * Stores {@code entry} (replacing the one under its key) and the Vary names of its primary key. A
+     * response that varies replaces a plain entry of its primary key, and a plain one the Vary names, so
+     * that {@link #lookup} never finds a response that no longer applies.
+     */
     public void put(String primary, List<String> varyNames, CachedResponse entry) {
         if (varyNames.isEmpty()) {
             varyIndex.invalidate(primary);
         } else {
             varyIndex.put(primary, varyNames);
+            entries.invalidate(primary);
         }
         entries.put(entry.key(), entry);
     }
 
-    /** Starts the fill of {@code key}, or returns null when one is in flight: the caller then waits for it. */
+    /**
+     * Starts the fill of {@code key}, or returns null when one is in flight: the caller then waits for it.
+     * A fill older than {@code lock-timeout} is taken over (its waiters are woken), so that a fill whose
+     * leader never finishes cannot make every later request for the key wait.
+     */
     public Fill lead(String key) {
-        Fill fill = new Fill(key);
-        return fills.putIfAbsent(key, fill) == null ? fill : null;
+        long now = System.nanoTime();
+        Fill fill = new Fill(key, now);
+        Fill running = fills.putIfAbsent(key, fill);
+        if (running == null) {
+            return fill;
+        }
+        if (now - running.startedNanos() > config.lockTimeout().toNanos() && fills.replace(key, running, fill)) {
+            running.complete();
+            return fill;
+        }
+        return null;
     }
 
     /** The fill in flight for {@code key}, or null. */

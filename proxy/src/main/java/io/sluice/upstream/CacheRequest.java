@@ -46,8 +46,7 @@ final class CacheRequest implements ExchangeListener {
 
     private void lookup(boolean mayWait) {
         ResponseCache cache = handler.cache();
-        String key = cache.variantKey(primary, exchange.request().headers());
-        CachedResponse entry = cache.get(key);
+        CachedResponse entry = cache.lookup(primary, exchange.request().headers());
         long now = handler.now();
         if (entry != null) {
             if (entry.isFresh(now) && serve(entry, CacheStats.Result.HIT, now)) {
@@ -58,6 +57,7 @@ final class CacheRequest implements ExchangeListener {
                 return;
             }
         }
+        String key = entry != null ? entry.key() : cache.variantKey(primary, exchange.request().headers());
         Fill fill = mayWait && !headRequest ? cache.lead(key) : null;
         if (fill == null && mayWait) {
             Fill running = cache.inFlight(key);
@@ -98,7 +98,12 @@ final class CacheRequest implements ExchangeListener {
         HttpRequest upstreamRequest = headRequest ? request : CachedResponses.upstreamRequest(request, request.method(),
                 fallback != null && fallback.hasValidator() ? fallback : null);
         tee = new TeeExchange(exchange, handler, upstreamRequest, primary, fill, fallback, staleBody, !headRequest, true);
-        upstream = handler.inner().start(tee);
+        try {
+            upstream = handler.inner().start(tee);
+        } catch (RuntimeException e) {
+            tee.discard();
+            throw e;
+        }
         tee.upstream(upstream);
     }
 
@@ -109,6 +114,8 @@ final class CacheRequest implements ExchangeListener {
         }
         Fill fill = handler.cache().lead(entry.key());
         if (fill == null) {
+            // another request is fetching the key already; its response replaces the entry
+            entry.refreshEnded();
             return;
         }
         ByteBuf staleBody = entry.retainBody();

@@ -290,6 +290,9 @@ final class TeeExchange extends ForwardingExchange {
         if (fill != null) {
             handler.cache().finish(fill);
             fill = null;
+            if (delegate instanceof BackgroundExchange && stale != null) {
+                stale.refreshEnded();
+            }
         }
     }
 

@@ -89,4 +89,20 @@ class ResponseCacheTest {
         assertFalse(fill.await(Runnable::run, () -> woken[0]++), "a finished fill wakes no one later");
         assertNotNull(cache.lead("k"));
     }
+
+    @Test
+    void aFillOlderThanTheLockTimeoutIsTakenOverAndItsWaitersWoken() throws InterruptedException {
+        ResponseCache cache = new ResponseCache(new CacheConfig(1 << 20, 1 << 16, Duration.ZERO, Duration.ofMillis(20)));
+        Fill stuck = cache.lead("k");
+        int[] woken = new int[1];
+        assertTrue(stuck.await(Runnable::run, () -> woken[0]++));
+        assertNull(cache.lead("k"), "a young fill is waited for");
+        Thread.sleep(50);
+        Fill next = cache.lead("k");
+        assertNotNull(next, "an old one is taken over");
+        assertEquals(1, woken[0]);
+        cache.finish(stuck);
+        assertEquals(next, cache.inFlight("k"), "the old leader finishing late leaves the new fill alone");
+        assertEquals(1, woken[0]);
+    }
 }

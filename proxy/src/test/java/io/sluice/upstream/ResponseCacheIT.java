@@ -218,6 +218,26 @@ class ResponseCacheIT {
     }
 
     @Test
+    void aFailedBackgroundRefreshIsTriedAgainByALaterRequest() throws Exception {
+        backend.answer("/swr-retry", CountingBackend.Answer.of(200, "old", "Cache-Control",
+                "max-age=5, stale-while-revalidate=600", "Age", "30"));
+        get("/swr-retry");
+        backend.answer("/swr-retry", CountingBackend.Answer.of(500, "broken"));
+        assertEquals("old", get("/swr-retry").body());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (backend.count("/swr-retry") < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        backend.answer("/swr-retry", CountingBackend.Answer.of(200, "new", "Cache-Control", "max-age=60"));
+        HttpResponse<String> response = get("/swr-retry");
+        while (!"new".equals(response.body()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            response = get("/swr-retry");
+        }
+        assertEquals("new", response.body());
+    }
+
+    @Test
     void varyKeepsOneVariantPerRequestFieldValue() throws Exception {
         backend.answer("/vary", new CountingBackend.Answer(200, request -> "lang " + request.get("x-lang"),
                 List.of("Cache-Control", "max-age=60", "Vary", "X-Lang"), 0));
