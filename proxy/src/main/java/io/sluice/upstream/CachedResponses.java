@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 import io.sluice.cache.CacheStats;
 import io.sluice.cache.CachedResponse;
 import io.sluice.http.Exchange;
@@ -26,32 +27,30 @@ final class CachedResponses {
     private CachedResponses() {
     }
 
+    private static final AsciiString[] X_CACHE_VALUES = java.util.Arrays.stream(CacheStats.Result.values())
+            .map(result -> AsciiString.cached(result.name())).toArray(AsciiString[]::new);
+
     /**
      * Writes a stored response as the whole answer: {@code body} (owned, released by the write) is a
-     * duplicate of the stored bytes, or empty for HEAD; {@code length} is the stored body's length. A
-     * client whose own validators match gets a 304.
+     * duplicate of the stored bytes, or empty for HEAD; the stored fields carry the stored body's
+     * {@code Content-Length}. A client whose own validators match gets a 304.
      */
-    static void write(Exchange exchange, HttpResponseStatus status, HttpHeaders stored, ByteBuf body, int length,
-                      long ageSeconds, CacheStats.Result result) {
+    static void write(Exchange exchange, CachedResponse entry, ByteBuf body, long nowMillis, CacheStats.Result result) {
+        HttpHeaders stored = entry.headers();
         HttpHeaders headers = stored.copy();
-        headers.set(HttpHeaderNames.AGE, ageSeconds);
-        headers.set(CachingHandler.X_CACHE, result.name());
-        if (status.code() == 200 && notModified(exchange.request().headers(), stored)) {
+        headers.set(HttpHeaderNames.AGE, AsciiString.of(Long.toString(entry.ageSeconds(nowMillis))));
+        headers.set(CachingHandler.X_CACHE, X_CACHE_VALUES[result.ordinal()]);
+        HttpHeaders request = exchange.request().headers();
+        if (entry.status().code() == 200 && (request.contains(HttpHeaderNames.IF_NONE_MATCH)
+                || request.contains(HttpHeaderNames.IF_MODIFIED_SINCE)) && notModified(request, stored)) {
             body.release();
             headers.remove(HttpHeaderNames.CONTENT_LENGTH);
             exchange.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_MODIFIED,
                     Unpooled.EMPTY_BUFFER, headers, EmptyHttpHeaders.INSTANCE));
             return;
         }
-        if (status.code() != 204 && status.code() != 304) {
-            headers.set(HttpHeaderNames.CONTENT_LENGTH, length);
-        }
-        exchange.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, headers,
+        exchange.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, entry.status(), body, headers,
                 EmptyHttpHeaders.INSTANCE));
-    }
-
-    static void write(Exchange exchange, CachedResponse entry, ByteBuf body, long nowMillis, CacheStats.Result result) {
-        write(exchange, entry.status(), entry.headers(), body, entry.bodyLength(), entry.ageSeconds(nowMillis), result);
     }
 
     /** RFC 9110 §13.1.1/§13.1.3: If-None-Match (weak comparison) wins; If-Modified-Since only without it. */

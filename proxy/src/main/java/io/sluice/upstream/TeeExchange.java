@@ -16,6 +16,7 @@ import io.sluice.cache.CacheStats;
 import io.sluice.cache.CachedResponse;
 import io.sluice.cache.Fill;
 import io.sluice.cache.Freshness;
+import io.sluice.cache.StoredHeaders;
 import io.sluice.cache.VaryKeys;
 import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeListener;
@@ -206,7 +207,8 @@ final class TeeExchange extends ForwardingExchange {
             if (last.trailingHeaders().isEmpty() && (expectedLength < 0 || body.readableBytes() == expectedLength)) {
                 List<String> vary = VaryKeys.names(stored);
                 String key = VaryKeys.variant(primary, vary, delegate.request().headers());
-                handler.cache().put(primary, vary, new CachedResponse(key, status, stored, fitted(body), freshness, control));
+                HttpHeaders fields = StoredHeaders.of(stored, hasContent(status) ? body.readableBytes() : -1);
+                handler.cache().put(primary, vary, new CachedResponse(key, status, fields, fitted(body), freshness, control));
                 body = null;
             } else {
                 releaseBody();
@@ -251,7 +253,7 @@ final class TeeExchange extends ForwardingExchange {
         }
         control = CacheControl.of(merged);
         freshness = Freshness.of(merged, control, requestMillis, now, handler.minTtlMillis());
-        stored = merged;
+        stored = StoredHeaders.of(merged, hasContent(stale.status()) ? stale.bodyLength() : -1);
     }
 
     private void answerFromStale() {
@@ -261,12 +263,10 @@ final class TeeExchange extends ForwardingExchange {
                     freshness, control);
             handler.cache().put(primary, VaryKeys.names(stored), refreshed);
             count(CacheStats.Result.REVALIDATED);
-            CachedResponses.write(delegate, refreshed.status(), stored, body(), refreshed.bodyLength(),
-                    refreshed.ageSeconds(now), CacheStats.Result.REVALIDATED);
+            CachedResponses.write(delegate, refreshed, body(), now, CacheStats.Result.REVALIDATED);
         } else {
             count(CacheStats.Result.STALE);
-            CachedResponses.write(delegate, stale.status(), stale.headers(), body(), stale.bodyLength(),
-                    stale.ageSeconds(now), CacheStats.Result.STALE);
+            CachedResponses.write(delegate, stale, body(), now, CacheStats.Result.STALE);
         }
         releaseStale();
         finishFill();
@@ -274,6 +274,10 @@ final class TeeExchange extends ForwardingExchange {
 
     private ByteBuf body() {
         return staleBody.retainedDuplicate();
+    }
+
+    private static boolean hasContent(HttpResponseStatus status) {
+        return status.code() != 204 && status.code() != 304;
     }
 
     private static boolean isServerError(int code) {
