@@ -3,6 +3,8 @@ package io.sluice.cache;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -92,7 +94,7 @@ public record CacheControl(long maxAge, long sMaxAge, boolean noStore, boolean n
         if (field.indexOf('"') < 0) {
             return field.split(",");
         }
-        java.util.List<String> parts = new java.util.ArrayList<>();
+        List<String> parts = new ArrayList<>();
         boolean quoted = false;
         int start = 0;
         for (int i = 0; i < field.length(); i++) {

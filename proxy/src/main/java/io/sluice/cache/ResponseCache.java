@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 
 /**
  * The process's response cache: entries in a Caffeine cache bounded by bytes (the weigher counts body,
@@ -151,7 +152,7 @@ public final class ResponseCache {
         return count;
     }
 
-    private int removeIf(java.util.function.Predicate<String> matches) {
+    private int removeIf(Predicate<String> matches) {
         int removed = 0;
         for (String key : List.copyOf(entries.asMap().keySet())) {
             if (matches.test(key) && entries.asMap().remove(key) != null) {

@@ -1,5 +1,6 @@
 package io.sluice.cache;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ public final class VaryKeys {
     /** The field names a response's {@code Vary} lists, lower case, in order; empty when it has none. */
     public static List<String> names(HttpHeaders response) {
         List<String> names = new ArrayList<>();
-        for (String field : response.getAll(io.netty.handler.codec.http.HttpHeaderNames.VARY)) {
+        for (String field : response.getAll(HttpHeaderNames.VARY)) {
             for (String name : field.split(",")) {
                 String trimmed = name.trim().toLowerCase(Locale.ROOT);
                 if (!trimmed.isEmpty() && !names.contains(trimmed)) {

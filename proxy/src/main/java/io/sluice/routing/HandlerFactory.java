@@ -24,6 +24,7 @@ import io.sluice.upstream.ProxyHandler;
 import io.sluice.upstream.Upstreams;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -56,7 +57,7 @@ public final class HandlerFactory {
         metrics.counter("sluice_cache_evictions", "Entries the response cache evicted to stay within max-size",
                 responseCache::evictions);
         for (CacheStats.Result result : CacheStats.Result.values()) {
-            metrics.counter("sluice_cache_" + result.name().toLowerCase(java.util.Locale.ROOT),
+            metrics.counter("sluice_cache_" + result.name().toLowerCase(Locale.ROOT),
                     "Requests to caching locations answered with X-Cache: " + result.name(),
                     () -> responseCache.stats().total(result));
         }

@@ -2,6 +2,7 @@ package io.sluice.upstream;
 
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeNotes;
@@ -65,6 +66,6 @@ final class BackgroundExchange extends ForwardingExchange {
     }
 
     @Override
-    public void upgradeToTunnel(io.netty.handler.codec.http.HttpResponse switchingProtocols) {
+    public void upgradeToTunnel(HttpResponse switchingProtocols) {
     }
 }

@@ -17,6 +17,7 @@ import io.sluice.cache.CacheStats;
 import io.sluice.cache.CachedResponse;
 import io.sluice.http.Exchange;
 
+import java.util.Arrays;
 import java.util.Date;
 
 /** Writing stored responses to clients, and the request heads the cache sends upstream. */
@@ -27,7 +28,7 @@ final class CachedResponses {
     private CachedResponses() {
     }
 
-    private static final AsciiString[] X_CACHE_VALUES = java.util.Arrays.stream(CacheStats.Result.values())
+    private static final AsciiString[] X_CACHE_VALUES = Arrays.stream(CacheStats.Result.values())
             .map(result -> AsciiString.cached(result.name())).toArray(AsciiString[]::new);
 
     /**
