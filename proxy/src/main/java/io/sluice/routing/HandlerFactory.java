@@ -16,6 +16,7 @@ import io.sluice.config.ProxyConfig;
 import io.sluice.config.ReturnConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.config.StaticConfig;
+import io.sluice.http.CompressingHandler;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.staticfiles.StaticFileHandler;
@@ -96,6 +97,10 @@ public final class HandlerFactory {
 
     /** The handler of {@code location}, a location of the configuration {@code snapshot}. */
     public ExchangeHandler create(LocationConfig location, SluiceConfig snapshot) {
+        return CompressingHandler.decorate(action(location, snapshot), location.compression());
+    }
+
+    private ExchangeHandler action(LocationConfig location, SluiceConfig snapshot) {
         if (location.action() instanceof ReturnConfig config) {
             return new ReturnHandler(config);
         }
