@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Joins the three layer-5 packages that may not see each other: the proxy's {@link ServerPicker} is served
@@ -42,29 +43,31 @@ final class GroupBalancing implements ServerPicker.Factory {
 
     @Override
     public ServerPicker.Group forGroup(UpstreamConfig upstream) {
-        GroupBalance balance = new GroupBalance(upstream);
-        current.put(upstream.name(), balance);
+        AtomicReference<GroupBalance> balance = new AtomicReference<>();
         HealthChecker checker = null;
         if (upstream.balancing().healthCheck() != null) {
-            UpstreamMetrics[] serverMetrics = upstream.servers().stream()
-                    .map(server -> metrics.upstream(upstream.name(), server.address().toString()))
-                    .toArray(UpstreamMetrics[]::new);
             checker = new HealthChecker(upstream, loops, channelClass, resolver, (server, healthy) -> {
-                balance.states().checked(server, healthy);
-                serverMetrics[server].health(healthy ? UpstreamMetrics.Health.UP : UpstreamMetrics.Health.DOWN);
+                balance.get().states().checked(server.name(), healthy);
+                metrics.upstream(upstream.name(), server.name())
+                        .health(healthy ? UpstreamMetrics.Health.UP : UpstreamMetrics.Health.DOWN);
             });
-            checker.start();
         }
         HealthChecker running = checker;
         return new ServerPicker.Group() {
             @Override
-            public ServerPicker newPicker() {
-                return new Picker(balance.newBalancer(new SplittableRandom()));
+            public ServerPicker.Pickers balance(UpstreamConfig servers) {
+                GroupBalance next = new GroupBalance(servers, balance.get());
+                balance.set(next);
+                current.put(upstream.name(), next);
+                if (running != null) {
+                    running.check(servers.servers());
+                }
+                return () -> new Picker(next.newBalancer(new SplittableRandom()));
             }
 
             @Override
             public void close() {
-                current.remove(upstream.name(), balance);
+                current.remove(upstream.name(), balance.get());
                 if (running != null) {
                     running.close();
                 }
@@ -72,10 +75,22 @@ final class GroupBalancing implements ServerPicker.Factory {
         };
     }
 
-    /** What the balancer of a group in use would pick now (see {@link GroupBalance#preview}); null if unknown. */
-    Integer preview(String upstream, CharSequence key) {
+    /**
+     * The server the balancer of {@code upstream} would pick now for a request with this hash key (see
+     * {@link GroupBalance#preview}), by name, or a sentence saying why none would be.
+     */
+    String preview(String upstream, CharSequence key) {
         GroupBalance balance = current.get(upstream);
-        return balance == null ? null : balance.preview(key);
+        if (balance == null) {
+            return "upstream " + upstream + " has not served yet";
+        }
+        int server = balance.preview(key);
+        return switch (server) {
+            case Balancer.NONE_AVAILABLE -> "none: every server is out of service, or none resolved (503)";
+            case Balancer.SATURATED -> "none now: every server is at max-connections (queued, or 503)";
+            case Balancer.NONE_LEFT -> "none: the upstream has no servers";
+            default -> balance.states().name(server);
+        };
     }
 
     /** Every upstream group in use, by name, with what its balancer sees of each server. */

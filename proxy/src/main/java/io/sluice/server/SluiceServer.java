@@ -387,7 +387,7 @@ public final class SluiceServer implements AutoCloseable {
 
     /** The server {@code upstream}'s balancer would pick now (for /explain), or why none would be. */
     public String previewPick(String upstream, CharSequence hashKey) {
-        return handlers.previewPick(config(), upstream, hashKey);
+        return handlers.previewPick(upstream, hashKey);
     }
 
     /** What the balancers see of every upstream server, by upstream name: one read-only view for the admin API. */

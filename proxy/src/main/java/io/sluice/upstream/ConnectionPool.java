@@ -37,6 +37,7 @@ final class ConnectionPool {
     private final long idleTimeoutNanos;
     private ScheduledFuture<?> sweep;
     private long sweepAt = NEVER;
+    private boolean retired;
 
     ConnectionPool(EventLoop loop, UpstreamServer server, UpstreamConfig config, Class<? extends SocketChannel> channelClass,
                    AddressResolverGroup<InetSocketAddress> resolver) {
@@ -125,7 +126,7 @@ final class ConnectionPool {
     void release(UpstreamConnection connection) {
         connection.detach();
         Channel channel = connection.channel();
-        if (!channel.isActive() || connection.requests() >= keepalive.maxRequests() || keepalive.maxIdle() == 0) {
+        if (retired || !channel.isActive() || connection.requests() >= keepalive.maxRequests() || keepalive.maxIdle() == 0) {
             channel.close();
             return;
         }
@@ -137,6 +138,19 @@ final class ConnectionPool {
         if (due < sweepAt) {
             scheduleSweep(due, now);
         }
+    }
+
+    /**
+     * The server left its group (its host name no longer resolves to this address): idle connections close
+     * now, connections in use close when their exchange ends, and nothing is pooled any more.
+     */
+    void retire() {
+        retired = true;
+        UpstreamConnection connection;
+        while ((connection = idle.pollFirst()) != null) {
+            connection.channel().close();
+        }
+        counters.idle = 0;
     }
 
     /** The connection closed; if it was idle it leaves the pool. */

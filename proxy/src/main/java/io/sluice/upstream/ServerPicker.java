@@ -5,7 +5,8 @@ import io.sluice.config.UpstreamConfig;
 import java.util.concurrent.Executor;
 
 /**
- * Chooses the server for each attempt of a request, as {@link UpstreamConfig#servers()} index, and hears
+ * Chooses the server for each attempt of a request, as index into the group's current server set (the
+ * configured servers with host names expanded to their resolved addresses), and hears
  * how the attempts go (load, health, retry budget); one instance per event loop and upstream group,
  * called only on that loop. The balancing algorithms live in package {@code balance}, which this layer
  * cannot see: the server wiring hands them in through {@link Factory}.
@@ -52,11 +53,21 @@ public interface ServerPicker {
         Group forGroup(UpstreamConfig upstream);
     }
 
-    /** One group's balancing: a picker per event loop, closed when the group is replaced. */
+    /** One group's balancing, for each of its server sets in turn; closed when the group is replaced. */
     interface Group extends AutoCloseable {
-        ServerPicker newPicker();
+        /**
+         * The balancing of the group's server set {@code servers} (the group's configuration with its servers
+         * as they are now), which replaces the previous set: servers in both keep their health and load.
+         */
+        Pickers balance(UpstreamConfig servers);
 
         @Override
         void close();
+    }
+
+    /** The pickers of one server set: one per event loop, numbering servers as the set lists them. */
+    @FunctionalInterface
+    interface Pickers {
+        ServerPicker newPicker();
     }
 }

@@ -1,4 +1,4 @@
-package io.sluice.upstream;
+package io.sluice.tls;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -8,15 +8,16 @@ import io.sluice.config.UpstreamConfig;
 import javax.net.ssl.SSLException;
 
 /**
- * The client TLS context of an upstream group. Verification (chain and host name, with SNI) is on unless
+ * Client TLS contexts for connections to an upstream group's servers, shared by the proxy and the active
+ * health checks so both verify the same way. Verification (chain and host name, with SNI) is on unless
  * {@code verify = false} is written; the trust anchors are the JVM's, or the PEM {@code ca-file}. Built
- * once when the configuration is applied, never on an event loop.
+ * when the configuration is applied, never on an event loop.
  */
-final class UpstreamTls {
-    private UpstreamTls() {
+public final class UpstreamClientContexts {
+    private UpstreamClientContexts() {
     }
 
-    static SslContext context(UpstreamConfig.Tls tls) {
+    public static SslContext context(UpstreamConfig.Tls tls) {
         try {
             SslContextBuilder builder = SslContextBuilder.forClient();
             if (!tls.verify()) {
