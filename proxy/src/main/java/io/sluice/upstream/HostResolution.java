@@ -204,7 +204,8 @@ final class HostResolution {
                     }
                 }
             } else if (!absent(future.cause())) {
-                failure = String.valueOf(future.cause().getMessage());
+                Throwable cause = future.cause();
+                failure = cause.getMessage() + (cause.getCause() != null ? ": " + cause.getCause().getMessage() : "");
             }
             if (--pending == 0) {
                 host.answered(this);
