@@ -174,7 +174,7 @@ public final class ServerStates {
             UpstreamConfig.Server server = servers.get(i);
             String state = checkedDown(i) ? "down" : passivelyOut(i, now) ? "out" : "up";
             views.add(new ServerView(name(i), server.backup(), state, inFlight(i), states[i].fails.get(), server.weight(),
-                    effectiveWeight(i, server.weight(), now) / 100.0));
+                    effectiveWeight(i, server.weight(), now) / 100.0, server.tls(), server.address().toString()));
         }
         return List.copyOf(views);
     }
