@@ -32,11 +32,7 @@ public final class ServerStates {
     private final long failTimeoutNanos;
     private final long slowStartNanos;
 
-    public ServerStates(UpstreamConfig config) {
-        this(config, null);
-    }
-
-    /** The states of {@code config}'s servers, taking over those of servers {@code previous} also had. */
+    /** The states of {@code config}'s servers, taking over those of servers {@code previous} (may be null) also had. */
     ServerStates(UpstreamConfig config, ServerStates previous) {
         this.upstream = config.name();
         this.servers = config.servers();
