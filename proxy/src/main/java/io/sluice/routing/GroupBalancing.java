@@ -29,20 +29,17 @@ import java.util.concurrent.atomic.AtomicReference;
 final class GroupBalancing implements ServerPicker.Factory {
     private final EventLoopGroup loops;
     private final Class<? extends SocketChannel> channelClass;
-    private final AddressResolverGroup<InetSocketAddress> resolver;
     private final SluiceMetrics metrics;
     private final Map<String, GroupBalance> current = new ConcurrentHashMap<>();
 
-    GroupBalancing(EventLoopGroup loops, Class<? extends SocketChannel> channelClass,
-                   AddressResolverGroup<InetSocketAddress> resolver, SluiceMetrics metrics) {
+    GroupBalancing(EventLoopGroup loops, Class<? extends SocketChannel> channelClass, SluiceMetrics metrics) {
         this.loops = loops;
         this.channelClass = channelClass;
-        this.resolver = resolver;
         this.metrics = metrics;
     }
 
     @Override
-    public ServerPicker.Group forGroup(UpstreamConfig upstream) {
+    public ServerPicker.Group forGroup(UpstreamConfig upstream, AddressResolverGroup<InetSocketAddress> resolver) {
         AtomicReference<GroupBalance> balance = new AtomicReference<>();
         HealthChecker checker = null;
         if (upstream.balancing().healthCheck() != null) {

@@ -3,8 +3,6 @@ package io.sluice.routing;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.resolver.dns.DnsAddressResolverGroup;
-import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
 import io.sluice.config.LocationConfig;
@@ -34,9 +32,7 @@ public final class HandlerFactory {
     public HandlerFactory(BlockingPool blockingPool, EventLoopGroup workers, Class<? extends SocketChannel> socketChannelClass,
                           Class<? extends DatagramChannel> datagramChannelClass, SluiceMetrics metrics) {
         this.blockingPool = blockingPool;
-        DnsAddressResolverGroup healthCheckResolver = new DnsAddressResolverGroup(
-                new DnsNameResolverBuilder().datagramChannelType(datagramChannelClass));
-        this.balancing = new GroupBalancing(workers, socketChannelClass, healthCheckResolver, metrics);
+        this.balancing = new GroupBalancing(workers, socketChannelClass, metrics);
         this.upstreams = new Upstreams(workers, socketChannelClass, datagramChannelClass, balancing);
     }
 

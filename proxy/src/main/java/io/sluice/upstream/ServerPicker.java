@@ -1,7 +1,9 @@
 package io.sluice.upstream;
 
+import io.netty.resolver.AddressResolverGroup;
 import io.sluice.config.UpstreamConfig;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 
 /**
@@ -14,7 +16,7 @@ import java.util.concurrent.Executor;
 public interface ServerPicker {
     /** Every server has been tried by this request. */
     int NONE_LEFT = -1;
-    /** Servers remain untried, but every one of them is out of service. */
+    /** Servers remain untried, but every one of them is out of service; or the group has no server now. */
     int NONE_AVAILABLE = -2;
     /** Every server that could take the request has {@code max-connections} requests in flight. */
     int SATURATED = -3;
@@ -50,7 +52,11 @@ public interface ServerPicker {
     /** Makes the balancing of each upstream group. */
     @FunctionalInterface
     interface Factory {
-        Group forGroup(UpstreamConfig upstream);
+        /**
+         * {@code resolver} is the group's resolver for host names not resolved yet (its configured name
+         * servers), for whatever the balancing connects to itself (health checks).
+         */
+        Group forGroup(UpstreamConfig upstream, AddressResolverGroup<InetSocketAddress> resolver);
     }
 
     /** One group's balancing, for each of its server sets in turn; closed when the group is replaced. */

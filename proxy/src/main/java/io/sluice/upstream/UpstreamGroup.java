@@ -53,7 +53,7 @@ public final class UpstreamGroup {
                   AddressResolverGroup<InetSocketAddress> resolver, ServerPicker.Factory pickers, EventLoop dnsLoop,
                   DnsNameResolverBuilder dns) {
         this.config = config;
-        this.balancing = pickers.forGroup(config);
+        this.balancing = pickers.forGroup(config, resolver);
         this.channelClass = channelClass;
         this.resolver = resolver;
         boolean anyTls = config.servers().stream().anyMatch(UpstreamConfig.Server::tls);
