@@ -47,7 +47,7 @@ final class HostResolution {
     private final DnsNameResolverBuilder builder;
     private final Consumer<List<UpstreamConfig.Server>> install;
     private final List<Host> hosts = new ArrayList<>();
-    private final long maxIntervalSeconds;
+    private final long maxIntervalMillis;
     private DnsNameResolver resolver;
     private List<DnsRecordType> types;
     private boolean stopped;
@@ -58,7 +58,7 @@ final class HostResolution {
         this.loop = loop;
         this.builder = builder.eventLoop(loop);
         this.install = install;
-        this.maxIntervalSeconds = Math.max(MIN_INTERVAL_SECONDS, config.dns().resolveInterval().toSeconds());
+        this.maxIntervalMillis = Math.max(MIN_INTERVAL_SECONDS * 1000L, config.dns().resolveInterval().toMillis());
         for (UpstreamConfig.Server server : config.servers()) {
             if (needsResolution(server)) {
                 hosts.add(new Host(server));
@@ -152,7 +152,7 @@ final class HostResolution {
             if (stopped) {
                 return;
             }
-            long delaySeconds = maxIntervalSeconds;
+            long delayMillis = maxIntervalMillis;
             if (answer.failure != null) {
                 if (!failing) {
                     failing = true;
@@ -166,8 +166,8 @@ final class HostResolution {
                     log.info("upstream {}: {} resolves again", config.name(), server.address());
                 }
                 List<String> resolved = List.copyOf(answer.addresses);
-                if (answer.minTtlSeconds < delaySeconds) {
-                    delaySeconds = Math.max(MIN_INTERVAL_SECONDS, answer.minTtlSeconds);
+                if (answer.minTtlSeconds < delayMillis / 1000) {
+                    delayMillis = Math.max(MIN_INTERVAL_SECONDS, answer.minTtlSeconds) * 1000;
                 }
                 if (!resolved.equals(addresses)) {
                     log.info("upstream {}: {} resolves to {}{}", config.name(), server.address(),
@@ -177,7 +177,7 @@ final class HostResolution {
                     install.accept(servers());
                 }
             }
-            next = loop.schedule(this::lookUp, delaySeconds, TimeUnit.SECONDS);
+            next = loop.schedule(this::lookUp, delayMillis, TimeUnit.MILLISECONDS);
         }
     }
 
