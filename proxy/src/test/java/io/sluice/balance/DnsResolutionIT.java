@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Host names in server addresses follow DNS: a test name server on loopback answers {@code app.test} with
  * loopback addresses 127.0.0.2 and 127.0.0.3, where two backends listen on the same port, and the test
- * changes the answer while Sluice proxies.
+ * changes the answer while Sluice proxies. A change is followed at the answer's TTL, or at {@code
+ * resolve-interval} when that is shorter.
  */
 class DnsResolutionIT {
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -35,7 +36,6 @@ class DnsResolutionIT {
                   workers = 2
                   upstreams { app {
                     servers = [ { address = "app.test:%d" } ]
-                    resolve-interval = 1s
                     resolver { servers = [ "%s" ] }
                     %s
                   } }
@@ -73,7 +73,8 @@ class DnsResolutionIT {
         try (TestDnsServer dns = new TestDnsServer(); NamedBackend a = backendAt("a", "127.0.0.2", 0);
              NamedBackend b = backendAt("b", "127.0.0.3", a.port())) {
             dns.answer("app.test", "127.0.0.2");
-            try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), ""))) {
+            dns.ttlSeconds = 3600;
+            try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), "resolve-interval = 1s"))) {
                 await("app.test to resolve to a", () -> servers(sluice).equals(List.of(server(a))));
                 for (int i = 0; i < 10; i++) {
                     assertEquals("a", get(sluice, "/x").body());
@@ -128,10 +129,25 @@ class DnsResolutionIT {
     }
 
     @Test
+    void aShortTtlIsLookedUpAgainBeforeTheResolveInterval() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer(); NamedBackend a = backendAt("a", "127.0.0.2", 0);
+             NamedBackend b = backendAt("b", "127.0.0.3", a.port())) {
+            dns.answer("app.test", "127.0.0.2");
+            dns.ttlSeconds = 1;
+            try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), "resolve-interval = 1h"))) {
+                await("app.test to resolve", () -> servers(sluice).equals(List.of(server(a))));
+                dns.answer("app.test", "127.0.0.3");
+                await("the answer to be followed at its TTL", () -> servers(sluice).equals(List.of(server(b))));
+                assertEquals("b", get(sluice, "/x").body());
+            }
+        }
+    }
+
+    @Test
     void aFailedLookUpKeepsTheAddressesAndANameWithoutAddressIs503() throws Exception {
         try (TestDnsServer dns = new TestDnsServer(); NamedBackend a = backendAt("a", "127.0.0.2", 0)) {
             dns.answer("app.test", "127.0.0.2");
-            try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), "retries = 0"))) {
+            try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), "resolve-interval = 1s, retries = 0"))) {
                 await("app.test to resolve", () -> servers(sluice).equals(List.of(server(a))));
 
                 dns.servFail = true;
@@ -158,7 +174,7 @@ class DnsResolutionIT {
              NamedBackend b = backendAt("b", "127.0.0.3", a.port())) {
             dns.answer("app.test", "127.0.0.2", "127.0.0.3");
             try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(),
-                    "health-check { path = \"/healthz\", interval = 200ms, timeout = 500ms, rise = 1, fall = 1 }"))) {
+                    "resolve-interval = 1s, health-check { path = \"/healthz\", interval = 200ms, timeout = 500ms, rise = 1, fall = 1 }"))) {
                 await("both addresses to be servers", () -> servers(sluice).equals(List.of(server(a), server(b))));
                 await("checks of both addresses", () -> a.healthChecks.get() > 0 && b.healthChecks.get() > 0);
 
