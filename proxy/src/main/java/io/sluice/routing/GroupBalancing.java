@@ -50,20 +50,27 @@ final class GroupBalancing implements ServerPicker.Factory {
             });
         }
         HealthChecker running = checker;
+        // synchronized: a DNS answer for a group being replaced may arrive while it closes, and must not
+        // put the old group's balancing back in place of its successor's
         return new ServerPicker.Group() {
+            private boolean closed;
+
             @Override
-            public ServerPicker.Pickers balance(UpstreamConfig servers) {
+            public synchronized ServerPicker.Pickers balance(UpstreamConfig servers) {
                 GroupBalance next = new GroupBalance(servers, balance.get());
                 balance.set(next);
-                current.put(upstream.name(), next);
-                if (running != null) {
-                    running.check(servers.servers());
+                if (!closed) {
+                    current.put(upstream.name(), next);
+                    if (running != null) {
+                        running.check(servers.servers());
+                    }
                 }
                 return () -> new Picker(next.newBalancer(new SplittableRandom()));
             }
 
             @Override
-            public void close() {
+            public synchronized void close() {
+                closed = true;
                 current.remove(upstream.name(), balance.get());
                 if (running != null) {
                     running.close();
