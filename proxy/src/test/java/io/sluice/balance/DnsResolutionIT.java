@@ -1,5 +1,6 @@
 package io.sluice.balance;
 
+import io.sluice.config.ConfigLoader;
 import io.sluice.testing.RunningSluice;
 import io.sluice.testing.TestDnsServer;
 import io.sluice.upstream.UpstreamStats;
@@ -9,6 +10,7 @@ import java.net.InetAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,6 +141,23 @@ class DnsResolutionIT {
                 dns.answer("app.test", "127.0.0.3");
                 await("the answer to be followed at its TTL", () -> servers(sluice).equals(List.of(server(b))));
                 assertEquals("b", get(sluice, "/x").body());
+            }
+        }
+    }
+
+    @Test
+    void aReloadThatChangesTheGroupResolvesItsNamesAgain() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer(); NamedBackend a = backendAt("a", "127.0.0.2", 0);
+             NamedBackend b = backendAt("b", "127.0.0.3", a.port())) {
+            dns.answer("app.test", "127.0.0.2", "127.0.0.3");
+            try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), "resolve-interval = 1s"))) {
+                await("both addresses to be servers", () -> servers(sluice).equals(List.of(server(a), server(b))));
+                String heavier = config(dns, a.port(), "resolve-interval = 1s").replace("app.test:" + a.port() + "\" }",
+                        "app.test:" + a.port() + "\", weight = 3 }");
+                assertTrue(sluice.server().apply(ConfigLoader.parse(heavier, Path.of("."))).success());
+                await("the new group's servers, with the new weight", () -> servers(sluice).equals(List.of(server(a), server(b)))
+                        && sluice.server().upstreamStates().get("app").stream().allMatch(view -> view.weight() == 3));
+                assertEquals(200, get(sluice, "/x").statusCode());
             }
         }
     }
