@@ -60,7 +60,7 @@ public final class HealthChecker implements AutoCloseable {
         this.resolver = resolver;
         this.listener = listener;
         boolean anyTls = upstream.servers().stream().anyMatch(UpstreamConfig.Server::tls);
-        this.ssl = anyTls ? UpstreamClientContexts.context(upstream.tls()) : null;
+        this.ssl = anyTls ? UpstreamClientContexts.context(upstream.tls(), false) : null;
     }
 
     /**

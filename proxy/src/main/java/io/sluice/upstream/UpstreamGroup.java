@@ -57,7 +57,7 @@ public final class UpstreamGroup {
         this.channelClass = channelClass;
         this.resolver = resolver;
         boolean anyTls = config.servers().stream().anyMatch(UpstreamConfig.Server::tls);
-        this.ssl = anyTls ? UpstreamClientContexts.context(config.tls()) : null;
+        this.ssl = anyTls ? UpstreamClientContexts.context(config.tls(), config.protocol() == UpstreamConfig.Protocol.H2) : null;
         this.current = newSet(config.servers());
         this.resolution = dns == null ? null : new HostResolution(config, dnsLoop, dns, this::serversResolved);
     }
