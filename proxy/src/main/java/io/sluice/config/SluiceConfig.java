@@ -16,7 +16,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
                            Duration shutdownTimeout, Duration drainDelay, LimitsConfig limits, Http2Config http2,
                            AdminConfig admin, AccessLogConfig accessLog, ReadinessConfig readiness, ReloadConfig reload,
                            Map<String, UpstreamConfig> upstreams, List<ServerConfig> servers, String source,
-                           String hash) {
+                           String hash, CacheConfig cache) {
 
     static SluiceConfig read(ConfigNode node, Path baseDirectory, String source, String hash) {
         int workers = workers(node);
@@ -38,15 +38,18 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         AccessLogConfig accessLog = AccessLogConfig.read(node.child("access-log"), baseDirectory, null);
         ReadinessConfig readiness = ReadinessConfig.read(node.child("readiness"));
         ReloadConfig reload = ReloadConfig.read(node.child("reload"));
+        CacheConfig cache = CacheConfig.read(node.child("cache"));
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         ConfigNode upstreamsNode = node.child("upstreams");
         for (String name : upstreamsNode.keys()) {
             upstreams.put(name, UpstreamConfig.read(name, upstreamsNode.child(name), baseDirectory));
         }
+        CompressionConfig compression = CompressionConfig.readIn(node, "compression", CompressionConfig.OFF);
         List<ServerConfig> servers = new ArrayList<>();
         SharedAddresses sharedAddresses = new SharedAddresses();
         for (ConfigNode serverNode : node.objects("servers")) {
-            ServerConfig server = ServerConfig.read(serverNode, limits, accessLog, baseDirectory, upstreams.keySet());
+            ServerConfig server = ServerConfig.read(serverNode, limits, accessLog, baseDirectory, upstreams.keySet(),
+                    compression);
             sharedAddresses.check(server, serverNode);
             servers.add(server);
         }
@@ -56,7 +59,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         node.finish();
         return new SluiceConfig(workers, transport, Math.max(1, backlog), blockingPool, shutdownTimeout, drainDelay,
                 limits, http2, admin, accessLog, readiness, reload, Map.copyOf(upstreams), List.copyOf(servers), source,
-                hash);
+                hash, cache);
     }
 
     private static int workers(ConfigNode node) {

@@ -5,18 +5,24 @@ import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
+import io.sluice.cache.CacheStats;
+import io.sluice.cache.ResponseCache;
+import io.sluice.config.CacheConfig;
 import io.sluice.config.LocationConfig;
 import io.sluice.config.ProxyConfig;
 import io.sluice.config.ReturnConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.config.StaticConfig;
+import io.sluice.http.CompressingHandler;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.staticfiles.StaticFileHandler;
+import io.sluice.upstream.CachingHandler;
 import io.sluice.upstream.ProxyHandler;
 import io.sluice.upstream.Upstreams;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -28,12 +34,34 @@ public final class HandlerFactory {
     private final BlockingPool blockingPool;
     private final Upstreams upstreams;
     private final GroupBalancing balancing;
+    private final ResponseCache responseCache = new ResponseCache(CacheConfig.DEFAULTS);
 
     public HandlerFactory(BlockingPool blockingPool, EventLoopGroup workers, Class<? extends SocketChannel> socketChannelClass,
                           Class<? extends DatagramChannel> datagramChannelClass, SluiceMetrics metrics) {
         this.blockingPool = blockingPool;
         this.balancing = new GroupBalancing(workers, socketChannelClass, metrics);
         this.upstreams = new Upstreams(workers, socketChannelClass, datagramChannelClass, balancing);
+        registerCacheMetrics(metrics);
+    }
+
+    private void registerCacheMetrics(SluiceMetrics metrics) {
+        metrics.gauge("sluice_cache_entries", "Responses in the response cache", responseCache::entryCount);
+        metrics.gauge("sluice_cache_bytes", "Bytes the response cache holds (bodies, fields, bookkeeping)",
+                responseCache::weightedSize);
+        metrics.gauge("sluice_cache_hit_ratio", "Cacheable requests answered from the cache (hit, stale, revalidated)",
+                () -> responseCache.stats().hitRatio());
+        metrics.counter("sluice_cache_evictions", "Entries the response cache evicted to stay within max-size",
+                responseCache::evictions);
+        for (CacheStats.Result result : CacheStats.Result.values()) {
+            metrics.counter("sluice_cache_" + result.name().toLowerCase(Locale.ROOT),
+                    "Requests to caching locations answered with X-Cache: " + result.name(),
+                    () -> responseCache.stats().total(result));
+        }
+    }
+
+    /** The response cache every {@code proxy { cache = true }} location shares. */
+    public ResponseCache responseCache() {
+        return responseCache;
     }
 
     public Upstreams upstreams() {
@@ -55,11 +83,20 @@ public final class HandlerFactory {
 
     /** The handler of {@code location}, a location of the configuration {@code snapshot}. */
     public ExchangeHandler create(LocationConfig location, SluiceConfig snapshot) {
+        return CompressingHandler.decorate(action(location, snapshot), location.compression());
+    }
+
+    private ExchangeHandler action(LocationConfig location, SluiceConfig snapshot) {
         if (location.action() instanceof ReturnConfig config) {
             return new ReturnHandler(config);
         }
         if (location.action() instanceof ProxyConfig config) {
-            return new ProxyHandler(config, upstreams.group(snapshot.upstreams().get(config.upstream())));
+            ExchangeHandler proxy = new ProxyHandler(config, upstreams.group(snapshot.upstreams().get(config.upstream())));
+            if (config.cache().enabled()) {
+                responseCache.reconfigure(snapshot.cache());
+                return new CachingHandler(proxy, responseCache, config.cache());
+            }
+            return proxy;
         }
         if (location.action() instanceof StaticConfig config) {
             return new StaticFileHandler(location, config, blockingPool);
