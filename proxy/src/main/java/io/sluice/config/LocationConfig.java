@@ -3,10 +3,15 @@ package io.sluice.config;
 import java.nio.file.Path;
 import java.util.Set;
 
-/** One location of a server block: how it matches, its body limits, and its action. */
-public record LocationConfig(String configPath, LocationMatch match, BodyLimits bodyLimits, LocationAction action) {
+/**
+ * One location of a server block: how it matches, its body limits, and its action; its request limits
+ * ({@code rate-limit}, {@code limit-conn}) apply before the action.
+ */
+public record LocationConfig(String configPath, LocationMatch match, BodyLimits bodyLimits, LocationAction action,
+                             RequestLimits requestLimits) {
 
-    static LocationConfig read(ConfigNode node, BodyLimits serverLimits, Path baseDirectory, Set<String> upstreamNames) {
+    static LocationConfig read(ConfigNode node, BodyLimits serverLimits, Path baseDirectory, Set<String> upstreamNames,
+                               Set<String> rateLimitZones) {
         LocationMatch match = LocationMatch.read(node);
         BodyLimits limits = node.has("limits") ? BodyLimits.readOverride(node.child("limits"), serverLimits) : serverLimits;
         int actions = (node.has("return") ? 1 : 0) + (node.has("static") ? 1 : 0) + (node.has("proxy") ? 1 : 0);
@@ -26,7 +31,8 @@ public record LocationConfig(String configPath, LocationMatch match, BodyLimits 
         } else {
             action = ProxyConfig.read(node.child("proxy"), upstreamNames);
         }
+        RequestLimits requestLimits = RequestLimits.read(node, rateLimitZones);
         node.finish();
-        return new LocationConfig(node.path(), match, limits, action);
+        return new LocationConfig(node.path(), match, limits, action, requestLimits);
     }
 }

@@ -15,6 +15,7 @@ import io.sluice.config.SluiceConfig;
 import io.sluice.config.StaticConfig;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.metrics.SluiceMetrics;
+import io.sluice.ratelimit.NanoClock;
 import io.sluice.staticfiles.StaticFileHandler;
 import io.sluice.upstream.ProxyHandler;
 import io.sluice.upstream.Upstreams;
@@ -31,6 +32,7 @@ public final class HandlerFactory {
     private final BlockingPool blockingPool;
     private final Upstreams upstreams;
     private final GroupBalancing balancing;
+    private final RequestLimiters requestLimiters;
 
     public HandlerFactory(BlockingPool blockingPool, EventLoopGroup workers, Class<? extends SocketChannel> socketChannelClass,
                           Class<? extends DatagramChannel> datagramChannelClass, SluiceMetrics metrics) {
@@ -39,6 +41,7 @@ public final class HandlerFactory {
                 new DnsNameResolverBuilder().datagramChannelType(datagramChannelClass));
         this.balancing = new GroupBalancing(workers, socketChannelClass, healthCheckResolver, metrics);
         this.upstreams = new Upstreams(socketChannelClass, datagramChannelClass, balancing);
+        this.requestLimiters = new RequestLimiters(metrics, NanoClock.SYSTEM);
     }
 
     public Upstreams upstreams() {
@@ -67,8 +70,15 @@ public final class HandlerFactory {
         return balancing.view();
     }
 
-    /** The handler of {@code location}, a location of the configuration {@code snapshot}. */
+    /**
+     * The handler of {@code location}, a location of the configuration {@code snapshot}: its action behind
+     * its request limits.
+     */
     public ExchangeHandler create(LocationConfig location, SluiceConfig snapshot) {
+        return requestLimiters.decorate(actionHandler(location, snapshot), location, snapshot);
+    }
+
+    private ExchangeHandler actionHandler(LocationConfig location, SluiceConfig snapshot) {
         if (location.action() instanceof ReturnConfig config) {
             return new ReturnHandler(config);
         }

@@ -1,0 +1,46 @@
+package io.sluice.ratelimit;
+
+import io.sluice.config.RateLimitZoneConfig;
+import io.sluice.config.SluiceConfig;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The zones of the running configuration, kept across reloads: a zone whose settings a reload leaves
+ * unchanged keeps its state (clients keep their history); a changed zone starts with empty rate state
+ * but keeps its count of requests in progress, so requests that started before the reload still count
+ * against {@code limit-conn} until they end. Zones the new configuration drops are forgotten.
+ */
+public final class RateLimitZones {
+    private final NanoClock clock;
+    private SluiceConfig compiled;
+    private Map<String, RateLimitZone> zones = Map.of();
+
+    public RateLimitZones(NanoClock clock) {
+        this.clock = clock;
+    }
+
+    /** The zone {@code name} of {@code snapshot}; called while a configuration is compiled, never per request. */
+    public synchronized RateLimitZone zone(SluiceConfig snapshot, String name) {
+        if (snapshot != compiled) {
+            Map<String, RateLimitZone> next = new HashMap<>();
+            for (RateLimitZoneConfig config : snapshot.rateLimitZones().values()) {
+                RateLimitZone previous = zones.get(config.name());
+                if (previous != null && previous.config().equals(config)) {
+                    next.put(config.name(), previous);
+                } else {
+                    next.put(config.name(), new RateLimitZone(config, clock,
+                            previous == null ? new InFlightTable() : previous.inFlightTable()));
+                }
+            }
+            zones = next;
+            compiled = snapshot;
+        }
+        RateLimitZone zone = zones.get(name);
+        if (zone == null) {
+            throw new IllegalArgumentException("no rate-limit zone " + name);
+        }
+        return zone;
+    }
+}
