@@ -1,0 +1,288 @@
+package io.sluice.routing;
+
+import com.sun.net.httpserver.HttpServer;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.InvalidConfigException;
+import io.sluice.server.ReloadResult;
+import io.sluice.testing.RawHttp;
+import io.sluice.testing.RunningSluice;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RateLimitIT {
+    private static final String RATE_CONFIG = """
+            sluice {
+              workers = 2
+              access-log { format = off }
+              rate-limit-zones { clients { max-keys = 1000 } }
+              servers = [ { listen = [ "127.0.0.1:0" ], server-names = [ "limits.test" ], locations = [
+                { match = "/by-header/", return { body = "ok" }
+                  rate-limit { zone = "clients", key = "$header:X-Client", rate = 1r/m, burst = 2, nodelay = true } }
+                { match = "/by-address/", return { body = "ok" }
+                  rate-limit { zone = "clients", key = "$remote_addr$uri", rate = 1r/m, status = 503, nodelay = true } }
+                { match = "/", return { body = "free" } }
+              ] } ]
+            }""";
+
+    private final ExecutorService clients = Executors.newCachedThreadPool();
+    private HttpServer backend;
+    private final AtomicInteger backendArrivals = new AtomicInteger();
+    private final CountDownLatch releaseSlow = new CountDownLatch(1);
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void startBackend() throws IOException {
+        backend = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        backend.setExecutor(Executors.newCachedThreadPool());
+        backend.createContext("/", exchange -> {
+            backendArrivals.incrementAndGet();
+            try {
+                if (exchange.getRequestURI().getPath().startsWith("/slow")) {
+                    releaseSlow.await(20, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            byte[] body = "backend".getBytes(StandardCharsets.US_ASCII);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        backend.start();
+    }
+
+    @AfterEach
+    void stop() {
+        releaseSlow.countDown();
+        backend.stop(0);
+        clients.shutdownNow();
+    }
+
+    private static RawHttp.Response get(RawHttp raw, String path, String client) throws IOException {
+        String header = client == null ? "" : "X-Client: " + client + "\r\n";
+        return raw.send("GET " + path + " HTTP/1.1\r\nHost: limits.test\r\n" + header + "\r\n").readResponse();
+    }
+
+    @Test
+    void requestsOverTheRateGet429WithRetryAfterWhileOtherKeysGoOn() throws Exception {
+        try (RunningSluice sluice = RunningSluice.start(RATE_CONFIG, dir); RawHttp raw = new RawHttp(sluice.port())) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, get(raw, "/by-header/x", "alice").status(), "request " + (i + 1) + " of the burst");
+            }
+            RawHttp.Response limited = get(raw, "/by-header/x", "alice");
+            assertEquals(429, limited.status());
+            int retryAfter = Integer.parseInt(limited.header("retry-after"));
+            assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After: " + retryAfter);
+            assertTrue(limited.bodyText().contains("429"));
+
+            assertEquals(200, get(raw, "/by-header/x", "bob").status(), "another key, same connection");
+            for (int i = 0; i < 5; i++) {
+                assertEquals(200, get(raw, "/by-header/x", null).status(), "no key: not limited");
+            }
+            assertEquals(200, get(raw, "/other", "alice").status(), "a location without limits");
+            assertEquals(429, get(raw, "/by-header/y", "alice").status());
+        }
+    }
+
+    @Test
+    void remoteAddressKeysWithAConfiguredStatus() throws Exception {
+        try (RunningSluice sluice = RunningSluice.start(RATE_CONFIG, dir)) {
+            try (RawHttp raw = new RawHttp(sluice.port())) {
+                assertEquals(200, get(raw, "/by-address/a", null).status());
+            }
+            try (RawHttp raw = new RawHttp(sluice.port())) {
+                RawHttp.Response limited = get(raw, "/by-address/a", null);
+                assertEquals(503, limited.status(), "the same address from a new connection");
+                assertNotNull(limited.header("retry-after"));
+                assertEquals(200, get(raw, "/by-address/b", null).status(), "the key includes the path");
+            }
+            assertEquals(1, limitedCount(sluice, "/by-address/", "rate", "refused"));
+            assertEquals(0, limitedCount(sluice, "/by-header/", "rate", "refused"));
+        }
+    }
+
+    @Test
+    void withoutNodelayTheBurstIsServedAtTheRateAndTheExcessRefused() throws Exception {
+        String config = RATE_CONFIG.replace("rate = 1r/m, burst = 2, nodelay = true", "rate = 2r/s, burst = 2");
+        try (RunningSluice sluice = RunningSluice.start(config, dir)) {
+            long start = System.nanoTime();
+            List<Future<RawHttp.Response>> answers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                answers.add(clients.submit(() -> {
+                    try (RawHttp raw = new RawHttp(sluice.port())) {
+                        return get(raw, "/by-header/x", "carol");
+                    }
+                }));
+            }
+            int ok = 0;
+            int refused = 0;
+            for (Future<RawHttp.Response> answer : answers) {
+                int status = answer.get(10, TimeUnit.SECONDS).status();
+                ok += status == 200 ? 1 : 0;
+                refused += status == 429 ? 1 : 0;
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(3, ok, "1 + burst 2");
+            assertEquals(1, refused);
+            // the third admitted request waits for its turn: 2 intervals of 500 ms
+            assertTrue(millis >= 900, "all answered after " + millis + " ms");
+            assertEquals(2, limitedCount(sluice, "/by-header/", "rate", "delayed"));
+        }
+    }
+
+    @Test
+    void limitConnCountsRequestsInProgressPerKey() throws Exception {
+        String config = """
+                sluice {
+                  workers = 2
+                  access-log { format = off }
+                  rate-limit-zones { slots { } }
+                  upstreams { app { servers = [ { address = "127.0.0.1:%d" } ] } }
+                  servers = [ { listen = [ "127.0.0.1:0" ], server-names = [ "limits.test" ], locations = [
+                    { match = "/", proxy { upstream = app }
+                      limit-conn { zone = "slots", key = "$header:X-Client", max = 2 } }
+                  ] } ]
+                }""".formatted(backend.getAddress().getPort());
+        try (RunningSluice sluice = RunningSluice.start(config, dir)) {
+            List<RawHttp> slow = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    RawHttp raw = new RawHttp(sluice.port());
+                    raw.send("GET /slow HTTP/1.1\r\nHost: limits.test\r\nX-Client: dave\r\n\r\n");
+                    slow.add(raw);
+                }
+                awaitArrivals(2);
+                try (RawHttp raw = new RawHttp(sluice.port())) {
+                    RawHttp.Response refused = get(raw, "/fast", "dave");
+                    assertEquals(503, refused.status(), "a third request of dave while two are in progress");
+                    assertEquals(null, refused.header("retry-after"));
+                    assertEquals(200, get(raw, "/fast", "erin").status(), "another key");
+                }
+                releaseSlow.countDown();
+                for (RawHttp raw : slow) {
+                    assertEquals(200, raw.readResponse().status());
+                }
+                try (RawHttp raw = new RawHttp(sluice.port())) {
+                    assertEquals(200, get(raw, "/fast", "dave").status(), "the slots were given back");
+                }
+                assertEquals(1, limitedCount(sluice, "/", "conn", "refused"));
+            } finally {
+                for (RawHttp raw : slow) {
+                    raw.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aClientThatGoesAwayGivesItsSlotBack() throws Exception {
+        String config = """
+                sluice {
+                  workers = 2
+                  access-log { format = off }
+                  rate-limit-zones { slots { } }
+                  upstreams { app { servers = [ { address = "127.0.0.1:%d" } ] } }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [
+                    { match = "/", proxy { upstream = app }, limit-conn { zone = "slots", key = "$remote_addr", max = 1 } }
+                  ] } ]
+                }""".formatted(backend.getAddress().getPort());
+        try (RunningSluice sluice = RunningSluice.start(config, dir)) {
+            try (RawHttp raw = new RawHttp(sluice.port())) {
+                raw.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+                awaitArrivals(1);
+                try (RawHttp second = new RawHttp(sluice.port())) {
+                    assertEquals(503, get(second, "/fast", null).status());
+                }
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            int status;
+            do {
+                try (RawHttp raw = new RawHttp(sluice.port())) {
+                    status = get(raw, "/fast", null).status();
+                }
+            } while (status == 503 && System.nanoTime() < deadline);
+            assertEquals(200, status, "the aborted request's slot was released");
+        }
+    }
+
+    @Test
+    void reloadKeepsAnUnchangedZoneAndRebuildsAChangedOne() throws Exception {
+        try (RunningSluice sluice = RunningSluice.start(RATE_CONFIG, dir); RawHttp raw = new RawHttp(sluice.port())) {
+            for (int i = 0; i < 3; i++) {
+                get(raw, "/by-header/x", "frank");
+            }
+            assertEquals(429, get(raw, "/by-header/x", "frank").status());
+
+            String sameZone = RATE_CONFIG.replace("{ match = \"/\", return { body = \"free\" } }",
+                    "{ match = \"/\", return { body = \"free again\" } }");
+            assertTrue(sluice.server().apply(ConfigLoader.parse(sameZone, dir)).success());
+            assertEquals(429, get(raw, "/by-header/x", "frank").status(), "the zone kept frank's history");
+
+            String biggerZone = sameZone.replace("max-keys = 1000", "max-keys = 2000");
+            assertTrue(sluice.server().apply(ConfigLoader.parse(biggerZone, dir)).success());
+            assertEquals(200, get(raw, "/by-header/x", "frank").status(), "a changed zone starts empty");
+
+            InvalidConfigException unknownZone = assertThrows(InvalidConfigException.class,
+                    () -> ConfigLoader.parse(biggerZone.replace("zone = \"clients\", key = \"$header", "zone = \"client\", key = \"$header"), dir));
+            assertEquals(List.of("sluice.conf:7: servers[0].locations[0].rate-limit.zone: no zone named \"client\""
+                    + " in rate-limit-zones (known: clients)"), unknownZone.problems());
+            ReloadResult again = sluice.server().apply(ConfigLoader.parse(biggerZone, dir));
+            assertTrue(again.success());
+            assertEquals(200, get(raw, "/by-header/x", "frank").status());
+            assertEquals(200, get(raw, "/by-header/x", "frank").status());
+            assertEquals(429, get(raw, "/by-header/x", "frank").status(), "one request before the reload, two after");
+        }
+    }
+
+    private void awaitArrivals(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (backendArrivals.get() < count && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(count, backendArrivals.get(), "requests that reached the backend");
+    }
+
+    /** The value of sluice_limited_requests_total for a location of the limits.test server. */
+    private static long limitedCount(RunningSluice sluice, String location, String limit, String result) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        sluice.server().metrics().write(out);
+        Pattern sample = Pattern.compile("sluice_limited_requests_total\\{([^}]*)} (\\S+)");
+        Matcher matcher = sample.matcher(out.toString(StandardCharsets.UTF_8));
+        while (matcher.find()) {
+            String labels = matcher.group(1);
+            if (labels.contains("location=\"" + location + "\"") && labels.contains("limit=\"" + limit + "\"")
+                    && labels.contains("result=\"" + result + "\"")) {
+                return (long) Double.parseDouble(matcher.group(2));
+            }
+        }
+        assertFalse(true, "no sluice_limited_requests_total sample for " + location + " " + limit + " " + result);
+        return -1;
+    }
+}
