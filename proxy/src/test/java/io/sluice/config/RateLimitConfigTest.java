@@ -67,6 +67,15 @@ class RateLimitConfigTest {
     }
 
     @Test
+    void theExampleIsValid() {
+        SluiceConfig config = ConfigLoader.load(Path.of("../config/examples/rate-limiting.conf"));
+        RateLimitConfig login = config.servers().get(0).locations().get(0).requestLimits().rate();
+        assertEquals(TimeUnit.SECONDS.toNanos(6), login.intervalNanos());
+        assertEquals(Duration.ofSeconds(36), config.rateLimitZones().get("per-ip").idleTimeout(), "6 requests at 10r/m");
+        assertEquals(20, config.servers().get(0).locations().get(1).requestLimits().conn().max());
+    }
+
+    @Test
     void idleTimeoutDefaultsToTheLongestBurstOfTheZone() {
         SluiceConfig config = ConfigLoader.parse(CONFIG.replace("per-key { max-keys = 1000, idle-timeout = 10m }",
                 "per-key { max-keys = 1000 }").replace("rate = 30r/m, status = 503", "rate = 30r/m, burst = 9"), dir);
