@@ -84,6 +84,15 @@ class RateLimitConfigTest {
     }
 
     @Test
+    void theDiffShowsChangedZonesAndLimits() {
+        SluiceConfig before = ConfigLoader.parse(CONFIG, dir);
+        SluiceConfig after = ConfigLoader.parse(CONFIG.replace("max-keys = 50000", "max-keys = 60000")
+                .replace("max = 10", "max = 12"), dir);
+        assertEquals(List.of("~ server listening on [127.0.0.1:8080] location /api/ (return 200: settings changed)",
+                "~ rate-limit-zones changed"), ConfigDiff.between(before, after));
+    }
+
+    @Test
     void unknownZoneIsAnErrorWithFileAndLine() {
         String text = CONFIG.replace("zone = \"per-key\"", "zone = \"per-kye\"");
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(text, dir));
