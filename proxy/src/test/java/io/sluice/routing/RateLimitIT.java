@@ -261,6 +261,54 @@ class RateLimitIT {
         }
     }
 
+    @Test
+    void http2StreamsOfOneConnectionAreLimitedOneByOne() throws Exception {
+        String config = RATE_CONFIG.replace("listen = [ \"127.0.0.1:0\" ]",
+                "listen = [ { address = \"127.0.0.1:0\", http2 = true } ]");
+        try (RunningSluice sluice = RunningSluice.start(config, dir)) {
+            String url = "http://127.0.0.1:" + sluice.port() + "/by-header/x";
+            List<String> statuses = curlParallel("grace", url, url, url, url);
+            assertEquals(List.of("200", "200", "200", "429"), statuses.stream().sorted().toList());
+        }
+    }
+
+    @Test
+    void http2StreamsInProgressCountAgainstLimitConn() throws Exception {
+        String config = """
+                sluice {
+                  workers = 2
+                  access-log { format = off }
+                  rate-limit-zones { slots { } }
+                  upstreams { app { servers = [ { address = "127.0.0.1:%d" } ] } }
+                  servers = [ { listen = [ { address = "127.0.0.1:0", http2 = true } ], locations = [
+                    { match = "/", proxy { upstream = app }, limit-conn { zone = "slots", key = "$header:X-Client", max = 2 } }
+                  ] } ]
+                }""".formatted(backend.getAddress().getPort());
+        try (RunningSluice sluice = RunningSluice.start(config, dir)) {
+            String url = "http://127.0.0.1:" + sluice.port() + "/slow";
+            Future<List<String>> statuses = clients.submit(() -> curlParallel("heidi", url, url, url));
+            awaitArrivals(2);
+            Thread.sleep(300);
+            assertEquals(2, backendArrivals.get(), "the third stream did not reach the backend");
+            releaseSlow.countDown();
+            assertEquals(List.of("200", "200", "503"), statuses.get(20, TimeUnit.SECONDS).stream().sorted().toList());
+            assertEquals(1, limitedCount(sluice, "/", "conn", "refused"));
+        }
+    }
+
+    /** Requests {@code urls} at once as streams of one h2c connection (curl); their statuses in any order. */
+    private List<String> curlParallel(String client, String... urls) throws Exception {
+        List<String> command = new ArrayList<>(List.of("curl", "-s", "--no-progress-meter", "--max-time", "15", "--http2-prior-knowledge",
+                "--parallel", "--parallel-immediate", "-H", "X-Client: " + client));
+        for (String url : urls) {
+            command.addAll(List.of("-o", "/dev/null", "-w", "%{http_code}\\n", url));
+        }
+        Process curl = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String output = new String(curl.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertTrue(curl.waitFor(20, TimeUnit.SECONDS), "curl finished");
+        return output.lines().filter(line -> !line.isBlank()).toList();
+    }
+
     private void awaitArrivals(int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (backendArrivals.get() < count && System.nanoTime() < deadline) {
