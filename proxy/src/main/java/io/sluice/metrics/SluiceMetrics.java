@@ -178,9 +178,16 @@ public final class SluiceMetrics {
             }
             buckets.put(List.of(point.getLabels().get("server"), point.getLabels().get("location")), cumulative);
         }
+        Map<List<String>, Long> limited = new LinkedHashMap<>();
+        for (CounterSnapshot.CounterDataPointSnapshot point : limitedRequests.collect().getDataPoints()) {
+            if ("refused".equals(point.getLabels().get("result"))) {
+                limited.merge(List.of(point.getLabels().get("server"), point.getLabels().get("location")),
+                        (long) point.getValue(), Long::sum);
+            }
+        }
         List<LocationTotals> totals = new ArrayList<>();
         byStatus.forEach((key, counts) -> totals.add(new LocationTotals(key.get(0), key.get(1), counts[0], counts[1],
-                buckets.getOrDefault(key, new long[DURATION_BUCKETS.length + 1]))));
+                buckets.getOrDefault(key, new long[DURATION_BUCKETS.length + 1]), limited.getOrDefault(key, 0L))));
         return totals;
     }
 

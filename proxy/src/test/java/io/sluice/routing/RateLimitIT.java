@@ -1,9 +1,14 @@
 package io.sluice.routing;
 
 import com.sun.net.httpserver.HttpServer;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.InvalidConfigException;
 import io.sluice.server.ReloadResult;
+import io.sluice.testing.OperatedSluice;
 import io.sluice.testing.RawHttp;
 import io.sluice.testing.RunningSluice;
 import org.junit.jupiter.api.AfterEach;
@@ -15,6 +20,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -125,6 +131,26 @@ class RateLimitIT {
             }
             assertEquals(1, limitedCount(sluice, "/by-address/", "rate", "refused"));
             assertEquals(0, limitedCount(sluice, "/by-header/", "rate", "refused"));
+        }
+    }
+
+    @Test
+    void theStatusPageCountsRefusedRequestsPerLocation() throws Exception {
+        String config = RATE_CONFIG.replace("workers = 2", "workers = 2\n  admin { listen = \"127.0.0.1:0\" }");
+        try (OperatedSluice sluice = OperatedSluice.start(config); RawHttp raw = new RawHttp(sluice.port())) {
+            for (int i = 0; i < 5; i++) {
+                get(raw, "/by-header/x", "ivan");
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long limited = -1;
+            while (limited != 2 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+                HttpResponse<String> status = sluice.get(sluice.adminUri("/status.json"));
+                Config json = ConfigFactory.parseString(status.body(), ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
+                limited = json.getConfigList("locations").stream().filter(row -> row.getString("location").equals("/by-header/"))
+                        .mapToLong(row -> row.getLong("limited_total")).sum();
+            }
+            assertEquals(2, limited, "5 requests, 1 + burst 2 admitted");
         }
     }
 
