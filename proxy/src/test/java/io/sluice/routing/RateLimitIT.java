@@ -11,6 +11,7 @@ import io.sluice.server.ReloadResult;
 import io.sluice.testing.OperatedSluice;
 import io.sluice.testing.RawHttp;
 import io.sluice.testing.RunningSluice;
+import io.sluice.testing.WebSocketEcho;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,12 +21,17 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -36,6 +42,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -255,6 +262,45 @@ class RateLimitIT {
                 }
             } while (status == 503 && System.nanoTime() < deadline);
             assertEquals(200, status, "the aborted request's slot was released");
+        }
+    }
+
+    @Test
+    void aWebSocketTunnelHoldsItsSlotUntilItCloses() throws Exception {
+        try (WebSocketEcho echo = new WebSocketEcho(); RunningSluice sluice = RunningSluice.start("""
+                sluice {
+                  workers = 2
+                  access-log { format = off }
+                  rate-limit-zones { slots { } }
+                  upstreams { app { servers = [ { address = "%s" } ] } }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [
+                    { match = "/", proxy { upstream = app }, limit-conn { zone = "slots", key = "$remote_addr", max = 1 } }
+                  ] } ]
+                }""".formatted(echo.address()), dir)) {
+            HttpClient client = HttpClient.newHttpClient();
+            URI uri = URI.create("ws://127.0.0.1:" + sluice.port() + "/ws");
+            WebSocket first = client.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
+            }).get(5, TimeUnit.SECONDS);
+            ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> client.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
+                    }).get(5, TimeUnit.SECONDS));
+            WebSocketHandshakeException handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause());
+            assertEquals(503, handshake.getResponse().statusCode(), "a second tunnel while the first is open");
+
+            first.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(5, TimeUnit.SECONDS);
+            first.abort();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            WebSocket next = null;
+            while (next == null && System.nanoTime() < deadline) {
+                try {
+                    next = client.newWebSocketBuilder().buildAsync(uri, new WebSocket.Listener() {
+                    }).get(5, TimeUnit.SECONDS);
+                } catch (ExecutionException stillHeld) {
+                    Thread.sleep(50);
+                }
+            }
+            assertNotNull(next, "the closed tunnel gave its slot back");
+            next.abort();
         }
     }
 
