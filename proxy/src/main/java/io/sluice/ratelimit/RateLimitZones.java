@@ -21,8 +21,11 @@ public final class RateLimitZones {
         this.clock = clock;
     }
 
-    /** The zone {@code name} of {@code snapshot}; called while a configuration is compiled, never per request. */
-    public synchronized RateLimitZone zone(SluiceConfig snapshot, String name) {
+    /**
+     * The zones of {@code snapshot} by name. Called for every location while a configuration is compiled
+     * (never per request), so the first call of a new snapshot settles which zones are kept.
+     */
+    public synchronized Map<String, RateLimitZone> of(SluiceConfig snapshot) {
         if (snapshot != compiled) {
             Map<String, RateLimitZone> next = new HashMap<>();
             for (RateLimitZoneConfig config : snapshot.rateLimitZones().values()) {
@@ -34,13 +37,9 @@ public final class RateLimitZones {
                             previous == null ? new InFlightTable() : previous.inFlightTable()));
                 }
             }
-            zones = next;
+            zones = Map.copyOf(next);
             compiled = snapshot;
         }
-        RateLimitZone zone = zones.get(name);
-        if (zone == null) {
-            throw new IllegalArgumentException("no rate-limit zone " + name);
-        }
-        return zone;
+        return zones;
     }
 }

@@ -8,8 +8,11 @@ import io.sluice.config.SluiceConfig;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.ratelimit.NanoClock;
+import io.sluice.ratelimit.RateLimitZone;
 import io.sluice.ratelimit.RateLimitZones;
 import io.sluice.ratelimit.RequestRate;
+
+import java.util.Map;
 
 /**
  * Puts a location's {@code rate-limit} and {@code limit-conn} in front of its handler, with the zones of
@@ -27,6 +30,7 @@ final class RequestLimiters {
     }
 
     ExchangeHandler decorate(ExchangeHandler handler, LocationConfig location, SluiceConfig snapshot) {
+        Map<String, RateLimitZone> snapshotZones = zones.of(snapshot);
         if (!location.requestLimits().any()) {
             return handler;
         }
@@ -35,10 +39,10 @@ final class RequestLimiters {
         RateLimitConfig rate = location.requestLimits().rate();
         LimitConnConfig conn = location.requestLimits().conn();
         LimitedHandler.RateLimit rateLimit = rate == null ? null : new LimitedHandler.RateLimit(rate, RequestRate.of(rate),
-                zones.zone(snapshot, rate.zone()), new RefusalLog(where, "rate-limit " + rate.rate() + " burst "
+                snapshotZones.get(rate.zone()), new RefusalLog(where, "rate-limit " + rate.rate() + " burst "
                 + rate.burst() + " (zone " + rate.zone() + ")", rate.status(), clock));
         LimitedHandler.ConnLimit connLimit = conn == null ? null : new LimitedHandler.ConnLimit(conn,
-                zones.zone(snapshot, conn.zone()), new RefusalLog(where, "limit-conn max " + conn.max()
+                snapshotZones.get(conn.zone()), new RefusalLog(where, "limit-conn max " + conn.max()
                 + " (zone " + conn.zone() + ")", conn.status(), clock));
         return new LimitedHandler(handler, rateLimit, connLimit, metrics.limits(server, location.match().toString(),
                 rate == null ? null : rate.zone(), conn == null ? null : conn.zone()));
