@@ -51,6 +51,14 @@ public final class RequestRate {
         }
     }
 
+    /**
+     * For an admitted decision: how long the request waits when the first {@code undelayed} requests beyond
+     * the rate are served at once (nginx's {@code delay=N}; {@code nodelay} is all of the burst).
+     */
+    public long delayNanos(long decision, int undelayed) {
+        return Math.max(0, decision - undelayed * intervalNanos);
+    }
+
     /** True when {@link #admit}'s answer refuses the request. */
     public static boolean refused(long decision) {
         return decision < 0;

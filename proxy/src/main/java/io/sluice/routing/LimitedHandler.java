@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  * A location's {@code rate-limit} and {@code limit-conn}, in front of its handler. A request over the rate
  * is answered at once (429 and {@code Retry-After} by default) and the handler never starts; then a request
  * over its key's requests in progress is answered (503 by default); otherwise the handler starts, at once
- * or, inside a burst without {@code nodelay}, when the request conforms to the rate. A request whose key
- * is empty is not limited.
+ * or, inside a burst without {@code nodelay} (past its {@code delay}), when the request conforms to the
+ * rate. A request whose key is empty is not limited.
  */
 final class LimitedHandler implements ExchangeHandler {
     private static final Logger log = LoggerFactory.getLogger(LimitedHandler.class);
@@ -61,7 +61,7 @@ final class LimitedHandler implements ExchangeHandler {
                     rateLimit.refusals().refused(exchange.clientAddress());
                     return refuse(exchange, rateLimit.config().status(), RequestRate.retryAfterNanos(decision));
                 }
-                delayNanos = rateLimit.config().nodelay() ? 0 : decision;
+                delayNanos = rateLimit.rate().delayNanos(decision, rateLimit.config().undelayed());
             }
         }
         InFlightExchange holding = null;

@@ -127,6 +127,22 @@ class RateLimitConfigTest {
     }
 
     @Test
+    void delayNeedsTheBurstAndNoNodelay() {
+        SluiceConfig config = ConfigLoader.parse(CONFIG.replace("rate = 30r/m, status = 503",
+                "rate = 30r/m, burst = 8, delay = 3"), dir);
+        RateLimitConfig login = config.servers().get(0).locations().get(1).requestLimits().rate();
+        assertEquals(3, login.undelayed());
+        assertEquals(50, config.servers().get(0).locations().get(0).requestLimits().rate().undelayed(), "nodelay");
+        String text = CONFIG.replace("nodelay = true", "nodelay = true, delay = 5")
+                .replace("rate = 30r/m, status = 503", "rate = 30r/m, burst = 2, delay = 3");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(text, dir));
+        assertEquals(List.of(
+                "sluice.conf:8: servers[0].locations[0].rate-limit.delay: not with nodelay = true, which serves the whole"
+                        + " burst at once",
+                "sluice.conf:11: servers[0].locations[1].rate-limit.delay: must be between 0 and burst (2)"), e.problems());
+    }
+
+    @Test
     void unknownKeysInsideALimitAreReported() {
         String text = CONFIG.replace("nodelay = true", "no-delay = true");
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(text, dir));

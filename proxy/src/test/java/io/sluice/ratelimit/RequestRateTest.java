@@ -92,6 +92,17 @@ class RequestRateTest {
     }
 
     @Test
+    void delayLetsTheFirstExcessRequestsGoAtOnceAndHoldsBackTheRest() {
+        RequestRate rate = tenPerSecond(4);
+        List<Long> delays = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            delays.add(rate.delayNanos(zone.admit("a", rate), 2) / MS);
+        }
+        assertEquals(List.of(0L, 0L, 0L, 100L, 200L), delays, "burst 4, delay 2");
+        assertEquals(0, rate.delayNanos(300 * MS, 4), "nodelay is a delay of the whole burst");
+    }
+
+    @Test
     void perMinuteRates() {
         RequestRate rate = new RequestRate(TimeUnit.MINUTES.toNanos(1) / 30, 0);
         assertTrue(admitted("a", rate));

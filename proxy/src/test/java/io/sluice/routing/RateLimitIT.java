@@ -162,6 +162,22 @@ class RateLimitIT {
     }
 
     @Test
+    void explainShowsALocationsLimits() throws Exception {
+        String config = RATE_CONFIG.replace("workers = 2", "workers = 2\n  admin { listen = \"127.0.0.1:0\" }");
+        try (OperatedSluice sluice = OperatedSluice.start(config)) {
+            HttpResponse<String> answer = sluice.get(sluice.adminUri("/explain?host=limits.test&path=/by-header/a"));
+            Config json = ConfigFactory.parseString(answer.body(), ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
+            assertEquals("$header:X-Client", json.getString("limits.rate_limit.key"));
+            assertEquals("1r/m", json.getString("limits.rate_limit.rate"));
+            assertEquals(2, json.getInt("limits.rate_limit.burst"));
+            assertFalse(json.hasPath("limits.limit_conn"));
+            Config free = ConfigFactory.parseString(sluice.get(sluice.adminUri("/explain?host=limits.test&path=/x")).body(),
+                    ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
+            assertFalse(free.hasPath("limits"));
+        }
+    }
+
+    @Test
     void withoutNodelayTheBurstIsServedAtTheRateAndTheExcessRefused() throws Exception {
         String config = RATE_CONFIG.replace("rate = 1r/m, burst = 2, nodelay = true", "rate = 2r/s, burst = 2");
         try (RunningSluice sluice = RunningSluice.start(config, dir)) {
