@@ -142,6 +142,23 @@ class RateLimitIT {
     }
 
     @Test
+    void remoteAddressIsTheAddressAProxyProtocolHeaderNames() throws Exception {
+        String config = RATE_CONFIG.replace("listen = [ \"127.0.0.1:0\" ]",
+                "listen = [ { address = \"127.0.0.1:0\", proxy-protocol = true } ]");
+        try (RunningSluice sluice = RunningSluice.start(config, dir)) {
+            for (int client = 1; client <= 50; client++) {
+                String proxied = "PROXY TCP4 203.0.113." + client + " 127.0.0.1 5555 80\r\n";
+                try (RawHttp raw = new RawHttp(sluice.port())) {
+                    raw.send(proxied);
+                    assertEquals(200, get(raw, "/by-address/a", null).status(), "client " + client + " is new");
+                    assertEquals(503, get(raw, "/by-address/a", null).status(), "client " + client + " again");
+                }
+            }
+            assertEquals(50, limitedCount(sluice, "/by-address/", "rate", "refused"));
+        }
+    }
+
+    @Test
     void theStatusPageCountsRefusedRequestsPerLocation() throws Exception {
         String config = RATE_CONFIG.replace("workers = 2", "workers = 2\n  admin { listen = \"127.0.0.1:0\" }");
         try (OperatedSluice sluice = OperatedSluice.start(config); RawHttp raw = new RawHttp(sluice.port())) {
