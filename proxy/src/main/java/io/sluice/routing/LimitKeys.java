@@ -11,8 +11,8 @@ final class LimitKeys {
     }
 
     /**
-     * The key of {@code exchange}; empty when every variable of the key is empty (a header the request
-     * does not carry), which, as in nginx, exempts the request from the limit.
+     * The key of {@code exchange}; empty when every variable of the key is empty (only headers the request
+     * does not carry can be), which, as in nginx, exempts the request from the limit.
      */
     static String evaluate(LimitKey key, Exchange exchange) {
         if (key.parts().size() == 1) {
@@ -38,7 +38,8 @@ final class LimitKeys {
         }
         return switch (part.variable()) {
             case REMOTE_ADDR -> address(exchange.clientAddress());
-            case HOST -> exchange.host();
+            // HTTP/1.0 without Host: one shared key, so leaving Host out is no way around a per-host limit
+            case HOST -> exchange.host().isEmpty() ? "-" : exchange.host();
             case URI -> exchange.path();
             case HEADER -> {
                 String header = exchange.request().headers().get(part.value());

@@ -58,6 +58,8 @@ class RateLimitIT {
                   rate-limit { zone = "clients", key = "$header:X-Client", rate = 1r/m, burst = 2, nodelay = true } }
                 { match = "/by-address/", return { body = "ok" }
                   rate-limit { zone = "clients", key = "$remote_addr$uri", rate = 1r/m, status = 503, nodelay = true } }
+                { match = "/by-host/", return { body = "ok" }
+                  rate-limit { zone = "clients", key = "$host", rate = 1r/m, nodelay = true } }
                 { match = "/", return { body = "free" } }
               ] } ]
             }""";
@@ -191,6 +193,20 @@ class RateLimitIT {
             Config free = ConfigFactory.parseString(sluice.get(sluice.adminUri("/explain?host=limits.test&path=/x")).body(),
                     ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
             assertFalse(free.hasPath("limits"));
+        }
+    }
+
+    @Test
+    void leavingHostOutIsNoWayAroundAHostKey() throws Exception {
+        try (RunningSluice sluice = RunningSluice.start(RATE_CONFIG, dir)) {
+            for (int expected : new int[] {200, 429}) {
+                try (RawHttp raw = new RawHttp(sluice.port())) {
+                    assertEquals(expected, raw.send("GET /by-host/ HTTP/1.0\r\n\r\n").readResponse().status());
+                }
+            }
+            try (RawHttp raw = new RawHttp(sluice.port())) {
+                assertEquals(200, get(raw, "/by-host/", null).status(), "Host: limits.test is another key");
+            }
         }
     }
 
