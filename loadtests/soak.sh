@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Soak: mixed traffic against a Sluice jar for a while, sampling its resources, failing if any grows
-# without bound. Needs nginx (the steady backend), python3 (traffic and a flapping backend), jcmd and a
-# built proxy/target/sluice.jar. Loopback only; every process it starts is stopped when it ends.
+# without bound. Needs nginx (the steady backend), python3 (traffic, a flapping backend and a WebSocket
+# echo backend), jcmd and a built proxy/target/sluice.jar. Loopback only; every process it starts is
+# stopped when it ends.
 #   loadtests/soak.sh [duration-seconds=600] [sample-interval-seconds=10]
 # Every interval it records RSS, heap after a full GC, direct (NMT "Other") memory, open descriptors and
 # threads in $WORK/samples.csv (the path is printed). After the run it compares the mean of the last third
 # of the samples with the first third (the first sample, warm-up, is left out): past the tolerance
-# (relative plus absolute slack, below) it fails.
+# (relative plus absolute slack, below) it fails. The samples, the traffic counts and the verdict are also
+# kept in loadtests/results/soak-<time>.csv and .md (SOAK_RESULTS=off to skip).
 set -euo pipefail
 DURATION=${1:-600}
 INTERVAL=${2:-10}
@@ -19,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-BACKEND=${BACKEND_PORT:-28181} FLAP=${FLAP_PORT:-28182} SLUICE=${SLUICE_PORT:-28183}
+BACKEND=${BACKEND_PORT:-28181} FLAP=${FLAP_PORT:-28182} SLUICE=${SLUICE_PORT:-28183} WS=${WS_PORT:-28184}
 
 mkdir -p "$WORK/static"
 head -c 1024 /dev/urandom > "$WORK/static/small.txt"
@@ -35,7 +37,12 @@ http {
   access_log off;
   client_max_body_size 10m;
   client_body_temp_path $WORK/nginx-body;
-  server { listen 127.0.0.1:$BACKEND; location / { return 200 "hello\n"; } }
+  server {
+    listen 127.0.0.1:$BACKEND;
+    location / { return 200 "hello\n"; }
+    # reads the whole request body before answering, so a trickled body keeps Sluice waiting for it
+    location = /app/slow { proxy_pass http://127.0.0.1:$BACKEND/hello; }
+  }
 }
 CONF
 
@@ -43,15 +50,17 @@ cat > "$WORK/sluice.conf" <<CONF
 sluice {
   workers = 2
   admin { listen = off }
-  limits { max-body-size = 10m, body-timeout = 10s, send-timeout = 10s, min-send-rate = 4k }
+  limits { max-body-size = 10m, body-timeout = 10s, send-timeout = 10s, min-send-rate = 4k, min-receive-rate = 1k }
   upstreams {
     app { servers = [ { address = "127.0.0.1:$BACKEND" } ], keepalive { max-idle = 16 } }
     flap { servers = [ { address = "127.0.0.1:$FLAP" } ], connect-timeout = 1s, read-timeout = 5s }
+    ws { servers = [ { address = "127.0.0.1:$WS" } ], read-timeout = 30s }
   }
   servers = [ { listen = [ "127.0.0.1:$SLUICE" ], locations = [
     { match = "/static/", static { root = "$WORK/static" } }
     { match = "/app/", proxy { upstream = app } }
     { match = "/flap/", proxy { upstream = flap } }
+    { match = "/ws/", proxy { upstream = ws } }
   ] } ]
 }
 CONF
@@ -67,7 +76,7 @@ for port in $BACKEND $SLUICE; do
 done
 curl -fs -o /dev/null "http://127.0.0.1:$SLUICE/static/small.txt"
 
-python3 "$ROOT/loadtests/soak-traffic.py" "$SLUICE" "$FLAP" "$DURATION" > "$WORK/traffic.txt" 2>&1 &
+python3 "$ROOT/loadtests/soak-traffic.py" "$SLUICE" "$FLAP" "$WS" "$DURATION" > "$WORK/traffic.txt" 2>&1 &
 TRAFFIC_PID=$!
 PIDS+=("$TRAFFIC_PID")
 
@@ -101,7 +110,7 @@ column -s, -t "$WORK/samples.csv"
 
 # metric column, relative tolerance, absolute slack (in the column's unit)
 verdict=0
-python3 - "$WORK/samples.csv" <<'PY' || verdict=1
+python3 - "$WORK/samples.csv" > "$WORK/verdict.txt" <<'PY' || verdict=1
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))[1:]
 if len(rows) < 6:
@@ -119,6 +128,37 @@ for column, (relative, slack) in rules.items():
     print(f"{column:18} first third {first:12.0f}  last third {last:12.0f}  limit {limit:12.0f}  {'GREW' if grew else 'ok'}")
 sys.exit(1 if bad else 0)
 PY
-if [ "$traffic_ok" -ne 0 ]; then echo "FAIL: traffic that must succeed did not"; verdict=1; fi
-if [ "$verdict" -ne 0 ]; then echo "FAIL"; exit 1; fi
-echo "PASS"
+cat "$WORK/verdict.txt"
+if [ "$traffic_ok" -ne 0 ]; then echo "FAIL: traffic that must succeed did not" >> "$WORK/verdict.txt"; verdict=1; fi
+result=PASS
+if [ "$verdict" -ne 0 ]; then result=FAIL; fi
+if [ "${SOAK_RESULTS:-on}" != off ]; then
+  name="$ROOT/loadtests/results/soak-$(date -u +%Y-%m-%dT%H%MZ)"
+  cp "$WORK/samples.csv" "$name.csv"
+  {
+    echo "# Soak run $(date -u +%Y-%m-%dT%H:%MZ): $result"
+    echo
+    echo "Duration ${DURATION}s, a sample every ${INTERVAL}s, on $(nproc) cores shared with other work; $(java -version 2>&1 | head -1)."
+    echo
+    echo "## Samples (heap after a full GC; direct = NMT \"Other\")"
+    echo
+    echo "| seconds | RSS KB | heap after GC KB | direct KB | fds | threads |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    tail -n +2 "$WORK/samples.csv" | sed 's/^/| /; s/,/ | /g; s/$/ |/'
+    echo
+    echo "## Growth (mean of the last third vs the first third, the first sample left out)"
+    echo
+    echo '```'
+    cat "$WORK/verdict.txt"
+    echo '```'
+    echo
+    echo "## Traffic (kind, outcome, count)"
+    echo
+    echo '```'
+    cat "$WORK/traffic.txt"
+    echo '```'
+  } > "$name.md"
+  echo "results: $name.csv $name.md"
+fi
+echo "$result"
+[ "$result" = PASS ]

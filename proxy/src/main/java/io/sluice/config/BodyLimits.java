@@ -2,8 +2,11 @@ package io.sluice.config;
 
 import java.time.Duration;
 
-/** Request-body limits; server-wide in {@code limits}, overridable per location. */
-public record BodyLimits(long maxBodySize, Duration bodyTimeout) {
+/**
+ * Request-body limits; server-wide in {@code limits}, overridable per location. {@code minReceiveRate} is
+ * in bytes per second, 0 when the rule is off.
+ */
+public record BodyLimits(long maxBodySize, Duration bodyTimeout, long minReceiveRate) {
 
     /** Reads a location's {@code limits} block, inheriting what it does not set. */
     static BodyLimits readOverride(ConfigNode node, BodyLimits inherited) {
@@ -12,7 +15,8 @@ public record BodyLimits(long maxBodySize, Duration bodyTimeout) {
             node.error("max-body-size", "must not be negative");
         }
         Duration bodyTimeout = ConfigChecks.positive(node, "body-timeout", inherited.bodyTimeout());
+        long minReceiveRate = node.bytes("min-receive-rate", inherited.minReceiveRate());
         node.finish();
-        return new BodyLimits(Math.max(0, maxBodySize), bodyTimeout);
+        return new BodyLimits(Math.max(0, maxBodySize), bodyTimeout, minReceiveRate);
     }
 }

@@ -30,8 +30,10 @@ public record LimitsConfig(int maxInitialLine, int maxHeaderSize, BodyLimits bod
         if (minSendRate < 0) {
             node.error("min-send-rate", "must not be negative (0 turns the rule off)");
         }
+        long minReceiveRate = node.bytes("min-receive-rate", 0);
         node.finish();
-        return new LimitsConfig(maxInitialLine, maxHeaderSize, new BodyLimits(Math.max(0, maxBodySize), bodyTimeout),
+        return new LimitsConfig(maxInitialLine, maxHeaderSize,
+                new BodyLimits(Math.max(0, maxBodySize), bodyTimeout, minReceiveRate),
                 headerTimeout, keepaliveTimeout, sendTimeout, maxConnections, Math.max(0, maxConnectionsPerIp),
                 Math.max(0, minSendRate));
     }

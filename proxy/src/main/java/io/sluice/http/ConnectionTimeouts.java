@@ -4,9 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.config.BodyLimits;
 import io.sluice.config.LimitsConfig;
 
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,16 +20,25 @@ import java.util.concurrent.TimeUnit;
  * <p>Phases change several times per request, so a phase change only moves a deadline; one timer per
  * connection fires at the earliest pending deadline and re-arms itself when the deadline has moved
  * later. A steady keep-alive connection therefore schedules nothing per request.
+ *
+ * <p>{@code body-timeout} bounds each wait for body bytes, which a client defeats by sending one byte
+ * just before it runs out (slow POST). {@code min-receive-rate} closes that gap: it divides the body bytes
+ * received by the time spent waiting for them, in windows of {@link #RECEIVE_WINDOW_NANOS} of waiting.
+ * Only waiting counts, from the moment a handler asks for body bytes until some arrive, so a proxied
+ * upload held back because the upstream cannot take more never counts against the client. While the
+ * dispatcher waits, the deadline is the earlier of the body timeout and the moment the window's waiting
+ * time exceeds what its bytes pay for at the minimum rate (and at least one window: a grace period).
  */
 public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     /** What the connection was waiting for when its clock ran out. */
-    public enum Phase { KEEPALIVE, HEADER, BODY, SEND }
+    public enum Phase { KEEPALIVE, HEADER, BODY, RECEIVE_RATE, SEND }
 
     /** Fired down the pipeline when a clock runs out. */
     public record Expired(Phase phase) {
     }
 
+    private static final long RECEIVE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long NONE = Long.MAX_VALUE;
 
     private final long headerNanos;
@@ -43,6 +52,12 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timer;
     private long timerFiresAt = NONE;
     private ScheduledFuture<?> sendTimer;
+    /** When the current wait for body bytes began; NONE while no body bytes are wanted. */
+    private long bodyWaitStart = NONE;
+    /** Time spent waiting for body bytes in the current receive-rate window. */
+    private long windowWaited;
+    /** Body bytes received in the current receive-rate window. */
+    private long windowBytes;
 
     public ConnectionTimeouts(LimitsConfig limits) {
         this(limits, false);
@@ -133,21 +148,56 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public void requestReceived() {
         idle = false;
         deadline = NONE;
+        bodyWaitStart = NONE;
+        windowWaited = 0;
+        windowBytes = 0;
     }
 
-    /** The handler asked for body bytes: they must come within body-timeout. */
-    public void awaitBody(Duration bodyTimeout) {
-        arm(Phase.BODY, bodyTimeout.toNanos());
+    /**
+     * The handler asked for body bytes: they must come within body-timeout, and over the window at no
+     * less than the minimum receive rate.
+     */
+    public void awaitBody(BodyLimits limits) {
+        long now = System.nanoTime();
+        if (bodyWaitStart == NONE) {
+            bodyWaitStart = now;
+        }
+        long timeoutAt = now + limits.bodyTimeout().toNanos();
+        long rate = limits.minReceiveRate();
+        if (rate > 0) {
+            // the waiting time this window's bytes pay for, never less than one window
+            double paidFor = (double) windowBytes * TimeUnit.SECONDS.toNanos(1) / rate;
+            long allowed = (long) Math.min(Math.max(RECEIVE_WINDOW_NANOS, paidFor), Long.MAX_VALUE / 4);
+            long rateAt = bodyWaitStart + allowed - windowWaited;
+            if (rateAt - timeoutAt < 0) {
+                armAt(Phase.RECEIVE_RATE, rateAt);
+                return;
+            }
+        }
+        armAt(Phase.BODY, timeoutAt);
     }
 
-    /** Body bytes arrived. */
-    public void bodyReceived() {
+    /** {@code bytes} of body arrived. */
+    public void bodyReceived(int bytes) {
         deadline = NONE;
+        if (bodyWaitStart != NONE) {
+            windowWaited += System.nanoTime() - bodyWaitStart;
+            bodyWaitStart = NONE;
+        }
+        windowBytes += bytes;
+        if (windowWaited >= RECEIVE_WINDOW_NANOS) {
+            windowWaited = 0;
+            windowBytes = 0;
+        }
     }
 
     private void arm(Phase next, long nanos) {
+        armAt(next, System.nanoTime() + nanos);
+    }
+
+    private void armAt(Phase next, long at) {
         phase = next;
-        deadline = System.nanoTime() + nanos;
+        deadline = at;
         if (timer == null || timerFiresAt > deadline) {
             schedule(deadline);
         }

@@ -213,7 +213,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private void onContent(HttpContent content) {
         ActiveExchange exchange = current;
-        timeouts.bodyReceived();
+        timeouts.bodyReceived(content.content().readableBytes());
         if (content.decoderResult().isFailure()) {
             content.release();
             failBody(exchange, new Rejection(HttpResponseStatus.BAD_REQUEST,
@@ -329,7 +329,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
 
     private void readBodyFor(ActiveExchange exchange) {
-        timeouts.awaitBody(exchange.limits.bodyTimeout());
+        timeouts.awaitBody(exchange.limits);
         requestRead();
     }
 
@@ -367,6 +367,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             case BODY -> {
                 if (exchange != null) {
                     failBody(exchange, new Rejection(HttpResponseStatus.REQUEST_TIMEOUT, "body timeout"));
+                }
+            }
+            case RECEIVE_RATE -> {
+                if (exchange != null) {
+                    failBody(exchange, new Rejection(HttpResponseStatus.REQUEST_TIMEOUT, "body slower than min-receive-rate "
+                            + exchange.limits.minReceiveRate() + " B/s after " + exchange.bodyBytes + " bytes"));
                 }
             }
             case SEND -> {

@@ -149,4 +149,18 @@ class ConfigLoaderTest {
         SluiceConfig config = ConfigLoader.loadDefault();
         assertEquals(8080, config.servers().get(0).listen().get(0).address().port());
     }
+
+    @Test
+    void minReceiveRateIsOffByDefaultInheritedAndOverriddenPerLocation() {
+        assertEquals(0, ConfigLoader.parse(GOOD, dir).limits().body().minReceiveRate());
+        String text = GOOD.replace("limits { max-body-size = 1m }", "limits { max-body-size = 1m, min-receive-rate = 2k }")
+                .replace("limits { max-body-size = 100m }", "limits { max-body-size = 100m, min-receive-rate = 0 }");
+        ServerConfig server = ConfigLoader.parse(text, dir).servers().get(0);
+        assertEquals(0, server.locations().get(3).bodyLimits().minReceiveRate());
+        assertEquals(2048, server.locations().get(4).bodyLimits().minReceiveRate());
+
+        String negative = GOOD.replace("limits { max-body-size = 1m }", "limits { min-receive-rate = -1 }");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(negative, dir));
+        assertTrue(e.problems().get(0).startsWith("sluice.conf:3: limits.min-receive-rate: "), e.getMessage());
+    }
 }
