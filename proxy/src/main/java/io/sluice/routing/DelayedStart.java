@@ -17,14 +17,20 @@ import java.util.concurrent.TimeUnit;
 final class DelayedStart implements ExchangeListener {
     private final ExchangeHandler handler;
     private final Exchange exchange;
-    private final ScheduledFuture<?> timer;
+    private ScheduledFuture<?> timer;
     private ExchangeListener started;
     private boolean aborted;
 
-    DelayedStart(ExchangeHandler handler, Exchange exchange, long delayNanos) {
+    private DelayedStart(ExchangeHandler handler, Exchange exchange) {
         this.handler = handler;
         this.exchange = exchange;
-        this.timer = exchange.channel().eventLoop().schedule(this::start, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Starts {@code handler} on {@code exchange} in {@code delayNanos}; the listener stands in for it until then. */
+    static DelayedStart schedule(ExchangeHandler handler, Exchange exchange, long delayNanos) {
+        DelayedStart delayed = new DelayedStart(handler, exchange);
+        delayed.timer = exchange.channel().eventLoop().schedule(delayed::start, delayNanos, TimeUnit.NANOSECONDS);
+        return delayed;
     }
 
     private void start() {

@@ -81,7 +81,7 @@ final class LimitedHandler implements ExchangeHandler {
         ExchangeListener listener;
         if (delayNanos > 0) {
             metrics.rateDelayed();
-            listener = new DelayedStart(handler, served, delayNanos);
+            listener = DelayedStart.schedule(handler, served, delayNanos);
         } else {
             try {
                 listener = handler.start(served);

@@ -240,6 +240,44 @@ class RateLimitIT {
     }
 
     @Test
+    void aDelayedRequestWhoseClientLeavesNeverStarts() throws Exception {
+        String config = """
+                sluice {
+                  workers = 2
+                  access-log { format = off }
+                  rate-limit-zones { paced { } }
+                  upstreams { app { servers = [ { address = "127.0.0.1:%d" } ] } }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [
+                    { match = "/", proxy { upstream = app }, rate-limit { zone = "paced", rate = 1r/s, burst = 5 } }
+                  ] } ]
+                }""".formatted(backend.getAddress().getPort());
+        try (RunningSluice sluice = RunningSluice.start(config, dir)) {
+            // Sluice runs in this JVM, so its clock is this one: the first request was decided after
+            // beforeFirst and before firstAnswered, and fixes the turns of the next ones one second apart
+            long beforeFirst = System.nanoTime();
+            try (RawHttp raw = new RawHttp(sluice.port())) {
+                assertEquals(200, get(raw, "/fast", null).status());
+            }
+            long firstAnswered = System.nanoTime();
+            try (RawHttp leaving = new RawHttp(sluice.port())) {
+                leaving.send("GET /fast HTTP/1.1\r\nHost: limits.test\r\n\r\n");
+                Thread.sleep(200);
+            }
+            long wouldHaveStarted = firstAnswered + TimeUnit.SECONDS.toNanos(1);
+            Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(wouldHaveStarted - System.nanoTime()) + 300));
+            assertEquals(1, backendArrivals.get(), "the held-back request was dropped with its client");
+            try (RawHttp raw = new RawHttp(sluice.port())) {
+                long start = System.nanoTime();
+                assertEquals(200, get(raw, "/fast", null).status());
+                long turn = beforeFirst + TimeUnit.SECONDS.toNanos(2);
+                assertTrue(System.nanoTime() >= turn, "its place in the rate stays used: the third request waits"
+                        + " for the third turn, " + TimeUnit.NANOSECONDS.toMillis(turn - start) + " ms after it was sent");
+            }
+            assertEquals(2, backendArrivals.get());
+        }
+    }
+
+    @Test
     void limitConnCountsRequestsInProgressPerKey() throws Exception {
         String config = """
                 sluice {
