@@ -181,6 +181,20 @@ class RateLimitIT {
     }
 
     @Test
+    void aReloadNamingAnUnknownZoneIsRefusedWithFileAndLine() throws Exception {
+        String config = RATE_CONFIG.replace("workers = 2", "workers = 2\n  admin { listen = \"127.0.0.1:0\" }");
+        try (OperatedSluice sluice = OperatedSluice.start(config); RawHttp raw = new RawHttp(sluice.port())) {
+            sluice.rewrite(config.replace("zone = \"clients\", key = \"$host\"", "zone = \"client\", key = \"$host\""));
+            HttpResponse<String> reload = sluice.post(sluice.adminUri("/reload"));
+            assertEquals(422, reload.statusCode());
+            assertTrue(reload.body().contains("sluice.conf:12: servers[0].locations[2].rate-limit.zone: no zone named"
+                    + " \\\"client\\\" in rate-limit-zones (known: clients)"), reload.body());
+            assertEquals(200, get(raw, "/by-host/", null).status(), "the running configuration still serves");
+            assertEquals(429, get(raw, "/by-host/", null).status(), "with its limits");
+        }
+    }
+
+    @Test
     void explainShowsALocationsLimits() throws Exception {
         String config = RATE_CONFIG.replace("workers = 2", "workers = 2\n  admin { listen = \"127.0.0.1:0\" }");
         try (OperatedSluice sluice = OperatedSluice.start(config)) {
