@@ -46,6 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 class RateLimitIT {
     private static final String RATE_CONFIG = """
@@ -503,7 +504,6 @@ class RateLimitIT {
                 return (long) Double.parseDouble(matcher.group(2));
             }
         }
-        assertFalse(true, "no sluice_limited_requests_total sample for " + location + " " + limit + " " + result);
-        return -1;
+        return fail("no sluice_limited_requests_total sample for " + location + " " + limit + " " + result);
     }
 }
