@@ -58,7 +58,9 @@ public record LimitKey(String text, List<Part> parts) {
                 default -> {
                 }
             }
-            if (part == null) {
+            if (part == null && "header".equals(name)) {
+                node.error(key, "$header needs a header name, e.g. $header:X-Api-Key (in \"" + text + "\")");
+            } else if (part == null) {
                 node.error(key, "unknown variable \"" + text.substring(i, Math.max(end, i + 1)) + "\" in \"" + text
                         + "\" (known: " + KNOWN + ")");
             } else {

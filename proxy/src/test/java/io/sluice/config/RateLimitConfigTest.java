@@ -143,6 +143,14 @@ class RateLimitConfigTest {
     }
 
     @Test
+    void aHeaderVariableNeedsAName() {
+        String text = CONFIG.replace("$host:$header:X-Api-Key$uri", "$header:");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(text, dir));
+        assertEquals(List.of("sluice.conf:11: servers[0].locations[1].rate-limit.key: $header needs a header name,"
+                + " e.g. $header:X-Api-Key (in \"$header:\")"), e.problems());
+    }
+
+    @Test
     void unknownKeysInsideALimitAreReported() {
         String text = CONFIG.replace("nodelay = true", "no-delay = true");
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(text, dir));
