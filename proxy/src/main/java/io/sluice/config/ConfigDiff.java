@@ -134,7 +134,8 @@ public final class ConfigDiff {
 
     /** Records compare arrays and patterns by identity, so the return body is compared by content here. */
     private static boolean sameLocation(LocationConfig a, LocationConfig b) {
-        if (!a.bodyLimits().equals(b.bodyLimits()) || !a.requestLimits().equals(b.requestLimits())) {
+        if (!a.bodyLimits().equals(b.bodyLimits()) || !a.compression().equals(b.compression())
+                || !a.requestLimits().equals(b.requestLimits())) {
             return false;
         }
         if (a.action() instanceof ReturnConfig x && b.action() instanceof ReturnConfig y) {

@@ -4,14 +4,15 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * One location of a server block: how it matches, its body limits, and its action; its request limits
- * ({@code rate-limit}, {@code limit-conn}) apply before the action.
+ * One location of a server block: how it matches, its body limits, its action, and its response
+ * compression (its own {@code compression} block over the server's and the top level's); its request
+ * limits ({@code rate-limit}, {@code limit-conn}) apply before the action.
  */
 public record LocationConfig(String configPath, LocationMatch match, BodyLimits bodyLimits, LocationAction action,
-                             RequestLimits requestLimits) {
+                             CompressionConfig compression, RequestLimits requestLimits) {
 
     static LocationConfig read(ConfigNode node, BodyLimits serverLimits, Path baseDirectory, Set<String> upstreamNames,
-                               Set<String> rateLimitZones) {
+                               CompressionConfig serverCompression, Set<String> rateLimitZones) {
         LocationMatch match = LocationMatch.read(node);
         BodyLimits limits = node.has("limits") ? BodyLimits.readOverride(node.child("limits"), serverLimits) : serverLimits;
         int actions = (node.has("return") ? 1 : 0) + (node.has("static") ? 1 : 0) + (node.has("proxy") ? 1 : 0);
@@ -31,8 +32,9 @@ public record LocationConfig(String configPath, LocationMatch match, BodyLimits 
         } else {
             action = ProxyConfig.read(node.child("proxy"), upstreamNames);
         }
+        CompressionConfig compression = CompressionConfig.readIn(node, "compression", serverCompression);
         RequestLimits requestLimits = RequestLimits.read(node, rateLimitZones);
         node.finish();
-        return new LocationConfig(node.path(), match, limits, action, requestLimits);
+        return new LocationConfig(node.path(), match, limits, action, compression, requestLimits);
     }
 }

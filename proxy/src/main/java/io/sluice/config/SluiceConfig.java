@@ -44,13 +44,14 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         for (String name : upstreamsNode.keys()) {
             upstreams.put(name, UpstreamConfig.read(name, upstreamsNode.child(name), baseDirectory));
         }
+        CompressionConfig compression = CompressionConfig.readIn(node, "compression", CompressionConfig.OFF);
         ConfigNode zonesNode = node.child("rate-limit-zones");
         Set<String> zoneNames = zonesNode.keys();
         List<ServerConfig> servers = new ArrayList<>();
         SharedAddresses sharedAddresses = new SharedAddresses();
         for (ConfigNode serverNode : node.objects("servers")) {
             ServerConfig server = ServerConfig.read(serverNode, limits, accessLog, baseDirectory, upstreams.keySet(),
-                    zoneNames);
+                    compression, zoneNames);
             sharedAddresses.check(server, serverNode);
             servers.add(server);
         }

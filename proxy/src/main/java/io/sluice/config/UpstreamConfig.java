@@ -10,7 +10,16 @@ import java.util.List;
 /** A named group of upstream servers that {@code proxy} locations forward to. */
 public record UpstreamConfig(String name, List<Server> servers, Duration connectTimeout, Duration readTimeout,
                              Duration sendTimeout, Keepalive keepalive, int retries, Tls tls,
-                             BalancingConfig balancing) {
+                             BalancingConfig balancing, Protocol protocol) {
+
+    /**
+     * How requests are spoken to the group's servers: HTTP/1.1 on pooled connections ({@code http1}), or
+     * HTTP/2 streams multiplexed on few connections, over TLS negotiated by ALPN ({@code h2}) or cleartext
+     * with prior knowledge ({@code h2c}), as gRPC services need.
+     */
+    public enum Protocol {
+        HTTP1, H2, H2C
+    }
 
     /** One upstream server; {@code tls} when its address was written {@code https://host:port}. */
     public record Server(HostAndPort address, boolean tls, int weight, boolean backup) {
@@ -32,12 +41,16 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
 
     static UpstreamConfig read(String name, ConfigNode node, Path baseDirectory) {
         Tls tls = node.has("tls") ? readTls(node.child("tls"), baseDirectory) : Tls.DEFAULT;
+        Protocol protocol = readProtocol(node);
         List<Server> servers = new ArrayList<>();
         for (ConfigNode serverNode : node.objects("servers")) {
-            Server server = readServer(serverNode, tls.enabled());
+            Server server = readServer(serverNode, tls.enabled() || protocol == Protocol.H2);
             if (server != null) {
                 servers.add(server);
             }
+        }
+        if (protocol == Protocol.H2C && servers.stream().anyMatch(Server::tls)) {
+            node.error("protocol", "h2c is cleartext HTTP/2: use h2 for servers reached over TLS");
         }
         if (servers.size() > 64) {
             node.error("servers", "at most 64 servers per upstream (got " + servers.size() + ")");
@@ -67,7 +80,20 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
         node.finish();
         return new UpstreamConfig(name, List.copyOf(servers), connectTimeout, readTimeout, sendTimeout,
                 new Keepalive(Math.max(0, maxIdle), idleTimeout, Math.max(1, maxRequests)), Math.max(0, retries), tls,
-                balancing);
+                balancing, protocol);
+    }
+
+    private static Protocol readProtocol(ConfigNode node) {
+        String text = node.string("protocol", "http1");
+        return switch (text) {
+            case "http1" -> Protocol.HTTP1;
+            case "h2" -> Protocol.H2;
+            case "h2c" -> Protocol.H2C;
+            default -> {
+                node.error("protocol", "must be http1, h2 (HTTP/2 over TLS) or h2c (cleartext HTTP/2), got \"" + text + "\"");
+                yield Protocol.HTTP1;
+            }
+        };
     }
 
     private static Tls readTls(ConfigNode node, Path baseDirectory) {

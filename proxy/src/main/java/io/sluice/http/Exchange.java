@@ -57,6 +57,15 @@ public interface Exchange {
 
     void flush();
 
+    /**
+     * True once the response head written through this exchange has been given a body coding that this
+     * exchange applies itself: the body must then come as {@code HttpContent} buffers, never as a
+     * {@link io.netty.channel.FileRegion}, which cannot be transformed.
+     */
+    default boolean rewritesBody() {
+        return false;
+    }
+
     /** True while the client connection can take more bytes without queueing past its high-water mark. */
     boolean writable();
 

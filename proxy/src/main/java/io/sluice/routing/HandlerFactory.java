@@ -13,6 +13,7 @@ import io.sluice.config.ProxyConfig;
 import io.sluice.config.ReturnConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.config.StaticConfig;
+import io.sluice.http.CompressingHandler;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.ratelimit.NanoClock;
@@ -72,13 +73,15 @@ public final class HandlerFactory {
 
     /**
      * The handler of {@code location}, a location of the configuration {@code snapshot}: its action behind
-     * its request limits.
+     * its response compression, both behind its request limits (outermost, so a refused request costs
+     * nothing else).
      */
     public ExchangeHandler create(LocationConfig location, SluiceConfig snapshot) {
-        return requestLimiters.decorate(actionHandler(location, snapshot), location, snapshot);
+        return requestLimiters.decorate(CompressingHandler.decorate(action(location, snapshot), location.compression()),
+                location, snapshot);
     }
 
-    private ExchangeHandler actionHandler(LocationConfig location, SluiceConfig snapshot) {
+    private ExchangeHandler action(LocationConfig location, SluiceConfig snapshot) {
         if (location.action() instanceof ReturnConfig config) {
             return new ReturnHandler(config);
         }

@@ -152,4 +152,9 @@ final class InFlightExchange implements Exchange {
     public boolean writable() {
         return exchange.writable();
     }
+
+    @Override
+    public boolean rewritesBody() {
+        return exchange.rewritesBody();
+    }
 }

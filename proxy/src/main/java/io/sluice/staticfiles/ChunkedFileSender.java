@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.sluice.http.Exchange;
 
@@ -42,12 +41,7 @@ final class ChunkedFileSender {
         this.remaining = first.length();
     }
 
-    void start(HttpResponse response) {
-        exchange.write(response);
-        pump();
-    }
-
-    /** Writes while the connection is writable; called again when writability returns. */
+    /** Writes while the connection is writable, after the head; called again when writability returns. */
     void pump() {
         if (pumping || finished) {
             return;

@@ -390,8 +390,8 @@ final class FileRequest implements ExchangeListener {
     }
 
     private void send(HttpResponse response, List<BodyPart> parts, byte[] trailer) {
+        exchange.write(response);
         if (zeroCopy()) {
-            exchange.write(response);
             for (BodyPart part : parts) {
                 if (part.head() != null) {
                     exchange.write(new DefaultHttpContent(Unpooled.wrappedBuffer(part.head())));
@@ -402,14 +402,18 @@ final class FileRequest implements ExchangeListener {
                     : new DefaultLastHttpContent(Unpooled.wrappedBuffer(trailer)));
         } else {
             sender = new ChunkedFileSender(exchange, parts, trailer);
-            sender.start(response);
+            sender.pump();
         }
     }
 
-    /** sendfile needs a plain TCP socket: not TLS (SslHandler takes only buffers), not an HTTP/2 stream. */
+    /**
+     * sendfile needs a plain TCP socket: not TLS (SslHandler takes only buffers), not an HTTP/2 stream; and
+     * a body the exchange compresses on the way out must come as buffers too. Asked after the head is written.
+     */
     private boolean zeroCopy() {
         Channel channel = exchange.channel();
-        return !exchange.secure() && channel instanceof SocketChannel && channel.pipeline().get(SslHandler.class) == null;
+        return !exchange.rewritesBody() && !exchange.secure() && channel instanceof SocketChannel
+                && channel.pipeline().get(SslHandler.class) == null;
     }
 
     private void poolFailed(Throwable cause) {

@@ -9,6 +9,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.UpstreamConfig;
 
@@ -21,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * loop. A plain deque touched only by its loop: no locks, no hand-off. The most recently used connection
  * is taken first (warm, least likely to have been closed by the server); connections idle longer than
  * {@code idle-timeout}, or in excess of {@code max-idle} for a moment, are closed from the other end by a
- * sweep that is scheduled only while some connection idles.
+ * sweep that is scheduled only while some connection idles. For an HTTP/2 group ({@code protocol = h2}
+ * or {@code h2c}) it hands out streams on shared connections instead, through {@link Http2Sessions}; the
+ * exchange sees the same {@link UpstreamConnection} either way.
  */
 final class ConnectionPool {
     private static final long NEVER = Long.MAX_VALUE;
@@ -34,6 +38,8 @@ final class ConnectionPool {
     private final Bootstrap bootstrap;
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
     private final PoolCounters counters = new PoolCounters();
+    /** The multiplexed connections when the group speaks HTTP/2; null for HTTP/1.1. */
+    private final Http2Sessions sessions;
     private final long idleTimeoutNanos;
     private ScheduledFuture<?> sweep;
     private long sweepAt = NEVER;
@@ -44,6 +50,7 @@ final class ConnectionPool {
         this.server = server;
         this.keepalive = config.keepalive();
         this.idleTimeoutNanos = keepalive.idleTimeout().toNanos();
+        this.sessions = config.protocol() == UpstreamConfig.Protocol.HTTP1 ? null : new Http2Sessions(this, config);
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
@@ -58,8 +65,10 @@ final class ConnectionPool {
                             channel.pipeline().addLast(server.ssl().newHandler(channel.alloc(), server.tlsHost(),
                                     server.remoteAddress().getPort()));
                         }
-                        channel.pipeline().addLast(UpstreamCodecs.clientCodec());
-                        channel.pipeline().addLast(new UpstreamConnection(ConnectionPool.this));
+                        if (sessions == null) {
+                            channel.pipeline().addLast(UpstreamCodecs.clientCodec());
+                            channel.pipeline().addLast(new UpstreamConnection(ConnectionPool.this));
+                        }
                     }
                 });
     }
@@ -74,9 +83,14 @@ final class ConnectionPool {
 
     /**
      * Hands {@code callback} a connection: an idle one that is still open unless {@code fresh} is asked
-     * for, else a new one (connected and, for TLS, handshaken).
+     * for, else a new one (connected and, for TLS, handshaken). For HTTP/2 it is a new stream on a shared
+     * connection.
      */
     void acquire(boolean fresh, ConnectCallback callback) {
+        if (sessions != null) {
+            sessions.acquire(callback);
+            return;
+        }
         if (!fresh) {
             UpstreamConnection connection;
             while ((connection = idle.pollFirst()) != null) {
@@ -89,28 +103,41 @@ final class ConnectionPool {
                 connection.channel().close();
             }
         }
+        open().addListener(opened -> {
+            if (opened.isSuccess()) {
+                connected((Channel) opened.getNow(), callback);
+            } else {
+                callback.onConnectFailed(opened.cause());
+            }
+        });
+    }
+
+    /** A new connection to the server, connected and, for TLS, handshaken; closed again if that fails. */
+    Future<Channel> open() {
         counters.opened++;
+        Promise<Channel> result = loop.newPromise();
         ChannelFuture connect = bootstrap.connect(server.remoteAddress());
         connect.addListener(future -> {
             if (!future.isSuccess()) {
-                callback.onConnectFailed(future.cause());
+                result.setFailure(future.cause());
                 return;
             }
             Channel channel = connect.channel();
             SslHandler ssl = channel.pipeline().get(SslHandler.class);
             if (ssl == null) {
-                connected(channel, callback);
+                result.setSuccess(channel);
             } else {
                 ssl.handshakeFuture().addListener(handshake -> {
                     if (handshake.isSuccess()) {
-                        connected(channel, callback);
+                        result.setSuccess(channel);
                     } else {
                         channel.close();
-                        callback.onConnectFailed(handshake.cause());
+                        result.setFailure(handshake.cause());
                     }
                 });
             }
         });
+        return result;
     }
 
     private void connected(Channel channel, ConnectCallback callback) {
@@ -125,6 +152,11 @@ final class ConnectionPool {
     void release(UpstreamConnection connection) {
         connection.detach();
         Channel channel = connection.channel();
+        if (sessions != null) {
+            // a finished HTTP/2 stream is never reused; its connection stays with the sessions
+            channel.close();
+            return;
+        }
         if (!channel.isActive() || connection.requests() >= keepalive.maxRequests() || keepalive.maxIdle() == 0) {
             channel.close();
             return;

@@ -2,7 +2,10 @@ package io.sluice.upstream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -11,12 +14,14 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.BalancingConfig;
 import io.sluice.config.UpstreamConfig;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
+import io.sluice.http.Http2Connections;
 import io.sluice.http.ExchangeListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +42,11 @@ import java.util.concurrent.TimeUnit;
  * closed it just as it was taken). Once part of the response is out, a failure closes the client
  * connection: the client must not take a truncated body for a whole one. A connection whose exchange did
  * not end cleanly is never pooled again.
+ *
+ * <p>With an HTTP/2 upstream the connection is a stream whose pipeline speaks the same HTTP/1-style
+ * messages, so the relay is the same; it also gets {@code te: trailers} when the client sent it. Response
+ * trailers, whatever the upstream protocol, go to HTTP/2 clients, and to HTTP/1.1 clients only when they
+ * sent {@code TE: trailers}.
  */
 final class ProxyExchange implements ExchangeListener, UpstreamListener, ConnectCallback {
     private static final Logger log = LoggerFactory.getLogger(ProxyExchange.class);
@@ -54,6 +64,9 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private final ServerPicker picker;
     private final CharSequence hashKey;
     private final boolean failOn5xx;
+    private final boolean http2Upstream;
+    private final boolean clientMultiplexed;
+    private final boolean clientTakesTrailers;
 
     private int retriesLeft;
     private long tried;
@@ -101,6 +114,9 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         this.hashKey = balancing.algorithm() == BalancingConfig.Algorithm.HASH
                 ? HashKeys.of(exchange, balancing.hashKey()) : null;
         this.failOn5xx = balancing.passiveHealth().failOn5xx();
+        this.http2Upstream = config.protocol() != UpstreamConfig.Protocol.HTTP1;
+        this.clientMultiplexed = exchange.channel() instanceof Http2StreamChannel;
+        this.clientTakesTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
     }
 
     void start() {
@@ -150,6 +166,10 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         connection.attach(this);
         Channel channel = connection.channel();
         HttpRequest head = requestHeads.build(exchange, pool.server(), hasBody, webSocket);
+        if (http2Upstream && clientTakesTrailers) {
+            // the one TE value HTTP/2 allows, and the one gRPC servers insist on
+            head.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+        }
         sentNanos = System.nanoTime();
         lastProgressNanos = sentNanos;
         channel.writeAndFlush(head, channel.voidPromise());
@@ -271,8 +291,16 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         exchange.notes().upstreamResponseNanos = System.nanoTime() - sentNanos;
         upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         boolean bodyless = headRequest || code == 204 || code == 304;
+        if (http2Upstream) {
+            Http2Connections.stripTranslationHeaders(response.headers());
+        }
         responseHeads.rewrite(response, bodyless, exchange.request().protocolVersion().equals(HttpVersion.HTTP_1_0));
-        if (response instanceof HttpContent) {
+        if (response instanceof FullHttpResponse full) {
+            // an HTTP/2 response that ended with its HEADERS: its length is known, and an HTTP/1.1 client
+            // needs it to keep its connection
+            if (!clientMultiplexed && !bodyless && !HttpUtil.isContentLengthSet(full)) {
+                HttpUtil.setContentLength(full, full.content().readableBytes());
+            }
             return true;
         }
         exchange.write(response);
@@ -295,6 +323,11 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         if (!(content instanceof LastHttpContent)) {
             exchange.write(content);
             return;
+        }
+        if (!clientMultiplexed && !clientTakesTrailers && content instanceof LastHttpContent last
+                && !last.trailingHeaders().isEmpty()) {
+            // an HTTP/1.1 client that did not say TE: trailers may not expect fields after the body
+            last.trailingHeaders().clear();
         }
         done = true;
         endAttempt();

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One connection to an upstream server, the last handler of its pipeline. While it serves an exchange it
+ * One connection to an upstream server, the last handler of its pipeline; for an HTTP/2 upstream, one
+ * stream (a child channel of the shared connection, used for one exchange and then closed). While it serves an exchange it
  * passes everything to that exchange's {@link UpstreamListener}; while it idles in its pool a read is kept
  * pending so that a close by the server is noticed, and any byte the server sends unasked makes the
  * connection untrustworthy, so it is closed.

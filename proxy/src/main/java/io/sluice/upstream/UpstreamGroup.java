@@ -32,7 +32,7 @@ public final class UpstreamGroup {
         this.channelClass = channelClass;
         this.resolver = resolver;
         boolean anyTls = config.servers().stream().anyMatch(UpstreamConfig.Server::tls);
-        SslContext ssl = anyTls ? UpstreamTls.context(config.tls()) : null;
+        SslContext ssl = anyTls ? UpstreamTls.context(config.tls(), config.protocol() == UpstreamConfig.Protocol.H2) : null;
         List<UpstreamServer> list = new ArrayList<>();
         for (UpstreamConfig.Server server : config.servers()) {
             list.add(UpstreamServer.of(server, server.tls() ? ssl : null, config.tls().sni()));

@@ -70,4 +70,42 @@ class UpstreamConfigTest {
         assertTrue(all.contains("proxy.example"), all);
         assertTrue(all.contains("buffering"), all);
     }
+
+    @Test
+    void protocolIsHttp1ByDefaultAndH2ImpliesTls() {
+        SluiceConfig config = ConfigLoader.parse("""
+                sluice {
+                  upstreams {
+                    web { servers = [ { address = "127.0.0.1:9000" } ] }
+                    grpc { protocol = h2, servers = [ { address = "grpc.internal:8443" } ] }
+                    plain { protocol = h2c, servers = [ { address = "127.0.0.1:50051" } ] }
+                  }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", proxy { upstream = web } } ] } ]
+                }""", BASE);
+        assertEquals(UpstreamConfig.Protocol.HTTP1, config.upstreams().get("web").protocol());
+        UpstreamConfig grpc = config.upstreams().get("grpc");
+        assertEquals(UpstreamConfig.Protocol.H2, grpc.protocol());
+        assertTrue(grpc.servers().get(0).tls(), "h2 is HTTP/2 over TLS");
+        UpstreamConfig plain = config.upstreams().get("plain");
+        assertEquals(UpstreamConfig.Protocol.H2C, plain.protocol());
+        assertFalse(plain.servers().get(0).tls());
+    }
+
+    @Test
+    void grpcExampleSpeaksHttp2ToItsUpstreams() {
+        SluiceConfig config = ConfigLoader.load(Path.of("../config/examples/grpc.conf"));
+        assertEquals(UpstreamConfig.Protocol.H2C, config.upstreams().get("greeter").protocol());
+        assertEquals(UpstreamConfig.Protocol.H2, config.upstreams().get("billing").protocol());
+        assertTrue(config.upstreams().get("billing").servers().get(0).tls());
+    }
+
+    @Test
+    void badProtocolsAreReported() {
+        InvalidConfigException unknown = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(
+                ProxyConfigs.proxyTo("protocol = http2, servers = [ { address = \"127.0.0.1:9000\" } ]", ""), BASE));
+        assertTrue(String.join("\n", unknown.problems()).contains("protocol: must be http1, h2"), unknown.getMessage());
+        InvalidConfigException cleartext = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(
+                ProxyConfigs.proxyTo("protocol = h2c, servers = [ { address = \"https://127.0.0.1:9443\" } ]", ""), BASE));
+        assertTrue(String.join("\n", cleartext.problems()).contains("h2c is cleartext HTTP/2"), cleartext.getMessage());
+    }
 }
