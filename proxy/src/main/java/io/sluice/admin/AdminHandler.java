@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.sluice.cache.CacheStats;
+import io.sluice.cache.ResponseCache;
 import io.sluice.config.ConfigDiff;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.InvalidConfigException;
@@ -34,6 +36,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -97,6 +100,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     offload(ctx, request, this::reload);
                 }
             }
+            case "/cache" -> ifGet(ctx, request, this::cacheStatus);
+            case "/cache/purge" -> {
+                if (!HttpMethod.POST.equals(method)) {
+                    send(ctx, request, notAllowed("POST"));
+                } else {
+                    send(ctx, request, purge(query));
+                }
+            }
             case "/reopen-logs" -> {
                 if (!HttpMethod.POST.equals(method)) {
                     send(ctx, request, notAllowed("POST"));
@@ -107,7 +118,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             default -> send(ctx, request, text(HttpResponseStatus.NOT_FOUND,
-                    "not found; try /status, /healthz, /readyz, /metrics, /explain?host=&path=, POST /reload\n"));
+                    "not found; try /status, /healthz, /readyz, /metrics, /explain?host=&path=, /cache, POST /reload\n"));
         }
     }
 
@@ -154,6 +165,42 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         String method = first(query, "method");
         return json(HttpResponseStatus.OK, RouteExplainer.explain(server.router(), first(query, "listen"),
                 method == null ? "GET" : method, first(query, "host"), path, server::previewPick));
+    }
+
+    private FullHttpResponse cacheStatus() {
+        ResponseCache cache = server.responseCache();
+        CacheStats stats = cache.stats();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("entries", cache.entryCount());
+        body.put("bytes", cache.weightedSize());
+        body.put("max-size", cache.config().maxSize());
+        body.put("hit-ratio", stats.hitRatio());
+        for (CacheStats.Result result : CacheStats.Result.values()) {
+            body.put(result.name().toLowerCase(Locale.ROOT), stats.total(result));
+        }
+        body.put("evictions", cache.evictions());
+        return json(HttpResponseStatus.OK, body);
+    }
+
+    /** {@code POST /cache/purge?key=K}, {@code ?prefix=P} or {@code ?all=true}: removes entries, says how many. */
+    private FullHttpResponse purge(QueryStringDecoder query) {
+        ResponseCache cache = server.responseCache();
+        String key = first(query, "key");
+        String prefix = first(query, "prefix");
+        int purged;
+        if (key != null && !key.isEmpty()) {
+            purged = cache.purge(key);
+        } else if (prefix != null && !prefix.isEmpty()) {
+            purged = cache.purgePrefix(prefix);
+        } else if ("true".equals(first(query, "all"))) {
+            purged = cache.purgeAll();
+        } else {
+            return json(HttpResponseStatus.BAD_REQUEST, Map.of("error",
+                    "say what to purge: ?key=http://example.com/page, ?prefix=http://example.com/img/ or ?all=true"));
+        }
+        log.info("admin: purged {} cache entries ({})", purged, key != null ? "key " + key
+                : prefix != null ? "prefix " + prefix : "all");
+        return json(HttpResponseStatus.OK, Map.of("purged", purged));
     }
 
     /** What reloading the configuration file now would change, without applying it. */

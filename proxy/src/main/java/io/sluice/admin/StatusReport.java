@@ -57,6 +57,9 @@ final class StatusReport {
                 "rejected", server.blockingPool().rejectedTasks()));
         status.put("locations", history.locations());
         status.put("upstreams", upstreams(config));
+        status.put("cache", Map.of("entries", server.responseCache().entryCount(),
+                "bytes", server.responseCache().weightedSize(), "max_size", server.responseCache().config().maxSize(),
+                "hit_ratio", server.responseCache().stats().hitRatio()));
 
         Map<String, Object> series = new LinkedHashMap<>();
         series.put("interval_seconds", 1);

@@ -14,7 +14,8 @@ import java.util.Set;
  * add the RFC 7239 {@code Forwarded} and the {@code Via} header.
  */
 public record ProxyConfig(String upstream, String host, HeaderRules requestHeaders, HeaderRules responseHeaders,
-                          boolean buffering, List<Cidr> trustedProxies, boolean forwarded, boolean via)
+                          boolean buffering, List<Cidr> trustedProxies, boolean forwarded, boolean via,
+                          ProxyCacheConfig cache)
         implements LocationAction {
 
     /** Headers to set (replacing any of the same name) and to remove, in one direction. */
@@ -68,8 +69,9 @@ public record ProxyConfig(String upstream, String host, HeaderRules requestHeade
         }
         boolean forwarded = node.bool("forwarded", false);
         boolean via = node.bool("via", false);
+        ProxyCacheConfig cache = ProxyCacheConfig.read(node);
         node.finish();
         return new ProxyConfig(upstream, host, requestHeaders, responseHeaders, buffering,
-                List.copyOf(trustedProxies), forwarded, via);
+                List.copyOf(trustedProxies), forwarded, via, cache);
     }
 }

@@ -17,7 +17,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
                            Duration shutdownTimeout, Duration drainDelay, LimitsConfig limits, Http2Config http2,
                            AdminConfig admin, AccessLogConfig accessLog, ReadinessConfig readiness, ReloadConfig reload,
                            Map<String, UpstreamConfig> upstreams, List<ServerConfig> servers, String source,
-                           String hash, Map<String, RateLimitZoneConfig> rateLimitZones) {
+                           String hash, CacheConfig cache, Map<String, RateLimitZoneConfig> rateLimitZones) {
 
     static SluiceConfig read(ConfigNode node, Path baseDirectory, String source, String hash) {
         int workers = workers(node);
@@ -39,6 +39,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         AccessLogConfig accessLog = AccessLogConfig.read(node.child("access-log"), baseDirectory, null);
         ReadinessConfig readiness = ReadinessConfig.read(node.child("readiness"));
         ReloadConfig reload = ReloadConfig.read(node.child("reload"));
+        CacheConfig cache = CacheConfig.read(node.child("cache"));
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         ConfigNode upstreamsNode = node.child("upstreams");
         for (String name : upstreamsNode.keys()) {
@@ -62,7 +63,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         node.finish();
         return new SluiceConfig(workers, transport, Math.max(1, backlog), blockingPool, shutdownTimeout, drainDelay,
                 limits, http2, admin, accessLog, readiness, reload, Map.copyOf(upstreams), List.copyOf(servers), source,
-                hash, rateLimitZones);
+                hash, cache, rateLimitZones);
     }
 
     /**

@@ -8,6 +8,9 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.sluice.balance.Balancer;
 import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
+import io.sluice.cache.CacheStats;
+import io.sluice.cache.ResponseCache;
+import io.sluice.config.CacheConfig;
 import io.sluice.config.LocationConfig;
 import io.sluice.config.ProxyConfig;
 import io.sluice.config.ReturnConfig;
@@ -18,10 +21,12 @@ import io.sluice.http.ExchangeHandler;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.ratelimit.NanoClock;
 import io.sluice.staticfiles.StaticFileHandler;
+import io.sluice.upstream.CachingHandler;
 import io.sluice.upstream.ProxyHandler;
 import io.sluice.upstream.Upstreams;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -33,6 +38,7 @@ public final class HandlerFactory {
     private final BlockingPool blockingPool;
     private final Upstreams upstreams;
     private final GroupBalancing balancing;
+    private final ResponseCache responseCache = new ResponseCache(CacheConfig.DEFAULTS);
     private final RequestLimiters requestLimiters;
 
     public HandlerFactory(BlockingPool blockingPool, EventLoopGroup workers, Class<? extends SocketChannel> socketChannelClass,
@@ -43,6 +49,27 @@ public final class HandlerFactory {
         this.balancing = new GroupBalancing(workers, socketChannelClass, healthCheckResolver, metrics);
         this.upstreams = new Upstreams(socketChannelClass, datagramChannelClass, balancing);
         this.requestLimiters = new RequestLimiters(metrics, NanoClock.SYSTEM);
+        registerCacheMetrics(metrics);
+    }
+
+    private void registerCacheMetrics(SluiceMetrics metrics) {
+        metrics.gauge("sluice_cache_entries", "Responses in the response cache", responseCache::entryCount);
+        metrics.gauge("sluice_cache_bytes", "Bytes the response cache holds (bodies, fields, bookkeeping)",
+                responseCache::weightedSize);
+        metrics.gauge("sluice_cache_hit_ratio", "Cacheable requests answered from the cache (hit, stale, revalidated)",
+                () -> responseCache.stats().hitRatio());
+        metrics.counter("sluice_cache_evictions", "Entries the response cache evicted to stay within max-size",
+                responseCache::evictions);
+        for (CacheStats.Result result : CacheStats.Result.values()) {
+            metrics.counter("sluice_cache_" + result.name().toLowerCase(Locale.ROOT),
+                    "Requests to caching locations answered with X-Cache: " + result.name(),
+                    () -> responseCache.stats().total(result));
+        }
+    }
+
+    /** The response cache every {@code proxy { cache = true }} location shares. */
+    public ResponseCache responseCache() {
+        return responseCache;
     }
 
     public Upstreams upstreams() {
@@ -86,7 +113,12 @@ public final class HandlerFactory {
             return new ReturnHandler(config);
         }
         if (location.action() instanceof ProxyConfig config) {
-            return new ProxyHandler(config, upstreams.group(snapshot.upstreams().get(config.upstream())));
+            ExchangeHandler proxy = new ProxyHandler(config, upstreams.group(snapshot.upstreams().get(config.upstream())));
+            if (config.cache().enabled()) {
+                responseCache.reconfigure(snapshot.cache());
+                return new CachingHandler(proxy, responseCache, config.cache());
+            }
+            return proxy;
         }
         if (location.action() instanceof StaticConfig config) {
             return new StaticFileHandler(location, config, blockingPool);

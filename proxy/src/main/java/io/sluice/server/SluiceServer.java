@@ -25,6 +25,7 @@ import io.sluice.http.ConnectionEvent;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.metrics.UpstreamMetrics;
 import io.sluice.routing.ExchangeRecorders;
+import io.sluice.cache.ResponseCache;
 import io.sluice.routing.HandlerFactory;
 import io.sluice.routing.Router;
 import io.sluice.tls.TlsContexts;
@@ -399,6 +400,11 @@ public final class SluiceServer implements AutoCloseable {
         return limiter.active();
     }
 
+    /** The response cache shared by every caching proxy location. */
+    public ResponseCache responseCache() {
+        return handlers.responseCache();
+    }
+
     public SluiceMetrics metrics() {
         return metrics;
     }
@@ -525,6 +531,7 @@ public final class SluiceServer implements AutoCloseable {
         closeListeners();
         handlers.upstreams().close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        handlers.responseCache().purgeAll();
         tls.close();
         blockingPool.close();
         accessLogWriter.close();
