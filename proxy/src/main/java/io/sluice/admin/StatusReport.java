@@ -1,5 +1,6 @@
 package io.sluice.admin;
 
+import io.sluice.balance.ServerView;
 import io.sluice.config.SluiceConfig;
 import io.sluice.config.UpstreamConfig;
 import io.sluice.metrics.UpstreamMetrics;
@@ -13,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The content of {@code /status.json}: what the status page shows, as plain maps for JSON. */
 final class StatusReport {
@@ -71,25 +74,48 @@ final class StatusReport {
         return status;
     }
 
-    /** Every upstream server of the running configuration, with what the proxy and health checks recorded. */
+    /**
+     * Every upstream server of the running configuration, with what the proxy and health checks recorded:
+     * the live servers of groups in use (a host name is one server per resolved address, and is listed on
+     * its own while it resolves to none), else the configured ones.
+     */
     private List<Map<String, Object>> upstreams(SluiceConfig config) {
+        Map<String, List<ServerView>> live = server.upstreamStates();
         List<Map<String, Object>> rows = new ArrayList<>();
         for (UpstreamConfig upstream : config.upstreams().values()) {
-            for (UpstreamConfig.Server server : upstream.servers()) {
-                String address = server.address().toString();
-                UpstreamMetrics metrics = this.server.metrics().upstream(upstream.name(), address);
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("upstream", upstream.name());
-                row.put("server", (server.tls() ? "https://" : "") + address);
-                row.put("weight", server.weight());
-                row.put("backup", server.backup());
-                row.put("health", metrics.health().name().toLowerCase(Locale.ROOT));
-                row.put("in_flight", metrics.inFlight());
-                row.put("failures", metrics.failures());
-                row.put("idle_connections", metrics.idleConnections());
-                rows.add(row);
+            List<ServerView> servers = live.get(upstream.name());
+            if (servers != null) {
+                for (ServerView view : servers) {
+                    rows.add(row(upstream.name(), view.server(), view.tls(), view.weight(), view.backup()));
+                }
+                Set<String> present = servers.stream().map(ServerView::configuredAddress).collect(Collectors.toSet());
+                for (UpstreamConfig.Server configured : upstream.servers()) {
+                    if (!present.contains(configured.address().toString())) {
+                        rows.add(row(upstream.name(), configured.name() + " (resolves to no address)", configured.tls(),
+                                configured.weight(), configured.backup()));
+                    }
+                }
+            } else {
+                for (UpstreamConfig.Server configured : upstream.servers()) {
+                    rows.add(row(upstream.name(), configured.name(), configured.tls(), configured.weight(),
+                            configured.backup()));
+                }
             }
         }
         return rows;
+    }
+
+    private Map<String, Object> row(String upstream, String name, boolean tls, int weight, boolean backup) {
+        UpstreamMetrics metrics = server.metrics().upstream(upstream, name);
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("upstream", upstream);
+        row.put("server", (tls ? "https://" : "") + name);
+        row.put("weight", weight);
+        row.put("backup", backup);
+        row.put("health", metrics.health().name().toLowerCase(Locale.ROOT));
+        row.put("in_flight", metrics.inFlight());
+        row.put("failures", metrics.failures());
+        row.put("idle_connections", metrics.idleConnections());
+        return row;
     }
 }

@@ -16,7 +16,7 @@ import java.util.random.RandomGenerator;
 public abstract class Balancer {
     /** Every server has been tried by this request. */
     public static final int NONE_LEFT = -1;
-    /** Servers remain untried, but every one of them is out of service. */
+    /** Servers remain untried, but every one of them is out of service; or the group has no server now. */
     public static final int NONE_AVAILABLE = -2;
     /** Candidates exist, but every one has {@code max-connections} requests in flight. */
     public static final int SATURATED = -3;
@@ -58,7 +58,10 @@ public abstract class Balancer {
         if (saturated) {
             return SATURATED;
         }
-        return ((group.primaries() | group.backups()) & ~tried) == 0 ? NONE_LEFT : NONE_AVAILABLE;
+        long servers = group.primaries() | group.backups();
+        // a group whose host names resolve to no address at all has no server to be out of service, but
+        // for the client that is the same as every server being out: 503, not 502
+        return servers != 0 && (servers & ~tried) == 0 ? NONE_LEFT : NONE_AVAILABLE;
     }
 
     private long available(long servers, long now) {

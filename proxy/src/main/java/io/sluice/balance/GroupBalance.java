@@ -30,13 +30,22 @@ public final class GroupBalance {
     private final List<Balancer> balancers = new CopyOnWriteArrayList<>();
 
     public GroupBalance(UpstreamConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * The balancing of {@code config}'s servers (a group's current server set, host names resolved), taking
+     * over from {@code previous}, the balancing of the group's earlier set: the state of servers in both
+     * sets and the retry budget carry on.
+     */
+    public GroupBalance(UpstreamConfig config, GroupBalance previous) {
         List<UpstreamConfig.Server> servers = config.servers();
         if (servers.size() > MAX_SERVERS) {
             throw new IllegalArgumentException("upstream " + config.name() + " has more than " + MAX_SERVERS + " servers");
         }
         this.config = config;
-        this.states = new ServerStates(config);
-        this.retryBudget = new RetryBudget(config.balancing().retryBudget());
+        this.states = new ServerStates(config, previous == null ? null : previous.states);
+        this.retryBudget = previous != null ? previous.retryBudget : new RetryBudget(config.balancing().retryBudget());
         this.weights = servers.stream().mapToInt(UpstreamConfig.Server::weight).toArray();
         long primaryMask = 0;
         long backupMask = 0;
@@ -52,7 +61,7 @@ public final class GroupBalance {
         this.primaries = primaryMask;
         this.backups = backupMask;
         this.ring = config.balancing().algorithm() == BalancingConfig.Algorithm.HASH
-                ? new HashRing(servers.stream().map(server -> server.address().toString()).toList(), weights)
+                ? new HashRing(servers.stream().map(UpstreamConfig.Server::name).toList(), weights)
                 : null;
     }
 

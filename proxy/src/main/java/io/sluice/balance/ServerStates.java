@@ -6,14 +6,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.Map;
 
 /**
  * What every event loop shares about one upstream group's servers: requests in flight (for least-conn and
  * p2c), passive health (failures seen by real requests) and the verdict of active health checks. Each
  * field is one atomic per server, touched once or twice per request, so loops never wait on each other.
+ * Servers are numbered as in the group's current server set; a server that was in the previous set (same
+ * {@linkplain UpstreamConfig.Server#name() name}) keeps its {@link ServerState}.
  *
  * <p>Passive health: {@code max-fails} failures within {@code fail-timeout} take a server out for
  * {@code fail-timeout}; after that one request is let through as a probe, and a failure of a server on
@@ -24,18 +26,14 @@ public final class ServerStates {
 
     private final String upstream;
     private final List<UpstreamConfig.Server> servers;
+    private final ServerState[] states;
+    private final Map<String, Integer> indexByName = new HashMap<>();
     private final int maxFails;
     private final long failTimeoutNanos;
-    private final AtomicIntegerArray inFlight;
-    private final AtomicIntegerArray fails;
-    private final AtomicLongArray failWindowStart;
-    private final AtomicLongArray outUntil;
-    private final AtomicIntegerArray probation;
-    private final AtomicIntegerArray checkedDown;
     private final long slowStartNanos;
-    private final AtomicLongArray recoveredAt;
 
-    public ServerStates(UpstreamConfig config) {
+    /** The states of {@code config}'s servers, taking over those of servers {@code previous} (may be null) also had. */
+    ServerStates(UpstreamConfig config, ServerStates previous) {
         this.upstream = config.name();
         this.servers = config.servers();
         BalancingConfig.PassiveHealth passive = config.balancing().passiveHealth();
@@ -43,19 +41,20 @@ public final class ServerStates {
         // a brief hiccup into an outage, and there is nowhere else to send the request
         this.maxFails = config.servers().size() == 1 ? 0 : passive.maxFails();
         this.failTimeoutNanos = passive.failTimeout().toNanos();
-        int count = servers.size();
-        this.inFlight = new AtomicIntegerArray(count);
-        this.fails = new AtomicIntegerArray(count);
-        this.failWindowStart = new AtomicLongArray(count);
-        this.outUntil = new AtomicLongArray(count);
-        this.probation = new AtomicIntegerArray(count);
-        this.checkedDown = new AtomicIntegerArray(count);
         this.slowStartNanos = config.balancing().slowStart().toNanos();
-        this.recoveredAt = new AtomicLongArray(count);
+        this.states = new ServerState[servers.size()];
         long longAgo = System.nanoTime() - slowStartNanos;
-        for (int i = 0; i < count; i++) {
-            recoveredAt.set(i, longAgo);
+        for (int i = 0; i < states.length; i++) {
+            String name = servers.get(i).name();
+            ServerState kept = previous == null ? null : previous.state(name);
+            states[i] = kept != null ? kept : new ServerState(longAgo);
+            indexByName.putIfAbsent(name, i);
         }
+    }
+
+    private ServerState state(String name) {
+        Integer index = indexByName.get(name);
+        return index == null ? null : states[index];
     }
 
     /**
@@ -64,7 +63,7 @@ public final class ServerStates {
      */
     long effectiveWeight(int server, int weight, long nowNanos) {
         long full = weight * 100L;
-        long since = nowNanos - recoveredAt.get(server);
+        long since = nowNanos - states[server].recoveredAt.get();
         if (since >= slowStartNanos) {
             return full;
         }
@@ -76,43 +75,54 @@ public final class ServerStates {
     }
 
     public int inFlight(int server) {
-        return inFlight.get(server);
+        return states[server].inFlight.get();
     }
 
     void started(int server) {
-        inFlight.incrementAndGet(server);
+        states[server].inFlight.incrementAndGet();
     }
 
     void ended(int server) {
-        inFlight.decrementAndGet(server);
+        states[server].inFlight.decrementAndGet();
     }
 
     /** Usable now: not marked down by health checks and not taken out by passive health. */
     public boolean available(int server, long nowNanos) {
-        return checkedDown.get(server) == 0 && nowNanos - outUntil.get(server) >= 0;
+        ServerState state = states[server];
+        return state.checkedDown.get() == 0 && nowNanos - state.outUntil.get() >= 0;
     }
 
     /** Active health checks concluded {@code healthy}; a server marked down receives no requests. */
     public void checked(int server, boolean healthy) {
-        int wasDown = checkedDown.getAndSet(server, healthy ? 0 : 1);
+        ServerState state = states[server];
+        int wasDown = state.checkedDown.getAndSet(healthy ? 0 : 1);
         if (healthy && wasDown == 1) {
-            recoveredAt.set(server, System.nanoTime());
+            state.recoveredAt.set(System.nanoTime());
+        }
+    }
+
+    /** {@link #checked(int, boolean)} for the server of that name; ignored when it is not in this set. */
+    public void checked(String name, boolean healthy) {
+        Integer index = indexByName.get(name);
+        if (index != null) {
+            checked(index, healthy);
         }
     }
 
     public boolean checkedDown(int server) {
-        return checkedDown.get(server) != 0;
+        return states[server].checkedDown.get() != 0;
     }
 
     /** Whether passive health has taken the server out at {@code nowNanos}. */
     public boolean passivelyOut(int server, long nowNanos) {
-        return nowNanos - outUntil.get(server) < 0;
+        return nowNanos - states[server].outUntil.get() < 0;
     }
 
     void succeeded(int server) {
-        if (probation.compareAndSet(server, 1, 0)) {
-            fails.set(server, 0);
-            recoveredAt.set(server, System.nanoTime());
+        ServerState state = states[server];
+        if (state.probation.compareAndSet(1, 0)) {
+            state.fails.set(0);
+            state.recoveredAt.set(System.nanoTime());
             log.info("upstream {} server {}: answering again after being taken out", upstream, name(server));
         }
     }
@@ -121,18 +131,19 @@ public final class ServerStates {
         if (maxFails == 0) {
             return;
         }
-        if (probation.get(server) == 1) {
+        ServerState state = states[server];
+        if (state.probation.get() == 1) {
             takeOut(server, nowNanos, "failed again after " + failTimeoutNanos / 1_000_000 + "ms out");
             return;
         }
-        long windowStart = failWindowStart.get(server);
+        long windowStart = state.failWindowStart.get();
         int count;
-        if (fails.get(server) == 0 || nowNanos - windowStart >= failTimeoutNanos) {
-            failWindowStart.set(server, nowNanos);
-            fails.set(server, 1);
+        if (state.fails.get() == 0 || nowNanos - windowStart >= failTimeoutNanos) {
+            state.failWindowStart.set(nowNanos);
+            state.fails.set(1);
             count = 1;
         } else {
-            count = fails.incrementAndGet(server);
+            count = state.fails.incrementAndGet();
         }
         if (count >= maxFails) {
             takeOut(server, nowNanos, count + " failures within " + failTimeoutNanos / 1_000_000 + "ms");
@@ -140,10 +151,11 @@ public final class ServerStates {
     }
 
     private void takeOut(int server, long nowNanos, String why) {
-        fails.set(server, 0);
+        ServerState state = states[server];
+        state.fails.set(0);
         long until = nowNanos + failTimeoutNanos;
-        long previous = outUntil.getAndSet(server, until);
-        probation.set(server, 1);
+        long previous = state.outUntil.getAndSet(until);
+        state.probation.set(1);
         if (nowNanos - previous >= 0) {
             log.warn("upstream {} server {}: taken out for {}ms ({})", upstream, name(server),
                     failTimeoutNanos / 1_000_000, why);
@@ -157,13 +169,14 @@ public final class ServerStates {
         for (int i = 0; i < servers.size(); i++) {
             UpstreamConfig.Server server = servers.get(i);
             String state = checkedDown(i) ? "down" : passivelyOut(i, now) ? "out" : "up";
-            views.add(new ServerView(name(i), server.backup(), state, inFlight(i), fails.get(i), server.weight(),
-                    effectiveWeight(i, server.weight(), now) / 100.0));
+            views.add(new ServerView(name(i), server.backup(), state, inFlight(i), states[i].fails.get(), server.weight(),
+                    effectiveWeight(i, server.weight(), now) / 100.0, server.tls(), server.address().toString()));
         }
         return List.copyOf(views);
     }
 
-    private String name(int server) {
-        return servers.get(server).address().toString();
+    /** The name of server {@code server} of this set, as in logs and the admin API. */
+    public String name(int server) {
+        return servers.get(server).name();
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.config;
 
+import io.netty.util.NetUtil;
 import io.sluice.util.HostAndPort;
 
 import java.nio.file.Path;
@@ -10,7 +11,7 @@ import java.util.List;
 /** A named group of upstream servers that {@code proxy} locations forward to. */
 public record UpstreamConfig(String name, List<Server> servers, Duration connectTimeout, Duration readTimeout,
                              Duration sendTimeout, Keepalive keepalive, int retries, Tls tls,
-                             BalancingConfig balancing, Protocol protocol) {
+                             BalancingConfig balancing, Protocol protocol, Dns dns) {
 
     /**
      * How requests are spoken to the group's servers: HTTP/1.1 on pooled connections ({@code http1}), or
@@ -21,8 +22,44 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
         HTTP1, H2, H2C
     }
 
-    /** One upstream server; {@code tls} when its address was written {@code https://host:port}. */
-    public record Server(HostAndPort address, boolean tls, int weight, boolean backup) {
+    /**
+     * One upstream server; {@code tls} when its address was written {@code https://host:port}. A server
+     * whose address names a host is, once DNS has answered, one server per resolved address: {@code ip} is
+     * that address (an IP literal), null for a server as configured.
+     */
+    public record Server(HostAndPort address, boolean tls, int weight, boolean backup, String ip) {
+
+        /** This configured server at one address its host name resolved to; weight and backup stay. */
+        public Server at(String resolvedIp) {
+            return new Server(address, tls, weight, backup, resolvedIp);
+        }
+
+        /** The host to connect to: the resolved address, else the configured host (an IP literal or a name). */
+        public String connectHost() {
+            return ip != null ? ip : address.host();
+        }
+
+        /**
+         * How the server is named in logs, metrics and the admin API, unique within its group: the configured
+         * {@code host:port}, or for a resolved server {@code ip:port (host)}.
+         */
+        public String name() {
+            return ip == null ? address.toString() : new HostAndPort(ip, address.port()) + " (" + address.host() + ")";
+        }
+    }
+
+    /**
+     * How host names in server addresses are looked up: again every {@code resolveInterval} at most (sooner
+     * when the answer's TTL is shorter; zero turns re-resolution off, the name is then resolved per
+     * connection), asking {@code nameServers} (empty: the system's, from /etc/resolv.conf).
+     */
+    public record Dns(Duration resolveInterval, List<HostAndPort> nameServers) {
+    }
+
+    /** This group with {@code resolved} as its servers: the configured ones with host names expanded. */
+    public UpstreamConfig withServers(List<Server> resolved) {
+        return new UpstreamConfig(name, List.copyOf(resolved), connectTimeout, readTimeout, sendTimeout, keepalive,
+                retries, tls, balancing, protocol, dns);
     }
 
     /**
@@ -77,10 +114,37 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
             node.error("retries", "must not be negative");
         }
         BalancingConfig balancing = BalancingConfig.read(node);
+        Dns dns = readDns(node);
         node.finish();
         return new UpstreamConfig(name, List.copyOf(servers), connectTimeout, readTimeout, sendTimeout,
                 new Keepalive(Math.max(0, maxIdle), idleTimeout, Math.max(1, maxRequests)), Math.max(0, retries), tls,
-                balancing, protocol);
+                balancing, protocol, dns);
+    }
+
+    private static Dns readDns(ConfigNode node) {
+        Duration interval = node.duration("resolve-interval", Duration.ofSeconds(5));
+        if (interval.isNegative() || (!interval.isZero() && interval.compareTo(Duration.ofSeconds(1)) < 0)) {
+            node.error("resolve-interval", "must be at least 1s (0s turns re-resolution off)");
+            interval = Duration.ofSeconds(5);
+        }
+        List<HostAndPort> nameServers = new ArrayList<>();
+        ConfigNode resolver = node.child("resolver");
+        for (String text : resolver.strings("servers", List.of())) {
+            String hostPort = text.startsWith("[") ? (text.endsWith("]") ? text + ":53" : text)
+                    : text.indexOf(':') < 0 ? text + ":53" : text;
+            try {
+                HostAndPort server = HostAndPort.parse(hostPort);
+                if (!NetUtil.isValidIpV4Address(server.host()) && !NetUtil.isValidIpV6Address(server.host())) {
+                    resolver.error("servers", "name servers are IP addresses (got \"" + text + "\")");
+                } else {
+                    nameServers.add(server);
+                }
+            } catch (IllegalArgumentException e) {
+                resolver.error("servers", "bad name server \"" + text + "\": " + e.getMessage());
+            }
+        }
+        resolver.finish();
+        return new Dns(interval, List.copyOf(nameServers));
     }
 
     private static Protocol readProtocol(ConfigNode node) {
@@ -136,7 +200,7 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
             hostPort = hostPort + ":" + (text.startsWith("https://") ? 443 : 80);
         }
         try {
-            return new Server(HostAndPort.parse(hostPort), tls, Math.max(1, weight), backup);
+            return new Server(HostAndPort.parse(hostPort), tls, Math.max(1, weight), backup, null);
         } catch (IllegalArgumentException e) {
             node.error("address", "bad address \"" + text + "\": " + e.getMessage());
             return null;

@@ -16,6 +16,8 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.BalancingConfig;
@@ -27,11 +29,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The probes of one server, all on one event loop: connect, send the check request, read the status of
- * the response head, close. A probe that gets no head within {@code timeout} (connect included) fails.
+ * The probes of one server, all on one event loop: connect (and for an {@code https://} server, the TLS
+ * handshake: the request waits in the TLS handler until it is done), send the check request, read the
+ * status of the response head, close. A probe that gets no head within {@code timeout} (connect and
+ * handshake included) fails; so does one whose handshake fails, e.g. a certificate that does not verify.
  */
 final class ServerCheck {
-    private final int index;
+    private final UpstreamConfig.Server server;
     private final String name;
     private final String hostHeader;
     private final InetSocketAddress address;
@@ -40,6 +44,8 @@ final class ServerCheck {
     private final BalancingConfig.HealthCheck config;
     private final HealthChecker.Listener listener;
     private final Logger log;
+    private final SslContext ssl;
+    private final String sni;
 
     private boolean healthy = true;
     private boolean judged;
@@ -49,9 +55,13 @@ final class ServerCheck {
     private ScheduledFuture<?> next;
     private Channel probe;
 
-    ServerCheck(int index, String name, UpstreamConfig.Server server, InetSocketAddress address, Bootstrap bootstrap,
-                EventLoop loop, BalancingConfig.HealthCheck config, HealthChecker.Listener listener, Logger log) {
-        this.index = index;
+    /** {@code ssl} is null for a plain HTTP server; {@code sni} is the TLS server name, also verified. */
+    ServerCheck(UpstreamConfig.Server server, String name, InetSocketAddress address, Bootstrap bootstrap,
+                EventLoop loop, BalancingConfig.HealthCheck config, HealthChecker.Listener listener, Logger log,
+                SslContext ssl, String sni) {
+        this.server = server;
+        this.ssl = ssl;
+        this.sni = sni;
         this.name = name;
         String host = server.address().host();
         this.hostHeader = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + server.address().port();
@@ -104,6 +114,9 @@ final class ServerCheck {
         ChannelFuture connect = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel channel) {
+                if (ssl != null) {
+                    channel.pipeline().addLast(ssl.newHandler(channel.alloc(), sni, address.getPort()));
+                }
                 channel.pipeline().addLast(new HttpClientCodec(), new ProbeHandler(outcome));
             }
         }).connect(address);
@@ -130,9 +143,9 @@ final class ServerCheck {
             if (!healthy && passes >= config.rise()) {
                 healthy = true;
                 log.info("health check: upstream {} is up again ({} passed checks)", name, passes);
-                listener.verdict(index, true);
+                listener.verdict(server, true);
             } else if (healthy && !judged) {
-                listener.verdict(index, true);
+                listener.verdict(server, true);
             }
             judged = true;
         } else {
@@ -142,7 +155,7 @@ final class ServerCheck {
                 healthy = false;
                 judged = true;
                 log.warn("health check: upstream {} is down ({} failed checks, last: {})", name, failures, detail);
-                listener.verdict(index, false);
+                listener.verdict(server, false);
             }
         }
         scheduleNext();
@@ -186,6 +199,14 @@ final class ServerCheck {
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+                outcome.finish(false, "TLS handshake failed: " + handshake.cause().getMessage());
+            }
+            ctx.fireUserEventTriggered(event);
         }
 
         @Override

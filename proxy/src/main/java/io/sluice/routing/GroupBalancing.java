@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Joins the three layer-5 packages that may not see each other: the proxy's {@link ServerPicker} is served
@@ -28,43 +29,49 @@ import java.util.concurrent.Executor;
 final class GroupBalancing implements ServerPicker.Factory {
     private final EventLoopGroup loops;
     private final Class<? extends SocketChannel> channelClass;
-    private final AddressResolverGroup<InetSocketAddress> resolver;
     private final SluiceMetrics metrics;
     private final Map<String, GroupBalance> current = new ConcurrentHashMap<>();
 
-    GroupBalancing(EventLoopGroup loops, Class<? extends SocketChannel> channelClass,
-                   AddressResolverGroup<InetSocketAddress> resolver, SluiceMetrics metrics) {
+    GroupBalancing(EventLoopGroup loops, Class<? extends SocketChannel> channelClass, SluiceMetrics metrics) {
         this.loops = loops;
         this.channelClass = channelClass;
-        this.resolver = resolver;
         this.metrics = metrics;
     }
 
     @Override
-    public ServerPicker.Group forGroup(UpstreamConfig upstream) {
-        GroupBalance balance = new GroupBalance(upstream);
-        current.put(upstream.name(), balance);
+    public ServerPicker.Group forGroup(UpstreamConfig upstream, AddressResolverGroup<InetSocketAddress> resolver) {
+        AtomicReference<GroupBalance> balance = new AtomicReference<>();
         HealthChecker checker = null;
         if (upstream.balancing().healthCheck() != null) {
-            UpstreamMetrics[] serverMetrics = upstream.servers().stream()
-                    .map(server -> metrics.upstream(upstream.name(), server.address().toString()))
-                    .toArray(UpstreamMetrics[]::new);
             checker = new HealthChecker(upstream, loops, channelClass, resolver, (server, healthy) -> {
-                balance.states().checked(server, healthy);
-                serverMetrics[server].health(healthy ? UpstreamMetrics.Health.UP : UpstreamMetrics.Health.DOWN);
+                balance.get().states().checked(server.name(), healthy);
+                metrics.upstream(upstream.name(), server.name())
+                        .health(healthy ? UpstreamMetrics.Health.UP : UpstreamMetrics.Health.DOWN);
             });
-            checker.start();
         }
         HealthChecker running = checker;
+        // synchronized: a DNS answer for a group being replaced may arrive while it closes, and must not
+        // put the old group's balancing back in place of its successor's
         return new ServerPicker.Group() {
+            private boolean closed;
+
             @Override
-            public ServerPicker newPicker() {
-                return new Picker(balance.newBalancer(new SplittableRandom()));
+            public synchronized ServerPicker.Pickers balance(UpstreamConfig servers) {
+                GroupBalance next = new GroupBalance(servers, balance.get());
+                balance.set(next);
+                if (!closed) {
+                    current.put(upstream.name(), next);
+                    if (running != null) {
+                        running.check(servers.servers());
+                    }
+                }
+                return () -> new Picker(next.newBalancer(new SplittableRandom()));
             }
 
             @Override
-            public void close() {
-                current.remove(upstream.name(), balance);
+            public synchronized void close() {
+                closed = true;
+                current.remove(upstream.name(), balance.get());
                 if (running != null) {
                     running.close();
                 }
@@ -72,10 +79,22 @@ final class GroupBalancing implements ServerPicker.Factory {
         };
     }
 
-    /** What the balancer of a group in use would pick now (see {@link GroupBalance#preview}); null if unknown. */
-    Integer preview(String upstream, CharSequence key) {
+    /**
+     * The server the balancer of {@code upstream} would pick now for a request with this hash key (see
+     * {@link GroupBalance#preview}), by name, or a sentence saying why none would be.
+     */
+    String preview(String upstream, CharSequence key) {
         GroupBalance balance = current.get(upstream);
-        return balance == null ? null : balance.preview(key);
+        if (balance == null) {
+            return "upstream " + upstream + " has not served yet";
+        }
+        int server = balance.preview(key);
+        return switch (server) {
+            case Balancer.NONE_AVAILABLE -> "none: every server is out of service, or none resolved (503)";
+            case Balancer.SATURATED -> "none now: every server is at max-connections (queued, or 503)";
+            case Balancer.NONE_LEFT -> "none: the upstream has no servers";
+            default -> balance.states().name(server);
+        };
     }
 
     /** Every upstream group in use, by name, with what its balancer sees of each server. */

@@ -3,9 +3,6 @@ package io.sluice.routing;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.resolver.dns.DnsAddressResolverGroup;
-import io.netty.resolver.dns.DnsNameResolverBuilder;
-import io.sluice.balance.Balancer;
 import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
 import io.sluice.cache.CacheStats;
@@ -44,10 +41,8 @@ public final class HandlerFactory {
     public HandlerFactory(BlockingPool blockingPool, EventLoopGroup workers, Class<? extends SocketChannel> socketChannelClass,
                           Class<? extends DatagramChannel> datagramChannelClass, SluiceMetrics metrics) {
         this.blockingPool = blockingPool;
-        DnsAddressResolverGroup healthCheckResolver = new DnsAddressResolverGroup(
-                new DnsNameResolverBuilder().datagramChannelType(datagramChannelClass));
-        this.balancing = new GroupBalancing(workers, socketChannelClass, healthCheckResolver, metrics);
-        this.upstreams = new Upstreams(socketChannelClass, datagramChannelClass, balancing);
+        this.balancing = new GroupBalancing(workers, socketChannelClass, metrics);
+        this.upstreams = new Upstreams(workers, socketChannelClass, datagramChannelClass, balancing);
         this.requestLimiters = new RequestLimiters(metrics, NanoClock.SYSTEM);
         registerCacheMetrics(metrics);
     }
@@ -80,17 +75,8 @@ public final class HandlerFactory {
      * The server the balancer of {@code upstream} would pick now for a request with this hash key, as
      * {@code host:port}, or a sentence saying why none would be.
      */
-    public String previewPick(SluiceConfig snapshot, String upstream, CharSequence key) {
-        Integer server = balancing.preview(upstream, key);
-        if (server == null) {
-            return "upstream " + upstream + " has not served yet";
-        }
-        return switch (server) {
-            case Balancer.NONE_AVAILABLE -> "none: every server is out of service (503)";
-            case Balancer.SATURATED -> "none now: every server is at max-connections (queued, or 503)";
-            case Balancer.NONE_LEFT -> "none: the upstream has no servers";
-            default -> snapshot.upstreams().get(upstream).servers().get(server).address().toString();
-        };
+    public String previewPick(String upstream, CharSequence key) {
+        return balancing.preview(upstream, key);
     }
 
     /** The live balancing state of every upstream group in use: health, load, failures, effective weight. */

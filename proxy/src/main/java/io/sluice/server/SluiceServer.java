@@ -163,7 +163,7 @@ public final class SluiceServer implements AutoCloseable {
     private void registerUpstreams(SluiceConfig config) {
         for (UpstreamConfig upstream : config.upstreams().values()) {
             for (UpstreamConfig.Server server : upstream.servers()) {
-                metrics.upstream(upstream.name(), server.address().toString());
+                metrics.upstream(upstream.name(), server.name());
             }
         }
     }
@@ -388,7 +388,7 @@ public final class SluiceServer implements AutoCloseable {
 
     /** The server {@code upstream}'s balancer would pick now (for /explain), or why none would be. */
     public String previewPick(String upstream, CharSequence hashKey) {
-        return handlers.previewPick(config(), upstream, hashKey);
+        return handlers.previewPick(upstream, hashKey);
     }
 
     /** What the balancers see of every upstream server, by upstream name: one read-only view for the admin API. */
@@ -445,9 +445,14 @@ public final class SluiceServer implements AutoCloseable {
         }
         SluiceConfig config = config();
         if (config.readiness().requireHealthyUpstreams()) {
+            Map<String, List<ServerView>> live = upstreamStates();
             for (UpstreamConfig upstream : config.upstreams().values()) {
-                boolean anyHealthy = upstream.servers().stream().anyMatch(server -> metrics.upstream(upstream.name(),
-                        server.address().toString()).health() != UpstreamMetrics.Health.DOWN);
+                // the live servers (host names resolved) where the group is in use, else the configured ones
+                List<ServerView> servers = live.get(upstream.name());
+                List<String> names = servers != null ? servers.stream().map(ServerView::server).toList()
+                        : upstream.servers().stream().map(UpstreamConfig.Server::name).toList();
+                boolean anyHealthy = names.stream().anyMatch(name -> metrics.upstream(upstream.name(), name).health()
+                        != UpstreamMetrics.Health.DOWN);
                 if (!anyHealthy) {
                     return new Readiness(false, "upstream " + upstream.name() + " has no healthy server");
                 }

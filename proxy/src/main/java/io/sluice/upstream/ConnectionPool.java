@@ -43,6 +43,7 @@ final class ConnectionPool {
     private final long idleTimeoutNanos;
     private ScheduledFuture<?> sweep;
     private long sweepAt = NEVER;
+    private boolean retired;
 
     ConnectionPool(EventLoop loop, UpstreamServer server, UpstreamConfig config, Class<? extends SocketChannel> channelClass,
                    AddressResolverGroup<InetSocketAddress> resolver) {
@@ -157,7 +158,7 @@ final class ConnectionPool {
             channel.close();
             return;
         }
-        if (!channel.isActive() || connection.requests() >= keepalive.maxRequests() || keepalive.maxIdle() == 0) {
+        if (retired || !channel.isActive() || connection.requests() >= keepalive.maxRequests() || keepalive.maxIdle() == 0) {
             channel.close();
             return;
         }
@@ -169,6 +170,19 @@ final class ConnectionPool {
         if (due < sweepAt) {
             scheduleSweep(due, now);
         }
+    }
+
+    /**
+     * The server left its group (its host name no longer resolves to this address): idle connections close
+     * now, connections in use close when their exchange ends, and nothing is pooled any more.
+     */
+    void retire() {
+        retired = true;
+        UpstreamConnection connection;
+        while ((connection = idle.pollFirst()) != null) {
+            connection.channel().close();
+        }
+        counters.idle = 0;
     }
 
     /** The connection closed; if it was idle it leaves the pool. */

@@ -1,11 +1,14 @@
 package io.sluice.upstream;
 
+import io.netty.resolver.AddressResolverGroup;
 import io.sluice.config.UpstreamConfig;
 
+import java.net.InetSocketAddress;
 import java.util.concurrent.Executor;
 
 /**
- * Chooses the server for each attempt of a request, as {@link UpstreamConfig#servers()} index, and hears
+ * Chooses the server for each attempt of a request, as index into the group's current server set (the
+ * configured servers with host names expanded to their resolved addresses), and hears
  * how the attempts go (load, health, retry budget); one instance per event loop and upstream group,
  * called only on that loop. The balancing algorithms live in package {@code balance}, which this layer
  * cannot see: the server wiring hands them in through {@link Factory}.
@@ -13,7 +16,7 @@ import java.util.concurrent.Executor;
 public interface ServerPicker {
     /** Every server has been tried by this request. */
     int NONE_LEFT = -1;
-    /** Servers remain untried, but every one of them is out of service. */
+    /** Servers remain untried, but every one of them is out of service; or the group has no server now. */
     int NONE_AVAILABLE = -2;
     /** Every server that could take the request has {@code max-connections} requests in flight. */
     int SATURATED = -3;
@@ -49,14 +52,28 @@ public interface ServerPicker {
     /** Makes the balancing of each upstream group. */
     @FunctionalInterface
     interface Factory {
-        Group forGroup(UpstreamConfig upstream);
+        /**
+         * {@code resolver} is the group's resolver for host names not resolved yet (its configured name
+         * servers), for whatever the balancing connects to itself (health checks).
+         */
+        Group forGroup(UpstreamConfig upstream, AddressResolverGroup<InetSocketAddress> resolver);
     }
 
-    /** One group's balancing: a picker per event loop, closed when the group is replaced. */
+    /** One group's balancing, for each of its server sets in turn; closed when the group is replaced. */
     interface Group extends AutoCloseable {
-        ServerPicker newPicker();
+        /**
+         * The balancing of the group's server set {@code servers} (the group's configuration with its servers
+         * as they are now), which replaces the previous set: servers in both keep their health and load.
+         */
+        Pickers balance(UpstreamConfig servers);
 
         @Override
         void close();
+    }
+
+    /** The pickers of one server set: one per event loop, numbering servers as the set lists them. */
+    @FunctionalInterface
+    interface Pickers {
+        ServerPicker newPicker();
     }
 }

@@ -9,9 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
 /**
- * One configured server of a group, ready to connect to: an IP literal becomes a resolved address once,
- * a host name stays unresolved so that the bootstrap's asynchronous DNS resolver looks it up per connect.
- * {@code ssl} is null for plain HTTP; {@code tlsHost} is the SNI and verified name.
+ * One server of a group, ready to connect to: an IP literal (as configured, or an address a host name
+ * resolved to) becomes a resolved address once; a host name not resolved yet stays unresolved so that the
+ * bootstrap's asynchronous DNS resolver looks it up per connect. The Host header and the TLS name stay the
+ * configured host. {@code ssl} is null for plain HTTP; {@code tlsHost} is the SNI and verified name.
  */
 record UpstreamServer(String display, String hostHeader, InetSocketAddress remoteAddress, SslContext ssl,
                       String tlsHost) {
@@ -19,7 +20,7 @@ record UpstreamServer(String display, String hostHeader, InetSocketAddress remot
     static UpstreamServer of(UpstreamConfig.Server server, SslContext ssl, String sni) {
         String host = server.address().host();
         int port = server.address().port();
-        byte[] literal = NetUtil.createByteArrayFromIpAddressString(host);
+        byte[] literal = NetUtil.createByteArrayFromIpAddressString(server.connectHost());
         InetSocketAddress remote;
         if (literal != null) {
             try {
@@ -33,6 +34,6 @@ record UpstreamServer(String display, String hostHeader, InetSocketAddress remot
         boolean defaultPort = port == (server.tls() ? 443 : 80);
         String authority = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         String hostHeader = defaultPort ? authority : authority + ":" + port;
-        return new UpstreamServer(server.address().toString(), hostHeader, remote, ssl, sni != null ? sni : host);
+        return new UpstreamServer(server.name(), hostHeader, remote, ssl, sni != null ? sni : host);
     }
 }

@@ -1,11 +1,15 @@
 package io.sluice.upstream;
 
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.resolver.dns.DnsServerAddressStreamProvider;
+import io.netty.resolver.dns.SequentialDnsServerAddressStreamProvider;
 import io.sluice.config.UpstreamConfig;
+import io.sluice.util.HostAndPort;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -20,20 +24,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * The upstream groups in use, by name, across configuration reloads: a reload that leaves a group's
  * configuration unchanged keeps the group and its pooled connections; a changed group is replaced, and
  * the old one's idle connections close by their idle timeout while requests still using it finish. Host
- * names are resolved by Netty's asynchronous DNS resolver on the connecting event loop (one resolver per
- * loop), never by the JDK's blocking one; IP literals are not resolved at all.
+ * names are resolved by Netty's asynchronous DNS resolver, never by the JDK's blocking one: a group
+ * follows its host names' addresses from one event loop (see {@link HostResolution}), and a host name not
+ * resolved yet is looked up on the connecting loop. IP literals are not resolved at all. The name servers
+ * are the system's, or those of the group's {@code resolver { servers }}.
  */
 public final class Upstreams {
     private final Map<String, UpstreamGroup> groups = new ConcurrentHashMap<>();
+    private final EventLoopGroup loops;
     private final Class<? extends SocketChannel> socketChannelClass;
-    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final Class<? extends DatagramChannel> datagramChannelClass;
+    private final Map<List<HostAndPort>, AddressResolverGroup<InetSocketAddress>> connectResolvers = new ConcurrentHashMap<>();
     private final ServerPicker.Factory pickers;
 
-    public Upstreams(Class<? extends SocketChannel> socketChannelClass,
+    public Upstreams(EventLoopGroup loops, Class<? extends SocketChannel> socketChannelClass,
                      Class<? extends DatagramChannel> datagramChannelClass, ServerPicker.Factory pickers) {
+        this.loops = loops;
         this.socketChannelClass = socketChannelClass;
+        this.datagramChannelClass = datagramChannelClass;
         this.pickers = pickers;
-        this.resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder().datagramChannelType(datagramChannelClass));
     }
 
     /** The group for {@code config}: the one in use when its configuration is unchanged, else a new one. */
@@ -45,14 +54,40 @@ public final class Upstreams {
             if (current != null) {
                 current.close();
             }
-            return new UpstreamGroup(config, socketChannelClass, resolver, pickers);
+            List<HostAndPort> nameServers = config.dns().nameServers();
+            AddressResolverGroup<InetSocketAddress> connectResolver = connectResolvers.computeIfAbsent(nameServers,
+                    servers -> new DnsAddressResolverGroup(resolverBuilder(servers)));
+            boolean follow = !config.dns().resolveInterval().isZero()
+                    && config.servers().stream().anyMatch(HostResolution::needsResolution);
+            UpstreamGroup group = new UpstreamGroup(config, socketChannelClass, connectResolver, pickers,
+                    follow ? loops.next() : null, follow ? resolverBuilder(nameServers) : null);
+            group.start();
+            return group;
         });
+    }
+
+    /** A DNS resolver asking {@code nameServers} in turn, or the system's name servers when there are none. */
+    private DnsNameResolverBuilder resolverBuilder(List<HostAndPort> nameServers) {
+        DnsNameResolverBuilder builder = new DnsNameResolverBuilder().datagramChannelType(datagramChannelClass);
+        if (!nameServers.isEmpty()) {
+            builder.nameServerProvider(nameServerProvider(nameServers));
+        }
+        return builder;
+    }
+
+    private static DnsServerAddressStreamProvider nameServerProvider(List<HostAndPort> nameServers) {
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (HostAndPort server : nameServers) {
+            // validated IP literals: no look-up happens here
+            addresses.add(new InetSocketAddress(server.host(), server.port()));
+        }
+        return new SequentialDnsServerAddressStreamProvider(addresses);
     }
 
     /**
      * Forgets groups a new configuration no longer names (requests still using one finish on it; its idle
      * connections close by their idle timeout), so that stats list only configured upstreams; their health
-     * checks stop.
+     * checks and DNS look-ups stop.
      */
     public void retain(Collection<String> names) {
         groups.keySet().removeIf(name -> {
@@ -64,9 +99,10 @@ public final class Upstreams {
         });
     }
 
-    /** Stops what the groups run in the background (health checks), at shutdown. */
+    /** Stops what the groups run in the background (health checks, DNS look-ups), at shutdown. */
     public void close() {
         retain(Set.of());
+        connectResolvers.values().forEach(AddressResolverGroup::close);
     }
 
     /** Pool sizes and reuse per upstream server, for metrics and the admin API. */

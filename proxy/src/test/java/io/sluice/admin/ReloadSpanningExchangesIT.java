@@ -69,6 +69,7 @@ class ReloadSpanningExchangesIT {
         return """
                 sluice {
                   access-log { format = off }
+                  admin { listen = "127.0.0.1:0" }
                   upstreams { echo { servers = [ { address = "%s" } ], read-timeout = 60s } }
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [
                     { match = "= /which", return { body = "%s" } }

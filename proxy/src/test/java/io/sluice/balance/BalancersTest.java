@@ -202,6 +202,37 @@ class BalancersTest {
     }
 
     @Test
+    void aNewServerSetKeepsTheStateOfServersInBothSets() {
+        UpstreamConfig configured = upstream("{ address = \"app.internal:80\" }",
+                "balance = least-conn, passive-health { max-fails = 1, fail-timeout = 60s }");
+        UpstreamConfig.Server host = configured.servers().get(0);
+        GroupBalance first = new GroupBalance(configured.withServers(List.of(host.at("10.0.0.1"), host.at("10.0.0.2"))));
+        Balancer oldBalancer = first.newBalancer(new SplittableRandom(1));
+        oldBalancer.attemptStarted(0, false);
+        first.states().checked(1, false);
+
+        GroupBalance second = new GroupBalance(configured.withServers(List.of(host.at("10.0.0.2"), host.at("10.0.0.3"),
+                host.at("10.0.0.1"))), first);
+        assertEquals(List.of("10.0.0.2:80 (app.internal)", "10.0.0.3:80 (app.internal)", "10.0.0.1:80 (app.internal)"),
+                second.states().view().stream().map(ServerView::server).toList());
+        assertEquals(List.of("down", "up", "up"), second.states().view().stream().map(ServerView::state).toList(),
+                "the check verdict of 10.0.0.2 carries over");
+        assertEquals(1, second.states().inFlight(2), "the request in flight on 10.0.0.1 counts in the new set");
+        Balancer newBalancer = second.newBalancer(new SplittableRandom(1));
+        assertEquals(1, newBalancer.pick(0, null), "least-conn: 10.0.0.3 is idle, 10.0.0.1 busy, 10.0.0.2 down");
+        oldBalancer.attemptEnded(0);
+        assertEquals(0, second.states().inFlight(2), "the request ended on the old set's balancer");
+        assertEquals(0, second.states().inFlight(1));
+    }
+
+    @Test
+    void aGroupWithoutAnyServerIsOutOfServiceNotExhausted() {
+        UpstreamConfig configured = upstream("{ address = \"app.internal:80\" }", "");
+        Balancer balancer = balancer(configured.withServers(List.of()), 1);
+        assertEquals(Balancer.NONE_AVAILABLE, balancer.pick(0, null));
+    }
+
+    @Test
     void retryBudgetAllowsTheMinimumThenARatioOfRecentRequests() {
         RetryBudget budget = new RetryBudget(new BalancingConfig.RetryBudget(0.5, 2));
         long second = 5_000_000_000L;

@@ -5,6 +5,7 @@ import io.sluice.config.ConfigLoader;
 import io.sluice.config.InvalidConfigException;
 import io.sluice.config.SluiceConfig;
 import io.sluice.config.UpstreamConfig;
+import io.sluice.util.HostAndPort;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -34,6 +35,35 @@ class BalancingConfigTest {
         BalancingConfig sessions = config.upstreams().get("sessions").balancing();
         assertEquals(BalancingConfig.Algorithm.HASH, sessions.algorithm());
         assertEquals(new BalancingConfig.HashKey(BalancingConfig.HashKey.Source.COOKIE, "session"), sessions.hashKey());
+        assertEquals(new UpstreamConfig.Dns(Duration.ofSeconds(5), List.of(new HostAndPort("10.96.0.10", 53))),
+                config.upstreams().get("pods").dns());
+    }
+
+    @Test
+    void hostNamesAreFollowedEveryFiveSecondsWithTheSystemNameServersByDefault() {
+        UpstreamConfig config = BalancersTest.upstream("{ address = \"app.internal:80\" }", "");
+        assertEquals(new UpstreamConfig.Dns(Duration.ofSeconds(5), List.of()), config.dns());
+        assertEquals(List.of(new HostAndPort("127.0.0.1", 5353), new HostAndPort("::1", 53)),
+                BalancersTest.upstream("{ address = \"app.internal:80\" }",
+                        "resolve-interval = 0s, resolver { servers = [ \"127.0.0.1:5353\", \"[::1]\" ] }").dns().nameServers());
+    }
+
+    @Test
+    void badResolverSettingsAreReportedWithTheirKeyPath() {
+        String hocon = """
+                sluice {
+                  upstreams.app {
+                    servers = [ { address = "app.internal:80" } ]
+                    resolve-interval = 200ms
+                    resolver { servers = [ "dns.internal" ], timeout = 1s }
+                  }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", proxy { upstream = app } } ] } ]
+                }""";
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(hocon, Path.of(".")));
+        String all = String.join("\n", e.problems());
+        for (String key : List.of("resolve-interval", "resolver.servers", "resolver.timeout")) {
+            assertTrue(all.contains("upstreams.app." + key), key + " in\n" + all);
+        }
     }
 
     @Test

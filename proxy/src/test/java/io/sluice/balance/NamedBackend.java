@@ -26,16 +26,23 @@ final class NamedBackend implements AutoCloseable {
     final AtomicInteger requests = new AtomicInteger();
     final CountDownLatch releaseSlow = new CountDownLatch(1);
     private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final InetAddress host;
     private int port;
     private HttpServer server;
 
     NamedBackend(String name) throws IOException {
+        this(name, InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** A backend on {@code host} (a loopback address such as 127.0.0.2) and {@code port} (0: any free one). */
+    NamedBackend(String name, InetAddress host, int port) throws IOException {
         this.name = name;
-        start(0);
+        this.host = host;
+        start(port);
     }
 
     private void start(int wantedPort) throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), wantedPort), 50);
+        server = HttpServer.create(new InetSocketAddress(host, wantedPort), 50);
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -68,7 +75,11 @@ final class NamedBackend implements AutoCloseable {
     }
 
     String address() {
-        return "127.0.0.1:" + port;
+        return host.getHostAddress() + ":" + port;
+    }
+
+    int port() {
+        return port;
     }
 
     /** Stops listening and closes open connections: the backend is gone. */

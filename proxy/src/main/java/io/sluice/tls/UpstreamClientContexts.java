@@ -1,4 +1,4 @@
-package io.sluice.upstream;
+package io.sluice.tls;
 
 import io.netty.handler.codec.http2.Http2SecurityUtil;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -12,16 +12,18 @@ import io.sluice.config.UpstreamConfig;
 import javax.net.ssl.SSLException;
 
 /**
- * The client TLS context of an upstream group. Verification (chain and host name, with SNI) is on unless
- * {@code verify = false} is written; the trust anchors are the JVM's, or the PEM {@code ca-file}. For
- * {@code protocol = h2} it offers only {@code h2} by ALPN, with the cipher suites HTTP/2 allows. Built once
+ * Client TLS contexts for connections to an upstream group's servers, shared by the proxy and the active
+ * health checks so both verify the same way. Verification (chain and host name, with SNI) is on unless
+ * {@code verify = false} is written; the trust anchors are the JVM's, or the PEM {@code ca-file}. With
+ * {@code http2} (the proxy's {@code protocol = h2}) it offers only {@code h2} by ALPN, with the cipher
+ * suites HTTP/2 allows; health checks, which speak HTTP/1.1, ask without. Built
  * when the configuration is applied, never on an event loop.
  */
-final class UpstreamTls {
-    private UpstreamTls() {
+public final class UpstreamClientContexts {
+    private UpstreamClientContexts() {
     }
 
-    static SslContext context(UpstreamConfig.Tls tls, boolean http2) {
+    public static SslContext context(UpstreamConfig.Tls tls, boolean http2) {
         try {
             SslContextBuilder builder = SslContextBuilder.forClient();
             if (http2) {
