@@ -116,7 +116,10 @@ final class StatusHistory implements AutoCloseable {
         return new ArrayList<>(points);
     }
 
-    /** Per location: requests/s, 5xx rate, p50 and p99 over the last minute, and the total since start. */
+    /**
+     * Per location: requests/s, 5xx rate, p50 and p99 over the last minute, and the totals since start of
+     * requests and of requests refused by its rate-limit or limit-conn.
+     */
     synchronized List<Map<String, Object>> locations() {
         Sample now = samples.peekLast();
         Sample first = samples.peekFirst();
@@ -142,6 +145,7 @@ final class StatusHistory implements AutoCloseable {
             row.put("error_rate", requests == 0 ? 0.0 : (double) errors / requests);
             row.put("p50_ms", percentileMillis(delta, 0.5));
             row.put("p99_ms", percentileMillis(delta, 0.99));
+            row.put("limited_total", totals.limited());
             rows.add(row);
         });
         return rows;

@@ -59,6 +59,7 @@ public final class ConfigDiff {
         settingChange("admin", before.admin(), after.admin(), changes);
         settingChange("shutdown-timeout", before.shutdownTimeout(), after.shutdownTimeout(), changes);
         settingChange("drain-delay", before.drainDelay(), after.drainDelay(), changes);
+        settingChange("rate-limit-zones", before.rateLimitZones(), after.rateLimitZones(), changes);
         return changes;
     }
 
@@ -133,7 +134,8 @@ public final class ConfigDiff {
 
     /** Records compare arrays and patterns by identity, so the return body is compared by content here. */
     private static boolean sameLocation(LocationConfig a, LocationConfig b) {
-        if (!a.bodyLimits().equals(b.bodyLimits()) || !a.compression().equals(b.compression())) {
+        if (!a.bodyLimits().equals(b.bodyLimits()) || !a.compression().equals(b.compression())
+                || !a.requestLimits().equals(b.requestLimits())) {
             return false;
         }
         if (a.action() instanceof ReturnConfig x && b.action() instanceof ReturnConfig y) {

@@ -5,13 +5,14 @@ import java.util.Set;
 
 /**
  * One location of a server block: how it matches, its body limits, its action, and its response
- * compression (its own {@code compression} block over the server's and the top level's).
+ * compression (its own {@code compression} block over the server's and the top level's); its request
+ * limits ({@code rate-limit}, {@code limit-conn}) apply before the action.
  */
 public record LocationConfig(String configPath, LocationMatch match, BodyLimits bodyLimits, LocationAction action,
-                             CompressionConfig compression) {
+                             CompressionConfig compression, RequestLimits requestLimits) {
 
     static LocationConfig read(ConfigNode node, BodyLimits serverLimits, Path baseDirectory, Set<String> upstreamNames,
-                               CompressionConfig serverCompression) {
+                               CompressionConfig serverCompression, Set<String> rateLimitZones) {
         LocationMatch match = LocationMatch.read(node);
         BodyLimits limits = node.has("limits") ? BodyLimits.readOverride(node.child("limits"), serverLimits) : serverLimits;
         int actions = (node.has("return") ? 1 : 0) + (node.has("static") ? 1 : 0) + (node.has("proxy") ? 1 : 0);
@@ -32,7 +33,8 @@ public record LocationConfig(String configPath, LocationMatch match, BodyLimits 
             action = ProxyConfig.read(node.child("proxy"), upstreamNames);
         }
         CompressionConfig compression = CompressionConfig.readIn(node, "compression", serverCompression);
+        RequestLimits requestLimits = RequestLimits.read(node, rateLimitZones);
         node.finish();
-        return new LocationConfig(node.path(), match, limits, action, compression);
+        return new LocationConfig(node.path(), match, limits, action, compression, requestLimits);
     }
 }

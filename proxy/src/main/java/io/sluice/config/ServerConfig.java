@@ -22,7 +22,7 @@ public record ServerConfig(String configPath, List<ListenConfig> listen, List<St
                            int redirectToHttps) {
 
     static ServerConfig read(ConfigNode node, LimitsConfig limits, AccessLogConfig defaultAccessLog, Path baseDirectory,
-                             Set<String> upstreamNames, CompressionConfig topCompression) {
+                             Set<String> upstreamNames, CompressionConfig topCompression, Set<String> rateLimitZones) {
         List<ListenConfig> listen = new ArrayList<>();
         ConfigValue listenValue = node.raw("listen").orElse(null);
         if (listenValue instanceof ConfigList list) {
@@ -63,7 +63,7 @@ public record ServerConfig(String configPath, List<ListenConfig> listen, List<St
         Set<String> matches = new HashSet<>();
         for (ConfigNode locationNode : node.objects("locations")) {
             LocationConfig location = LocationConfig.read(locationNode, limits.body(), baseDirectory, upstreamNames,
-                    compression);
+                    compression, rateLimitZones);
             if (!matches.add(location.match().toString())) {
                 locationNode.error("match", "duplicate location \"" + location.match() + "\"");
             }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The whole validated configuration: an immutable snapshot. A reload builds a new one and swaps it in;
@@ -16,7 +17,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
                            Duration shutdownTimeout, Duration drainDelay, LimitsConfig limits, Http2Config http2,
                            AdminConfig admin, AccessLogConfig accessLog, ReadinessConfig readiness, ReloadConfig reload,
                            Map<String, UpstreamConfig> upstreams, List<ServerConfig> servers, String source,
-                           String hash, CacheConfig cache) {
+                           String hash, CacheConfig cache, Map<String, RateLimitZoneConfig> rateLimitZones) {
 
     static SluiceConfig read(ConfigNode node, Path baseDirectory, String source, String hash) {
         int workers = workers(node);
@@ -45,21 +46,57 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
             upstreams.put(name, UpstreamConfig.read(name, upstreamsNode.child(name), baseDirectory));
         }
         CompressionConfig compression = CompressionConfig.readIn(node, "compression", CompressionConfig.OFF);
+        ConfigNode zonesNode = node.child("rate-limit-zones");
+        Set<String> zoneNames = zonesNode.keys();
         List<ServerConfig> servers = new ArrayList<>();
         SharedAddresses sharedAddresses = new SharedAddresses();
         for (ConfigNode serverNode : node.objects("servers")) {
             ServerConfig server = ServerConfig.read(serverNode, limits, accessLog, baseDirectory, upstreams.keySet(),
-                    compression);
+                    compression, zoneNames);
             sharedAddresses.check(server, serverNode);
             servers.add(server);
         }
         if (servers.isEmpty()) {
             node.error("servers", "needs at least one server block");
         }
+        Map<String, RateLimitZoneConfig> rateLimitZones = rateLimitZones(zonesNode, servers);
         node.finish();
         return new SluiceConfig(workers, transport, Math.max(1, backlog), blockingPool, shutdownTimeout, drainDelay,
                 limits, http2, admin, accessLog, readiness, reload, Map.copyOf(upstreams), List.copyOf(servers), source,
-                hash, cache);
+                hash, cache, rateLimitZones);
+    }
+
+    /**
+     * The zones with their idle timeouts settled: a zone's state must outlive the longest burst of the
+     * locations that use it, or a client would get a fresh burst before its last one has drained.
+     */
+    private static Map<String, RateLimitZoneConfig> rateLimitZones(ConfigNode zonesNode, List<ServerConfig> servers) {
+        Map<String, RateLimitZoneConfig> zones = new LinkedHashMap<>();
+        for (String name : zonesNode.keys()) {
+            ConfigNode zoneNode = zonesNode.child(name);
+            RateLimitZoneConfig zone = RateLimitZoneConfig.read(name, zoneNode);
+            long windowNanos = 0;
+            String longest = null;
+            for (ServerConfig server : servers) {
+                for (LocationConfig location : server.locations()) {
+                    RateLimitConfig rate = location.requestLimits().rate();
+                    if (rate != null && rate.zone().equals(name) && rate.windowNanos() > windowNanos) {
+                        windowNanos = rate.windowNanos();
+                        longest = location.configPath();
+                    }
+                }
+            }
+            Duration window = Duration.ofNanos(windowNanos);
+            if (zone.idleTimeout() == null) {
+                zone = new RateLimitZoneConfig(name, zone.maxKeys(), window.compareTo(Duration.ofSeconds(1)) > 0
+                        ? window : Duration.ofSeconds(1));
+            } else if (zone.idleTimeout().compareTo(window) < 0) {
+                zoneNode.error("idle-timeout", "shorter than the " + window.toMillis() + "ms a full burst of " + longest
+                        + " takes to drain; raise it or leave it out");
+            }
+            zones.put(name, zone);
+        }
+        return Map.copyOf(zones);
     }
 
     private static int workers(ConfigNode node) {

@@ -46,6 +46,9 @@ public final class SluiceMetrics {
             .help("Request body bytes received").labelNames("server", "location").register(registry);
     private final Counter bytesOut = Counter.builder().name("sluice_response_body_bytes")
             .help("Response body bytes sent").labelNames("server", "location").register(registry);
+    private final Counter limitedRequests = Counter.builder().name("sluice_limited_requests")
+            .help("Requests refused or delayed by a location's rate-limit or limit-conn, by zone and limit")
+            .labelNames("server", "location", "zone", "limit", "result").register(registry);
     private final Counter connectionsTotal = Counter.builder().name("sluice_connections")
             .help("Client connections accepted per listen address").labelNames("listener").register(registry);
     private final Counter tlsHandshakes = Counter.builder().name("sluice_tls_handshakes")
@@ -99,6 +102,18 @@ public final class SluiceMetrics {
                         .toArray(CounterDataPoint[]::new),
                 duration.labelValues(server, location), bytesIn.labelValues(server, location),
                 bytesOut.labelValues(server, location));
+    }
+
+    /**
+     * The request-limit data points of one location; {@code rateZone} and {@code connZone} name the zones of
+     * its {@code rate-limit} and {@code limit-conn}, null for a limit it does not have (whose series are then
+     * not exported).
+     */
+    public LimitMetrics limits(String server, String location, String rateZone, String connZone) {
+        return new LimitMetrics(
+                rateZone == null ? null : limitedRequests.labelValues(server, location, rateZone, "rate", "refused"),
+                rateZone == null ? null : limitedRequests.labelValues(server, location, rateZone, "rate", "delayed"),
+                connZone == null ? null : limitedRequests.labelValues(server, location, connZone, "conn", "refused"));
     }
 
     /** The metrics of one listen address, created on first use and kept across reloads and rebinds. */
@@ -163,9 +178,16 @@ public final class SluiceMetrics {
             }
             buckets.put(List.of(point.getLabels().get("server"), point.getLabels().get("location")), cumulative);
         }
+        Map<List<String>, Long> limited = new LinkedHashMap<>();
+        for (CounterSnapshot.CounterDataPointSnapshot point : limitedRequests.collect().getDataPoints()) {
+            if ("refused".equals(point.getLabels().get("result"))) {
+                limited.merge(List.of(point.getLabels().get("server"), point.getLabels().get("location")),
+                        (long) point.getValue(), Long::sum);
+            }
+        }
         List<LocationTotals> totals = new ArrayList<>();
         byStatus.forEach((key, counts) -> totals.add(new LocationTotals(key.get(0), key.get(1), counts[0], counts[1],
-                buckets.getOrDefault(key, new long[DURATION_BUCKETS.length + 1]))));
+                buckets.getOrDefault(key, new long[DURATION_BUCKETS.length + 1]), limited.getOrDefault(key, 0L))));
         return totals;
     }
 

@@ -16,6 +16,7 @@ import io.sluice.config.StaticConfig;
 import io.sluice.http.CompressingHandler;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.metrics.SluiceMetrics;
+import io.sluice.ratelimit.NanoClock;
 import io.sluice.staticfiles.StaticFileHandler;
 import io.sluice.upstream.CachingHandler;
 import io.sluice.upstream.ProxyHandler;
@@ -35,12 +36,14 @@ public final class HandlerFactory {
     private final Upstreams upstreams;
     private final GroupBalancing balancing;
     private final ResponseCache responseCache = new ResponseCache(CacheConfig.DEFAULTS);
+    private final RequestLimiters requestLimiters;
 
     public HandlerFactory(BlockingPool blockingPool, EventLoopGroup workers, Class<? extends SocketChannel> socketChannelClass,
                           Class<? extends DatagramChannel> datagramChannelClass, SluiceMetrics metrics) {
         this.blockingPool = blockingPool;
         this.balancing = new GroupBalancing(workers, socketChannelClass, metrics);
         this.upstreams = new Upstreams(workers, socketChannelClass, datagramChannelClass, balancing);
+        this.requestLimiters = new RequestLimiters(metrics, NanoClock.SYSTEM);
         registerCacheMetrics(metrics);
     }
 
@@ -81,9 +84,14 @@ public final class HandlerFactory {
         return balancing.view();
     }
 
-    /** The handler of {@code location}, a location of the configuration {@code snapshot}. */
+    /**
+     * The handler of {@code location}, a location of the configuration {@code snapshot}: its action behind
+     * its response compression, both behind its request limits (outermost, so a refused request costs
+     * nothing else).
+     */
     public ExchangeHandler create(LocationConfig location, SluiceConfig snapshot) {
-        return CompressingHandler.decorate(action(location, snapshot), location.compression());
+        return requestLimiters.decorate(CompressingHandler.decorate(action(location, snapshot), location.compression()),
+                location, snapshot);
     }
 
     private ExchangeHandler action(LocationConfig location, SluiceConfig snapshot) {

@@ -1,10 +1,13 @@
 package io.sluice.routing;
 
 import io.sluice.config.BalancingConfig;
+import io.sluice.config.LimitConnConfig;
 import io.sluice.config.LocationConfig;
 import io.sluice.config.LocationMatch;
 import io.sluice.config.ListenConfig;
 import io.sluice.config.ProxyConfig;
+import io.sluice.config.RateLimitConfig;
+import io.sluice.config.RequestLimits;
 import io.sluice.config.ReturnConfig;
 import io.sluice.config.ServerConfig;
 import io.sluice.config.StaticConfig;
@@ -70,6 +73,9 @@ public final class RouteExplainer {
         }
         LocationConfig location = chosen.location();
         result.put("location", ordered("match", location.match().toString(), "block", location.configPath()));
+        if (location.requestLimits().any()) {
+            result.put("limits", limits(location.requestLimits()));
+        }
         result.put("action", action(location, router, picks, path));
         return result;
     }
@@ -158,6 +164,22 @@ public final class RouteExplainer {
                 "pick_now", picks.pick(proxy.upstream(), key),
                 "pick_note", keyKnown ? "from the live health and load of the servers; round-robin rotates per event loop"
                         : "the hash key of this request is not known here, so this is a keyless (random) pick");
+    }
+
+    /** The location's request limits as configured; whether this request would pass depends on live state. */
+    private static Map<String, Object> limits(RequestLimits limits) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        RateLimitConfig rate = limits.rate();
+        if (rate != null) {
+            map.put("rate_limit", ordered("zone", rate.zone(), "key", rate.key().text(), "rate", rate.rate(),
+                    "burst", rate.burst(), "nodelay", rate.nodelay(), "delay", rate.delay(), "status", rate.status()));
+        }
+        LimitConnConfig conn = limits.conn();
+        if (conn != null) {
+            map.put("limit_conn", ordered("zone", conn.zone(), "key", conn.key().text(), "max", conn.max(),
+                    "status", conn.status()));
+        }
+        return map;
     }
 
     private static Map<String, Object> ordered(Object... keysAndValues) {
