@@ -22,6 +22,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FutureListener;
+import io.sluice.http.AcceptedCoding;
+import io.sluice.http.ContentCoding;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeListener;
@@ -33,6 +35,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -49,8 +52,6 @@ final class FileRequest implements ExchangeListener {
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
     private static final AsciiString GET_HEAD = AsciiString.cached("GET, HEAD");
     private static final AsciiString BYTES = AsciiString.cached("bytes");
-    private static final AsciiString BR = AsciiString.cached("br");
-    private static final AsciiString GZIP = AsciiString.cached("gzip");
     private static final AsciiString ACCEPT_ENCODING = AsciiString.cached("Accept-Encoding");
     private static final AsciiString HTML = AsciiString.cached("text/html; charset=utf-8");
     /** Bodies up to this size are read and written with the head in one go. */
@@ -212,17 +213,17 @@ final class FileRequest implements ExchangeListener {
         AsciiString encoding = null;
         boolean vary = handler.config.precompressed() && entry.hasVariants();
         if (vary) {
-            switch (AcceptEncoding.choose(in.get(HttpHeaderNames.ACCEPT_ENCODING), entry.brotli() != null, entry.gzip() != null)) {
-                case BROTLI -> {
-                    file = entry.brotli();
-                    encoding = BR;
-                }
-                case GZIP -> {
-                    file = entry.gzip();
-                    encoding = GZIP;
-                }
-                default -> {
-                }
+            EnumSet<ContentCoding> stored = EnumSet.noneOf(ContentCoding.class);
+            if (entry.brotli() != null) {
+                stored.add(ContentCoding.BROTLI);
+            }
+            if (entry.gzip() != null) {
+                stored.add(ContentCoding.GZIP);
+            }
+            ContentCoding chosen = AcceptedCoding.choose(in.get(HttpHeaderNames.ACCEPT_ENCODING), stored);
+            if (chosen != null) {
+                file = chosen == ContentCoding.BROTLI ? entry.brotli() : entry.gzip();
+                encoding = chosen.token();
             }
         }
         switch (Preconditions.evaluate(in, file)) {

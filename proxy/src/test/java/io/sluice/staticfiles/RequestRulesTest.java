@@ -1,10 +1,16 @@
 package io.sluice.staticfiles;
 
 import io.netty.util.AsciiString;
+import io.sluice.http.AcceptedCoding;
+import io.sluice.http.ContentCoding;
 import org.junit.jupiter.api.Test;
+
+import java.util.EnumSet;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The small text rules: paths, entity tags, Accept-Encoding, MIME values. */
@@ -38,13 +44,16 @@ class RequestRulesTest {
 
     @Test
     void acceptEncodingHonoursQValues() {
-        assertEquals(AcceptEncoding.Choice.BROTLI, AcceptEncoding.choose("gzip, br", true, true));
-        assertEquals(AcceptEncoding.Choice.GZIP, AcceptEncoding.choose("gzip, br", false, true));
-        assertEquals(AcceptEncoding.Choice.GZIP, AcceptEncoding.choose("br;q=0.1, gzip;q=0.2", true, true));
-        assertEquals(AcceptEncoding.Choice.IDENTITY, AcceptEncoding.choose("br;q=0", true, false));
-        assertEquals(AcceptEncoding.Choice.IDENTITY, AcceptEncoding.choose("br;q=bogus", true, false));
-        assertEquals(AcceptEncoding.Choice.IDENTITY, AcceptEncoding.choose(null, true, true));
-        assertEquals(AcceptEncoding.Choice.GZIP, AcceptEncoding.choose("X-GZIP", true, true));
+        Set<ContentCoding> both = EnumSet.of(ContentCoding.BROTLI, ContentCoding.GZIP);
+        Set<ContentCoding> gzipOnly = EnumSet.of(ContentCoding.GZIP);
+        Set<ContentCoding> brotliOnly = EnumSet.of(ContentCoding.BROTLI);
+        assertEquals(ContentCoding.BROTLI, AcceptedCoding.choose("gzip, br", both));
+        assertEquals(ContentCoding.GZIP, AcceptedCoding.choose("gzip, br", gzipOnly));
+        assertEquals(ContentCoding.GZIP, AcceptedCoding.choose("br;q=0.1, gzip;q=0.2", both));
+        assertNull(AcceptedCoding.choose("br;q=0", brotliOnly));
+        assertNull(AcceptedCoding.choose("br;q=bogus", brotliOnly));
+        assertNull(AcceptedCoding.choose(null, both));
+        assertEquals(ContentCoding.GZIP, AcceptedCoding.choose("X-GZIP", both));
     }
 
     @Test
