@@ -2,7 +2,6 @@ package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -17,11 +16,9 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.sluice.config.LocationConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,16 +30,15 @@ import java.util.List;
  * encoder's window. It is also the listener the dispatcher talks to: an exchange that
  * ends early drops the encoder before the handler hears of it.
  */
-final class CompressingExchange implements Exchange, ExchangeListener {
+final class CompressingExchange extends ForwardingExchange implements ExchangeListener {
     private static final Logger log = LoggerFactory.getLogger(CompressingExchange.class);
 
-    private final Exchange exchange;
     private final ResponseCompression compression;
     private ExchangeListener listener = ExchangeListener.IGNORE_BODY;
     private BodyEncoder encoder;
 
     CompressingExchange(Exchange exchange, ResponseCompression compression) {
-        this.exchange = exchange;
+        super(exchange);
         this.compression = compression;
     }
 
@@ -80,7 +76,7 @@ final class CompressingExchange implements Exchange, ExchangeListener {
     }
 
     private ChannelFuture head(HttpResponse response, boolean flush) {
-        HttpRequest request = exchange.request();
+        HttpRequest request = delegate.request();
         if (response.status().code() == 304) {
             ResponseCompression.keepWeakenedTag(request, response);
         }
@@ -97,7 +93,7 @@ final class CompressingExchange implements Exchange, ExchangeListener {
             // the head a GET would get, without a body to compress
             return pass(response, flush);
         }
-        encoder = compression.newEncoder(coding, exchange.channel());
+        encoder = compression.newEncoder(coding, delegate.channel());
         if (response instanceof FullHttpResponse full) {
             return whole(full, flush);
         }
@@ -128,7 +124,7 @@ final class CompressingExchange implements Exchange, ExchangeListener {
         boolean last = content instanceof LastHttpContent;
         boolean batchFull = encoder.add(content.content());
         if (!last && !flush && !batchFull) {
-            return exchange.channel().newSucceededFuture();
+            return delegate.channel().newSucceededFuture();
         }
         List<ByteBuf> out = new ArrayList<>(2);
         try {
@@ -148,7 +144,7 @@ final class CompressingExchange implements Exchange, ExchangeListener {
             return pass(new DefaultLastHttpContent(tail, ((LastHttpContent) content).trailingHeaders()), flush);
         }
         ChannelFuture future = writeOut(out, flush);
-        return future != null ? future : exchange.channel().newSucceededFuture();
+        return future != null ? future : delegate.channel().newSucceededFuture();
     }
 
     /** Writes compressed pieces, flushing after the last when asked; the last write's future, or {@code null}. */
@@ -158,7 +154,7 @@ final class CompressingExchange implements Exchange, ExchangeListener {
             future = pass(new DefaultHttpContent(out.get(i)), flush && i == out.size() - 1);
         }
         if (future == null && flush) {
-            exchange.flush();
+            delegate.flush();
         }
         return future;
     }
@@ -176,18 +172,18 @@ final class CompressingExchange implements Exchange, ExchangeListener {
             }
             writeOut(out, false);
         }
-        exchange.flush();
+        delegate.flush();
     }
 
     private ChannelFuture pass(Object message, boolean flush) {
-        return flush ? exchange.writeAndFlush(message) : exchange.write(message);
+        return flush ? delegate.writeAndFlush(message) : delegate.write(message);
     }
 
     private ChannelFuture failed(RuntimeException cause) {
-        log.warn("{}: compressing the response failed", exchange.location().configPath(), cause);
+        log.warn("{}: compressing the response failed", delegate.location().configPath(), cause);
         discardEncoder();
-        exchange.abort("compression failed: " + cause);
-        return exchange.channel().newFailedFuture(cause);
+        delegate.abort("compression failed: " + cause);
+        return delegate.channel().newFailedFuture(cause);
     }
 
     private void discardEncoder() {
@@ -201,7 +197,7 @@ final class CompressingExchange implements Exchange, ExchangeListener {
     @Override
     public void abort(String reason) {
         discardEncoder();
-        exchange.abort(reason);
+        delegate.abort(reason);
     }
 
     @Override
@@ -220,68 +216,16 @@ final class CompressingExchange implements Exchange, ExchangeListener {
         listener.onAbort();
     }
 
-    @Override
-    public Channel channel() {
-        return exchange.channel();
-    }
 
-    @Override
-    public HttpRequest request() {
-        return exchange.request();
-    }
 
-    @Override
-    public String host() {
-        return exchange.host();
-    }
 
-    @Override
-    public String path() {
-        return exchange.path();
-    }
 
-    @Override
-    public LocationConfig location() {
-        return exchange.location();
-    }
 
-    @Override
-    public InetSocketAddress clientAddress() {
-        return exchange.clientAddress();
-    }
 
-    @Override
-    public boolean secure() {
-        return exchange.secure();
-    }
 
-    @Override
-    public ExchangeNotes notes() {
-        return exchange.notes();
-    }
 
-    @Override
-    public long startNanos() {
-        return exchange.startNanos();
-    }
 
-    @Override
-    public void readBody() {
-        exchange.readBody();
-    }
 
-    @Override
-    public boolean bodyPending() {
-        return exchange.bodyPending();
-    }
 
-    @Override
-    public boolean writable() {
-        return exchange.writable();
-    }
 
-    @Override
-    public void upgradeToTunnel(HttpResponse switchingProtocols) {
-        exchange.upgradeToTunnel(switchingProtocols);
-    }
 }

@@ -1,18 +1,13 @@
 package io.sluice.routing;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.sluice.config.LocationConfig;
 import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeListener;
-import io.sluice.http.ExchangeNotes;
+import io.sluice.http.ForwardingExchange;
 import io.sluice.ratelimit.InFlight;
-
-import java.net.InetSocketAddress;
 
 /**
  * An exchange that holds a {@code limit-conn} slot and gives it back exactly once when the exchange ends:
@@ -20,13 +15,12 @@ import java.net.InetSocketAddress;
  * the exchange gone ({@link ExchangeListener#onAbort}); a WebSocket tunnel keeps its slot until its
  * connection closes. Everything else passes through. All calls are on the exchange's event loop.
  */
-final class InFlightExchange implements Exchange {
-    private final Exchange exchange;
+final class InFlightExchange extends ForwardingExchange {
     private final InFlight slot;
     private boolean released;
 
     InFlightExchange(Exchange exchange, InFlight slot) {
-        this.exchange = exchange;
+        super(exchange);
         this.slot = slot;
     }
 
@@ -60,7 +54,7 @@ final class InFlightExchange implements Exchange {
 
     @Override
     public ChannelFuture write(Object message) {
-        ChannelFuture future = exchange.write(message);
+        ChannelFuture future = delegate.write(message);
         if (message instanceof LastHttpContent) {
             release();
         }
@@ -69,7 +63,7 @@ final class InFlightExchange implements Exchange {
 
     @Override
     public ChannelFuture writeAndFlush(Object message) {
-        ChannelFuture future = exchange.writeAndFlush(message);
+        ChannelFuture future = delegate.writeAndFlush(message);
         if (message instanceof LastHttpContent) {
             release();
         }
@@ -79,82 +73,26 @@ final class InFlightExchange implements Exchange {
     @Override
     public void abort(String reason) {
         release();
-        exchange.abort(reason);
+        delegate.abort(reason);
     }
 
     @Override
     public void upgradeToTunnel(HttpResponse switchingProtocols) {
-        exchange.channel().closeFuture().addListener(closed -> release());
-        exchange.upgradeToTunnel(switchingProtocols);
+        delegate.channel().closeFuture().addListener(closed -> release());
+        delegate.upgradeToTunnel(switchingProtocols);
     }
 
-    @Override
-    public Channel channel() {
-        return exchange.channel();
-    }
 
-    @Override
-    public HttpRequest request() {
-        return exchange.request();
-    }
 
-    @Override
-    public String host() {
-        return exchange.host();
-    }
 
-    @Override
-    public String path() {
-        return exchange.path();
-    }
 
-    @Override
-    public LocationConfig location() {
-        return exchange.location();
-    }
 
-    @Override
-    public InetSocketAddress clientAddress() {
-        return exchange.clientAddress();
-    }
 
-    @Override
-    public boolean secure() {
-        return exchange.secure();
-    }
 
-    @Override
-    public ExchangeNotes notes() {
-        return exchange.notes();
-    }
 
-    @Override
-    public long startNanos() {
-        return exchange.startNanos();
-    }
 
-    @Override
-    public void readBody() {
-        exchange.readBody();
-    }
 
-    @Override
-    public boolean bodyPending() {
-        return exchange.bodyPending();
-    }
 
-    @Override
-    public void flush() {
-        exchange.flush();
-    }
 
-    @Override
-    public boolean writable() {
-        return exchange.writable();
-    }
 
-    @Override
-    public boolean rewritesBody() {
-        return exchange.rewritesBody();
-    }
 }

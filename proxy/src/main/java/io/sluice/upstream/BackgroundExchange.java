@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeNotes;
+import io.sluice.http.ForwardingExchange;
 
 /**
  * The exchange of a background refresh ({@code stale-while-revalidate}): it borrows the client

@@ -3,6 +3,7 @@ package io.sluice.upstream;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpResponse;
 import io.sluice.http.Exchange;
+import io.sluice.http.ForwardingExchange;
 
 /** A request the cache does not handle (method, body, upgrade): proxied as is, marked {@code X-Cache: BYPASS}. */
 final class BypassExchange extends ForwardingExchange {

@@ -19,6 +19,7 @@ import io.sluice.cache.Freshness;
 import io.sluice.cache.StoredHeaders;
 import io.sluice.cache.VaryKeys;
 import io.sluice.http.Exchange;
+import io.sluice.http.ForwardingExchange;
 import io.sluice.http.ExchangeListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

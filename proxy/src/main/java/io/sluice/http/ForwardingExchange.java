@@ -1,20 +1,18 @@
-package io.sluice.upstream;
+package io.sluice.http;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.sluice.config.LocationConfig;
-import io.sluice.http.Exchange;
-import io.sluice.http.ExchangeNotes;
 
 import java.net.InetSocketAddress;
 
-/** An exchange that passes everything to another; the cache's decorators override what they change. */
-class ForwardingExchange implements Exchange {
+/** An exchange that passes everything to another; decorators (cache, compression, limits) override what they change. */
+public class ForwardingExchange implements Exchange {
     protected final Exchange delegate;
 
-    ForwardingExchange(Exchange delegate) {
+    protected ForwardingExchange(Exchange delegate) {
         this.delegate = delegate;
     }
 
@@ -101,5 +99,10 @@ class ForwardingExchange implements Exchange {
     @Override
     public void upgradeToTunnel(HttpResponse switchingProtocols) {
         delegate.upgradeToTunnel(switchingProtocols);
+    }
+
+    @Override
+    public boolean rewritesBody() {
+        return delegate.rewritesBody();
     }
 }
