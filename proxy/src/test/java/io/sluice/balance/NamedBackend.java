@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A small JDK HTTP backend that answers its name: {@code /healthz} answers {@link #healthStatus} (200 until
  * a test changes it) and counts the checks, {@code /slow} answers once {@link #releaseSlow} is counted
- * down, anything else answers at once. It can be stopped and started again on the same port.
+ * down, anything else answers at once. It can be stopped and started again on the same port; while it is
+ * stopped the port stays reserved (see {@link #kill()}).
  */
 final class NamedBackend implements AutoCloseable {
     final String name;
@@ -29,6 +31,7 @@ final class NamedBackend implements AutoCloseable {
     private final InetAddress host;
     private int port;
     private HttpServer server;
+    private Socket portHolder;
 
     NamedBackend(String name) throws IOException {
         this(name, InetAddress.getLoopbackAddress(), 0);
@@ -82,20 +85,40 @@ final class NamedBackend implements AutoCloseable {
         return port;
     }
 
-    /** Stops listening and closes open connections: the backend is gone. */
-    void kill() {
+    /**
+     * Stops listening and closes open connections: the backend is gone, connections to it are refused.
+     * The port stays bound by a socket that does not listen: a free port from the ephemeral range could
+     * otherwise be taken by any other socket of the machine (a listener bound to port 0, or the proxy's
+     * own connection picking it as its source port and connecting to itself), and the "dead" backend
+     * would then answer, or hang, in its place. The kernel picks neither a port bound this way for bind(0)
+     * nor for a connection's source port; SO_REUSEADDR lets the bind succeed over the TIME_WAIT
+     * connections the stop leaves behind.
+     */
+    void kill() throws IOException {
         server.stop(0);
+        portHolder = new Socket();
+        portHolder.setReuseAddress(true);
+        portHolder.bind(new InetSocketAddress(host, port));
     }
 
     /** Listens again on the same port. */
     void restart() throws IOException {
+        releasePort();
         start(port);
     }
 
+    private void releasePort() throws IOException {
+        if (portHolder != null) {
+            portHolder.close();
+            portHolder = null;
+        }
+    }
+
     @Override
-    public void close() {
+    public void close() throws IOException {
         releaseSlow.countDown();
         server.stop(0);
+        releasePort();
         executor.shutdownNow();
     }
 }
