@@ -12,9 +12,9 @@ import java.time.format.DateTimeFormatter;
 /**
  * One line of Sluice's log, written out by hand: {@code 2026-11-26T15:44:53.924Z INFO  [main] Launcher: text},
  * then the stack trace of an exception, as Logback's pattern {@code %d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX}
- * %-5level [%thread] %logger{0}: %msg%n} would write it. Logback's {@code PatternLayout} registers some
- * fifty converters as lambdas when its class initialises: about a tenth of the CPU of a start from a
- * class-data-sharing archive, for the five this pattern uses. Thread-safe: appenders may encode
+ * %-5level [%thread] %logger{0}: %msg%n} would write it. Logback's {@code PatternLayout} links 68
+ * converter lambdas when its class initialises: about a tenth of the CPU samples of a start from a
+ * class-data-sharing archive, for the five converters this pattern uses. Thread-safe: appenders may encode
  * concurrently.
  */
 final class LogLine extends LayoutBase<ILoggingEvent> {
