@@ -88,13 +88,14 @@ public final class Launcher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Exception: Netty rethrows a failed bind's checked BindException without declaring it
             err.println("sluice: cannot start: " + e);
             return 1;
         }
         try {
             adminListener = admin.apply(server);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             err.println("sluice: cannot start the admin listener on " + config.admin().listen() + ": " + e);
             server.close();
             return 1;
