@@ -257,6 +257,14 @@ else
   echo "$out"; fail "the image's /etc/sluice/sluice.conf fails sluice -t"
 fi
 
+# The class-data-sharing archive the build made (sluice-cds-archive) must be usable by the image's own
+# JVM with the ENTRYPOINT's flags: classes come from its top layer, not from the jar.
+shared="$(timeout 60 "$DOCKER" run --rm --network none --read-only --entrypoint java "$IMAGE" \
+  -XX:SharedArchiveFile=/opt/sluice/sluice.jsa -Xlog:class+load -jar /opt/sluice/sluice.jar --version 2>&1 \
+  | grep -c 'source: shared objects file (top)' || true)"
+[ "${shared:-0}" -gt 500 ] && pass "start-up maps $shared classes from the image's AppCDS archive" \
+  || fail "the image's AppCDS archive is not used ($shared classes from it)"
+
 # --- smoke test -------------------------------------------------------------------------------------
 # The image's files (static root, scripts, JVM flags) with a configuration on loopback ports, mounted
 # where users mount theirs. Locked down as on Kubernetes: read-only root fs, no capabilities.

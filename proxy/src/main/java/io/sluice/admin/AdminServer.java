@@ -52,7 +52,8 @@ public final class AdminServer implements AutoCloseable {
                         }
                     })
                     .bind(config.listen().host(), config.listen().port()).sync().channel();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Exception e) {
+            // sync() rethrows a failed bind's checked BindException; the loop group must not outlive it
             close();
             throw e;
         }

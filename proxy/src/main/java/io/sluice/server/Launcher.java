@@ -26,6 +26,7 @@ import java.util.function.Function;
  */
 public final class Launcher {
     private static final Logger log = LoggerFactory.getLogger(Launcher.class);
+    private static final String NETTY_JFR = "io.netty.jfr.enabled";
 
     private Launcher() {
     }
@@ -75,6 +76,7 @@ public final class Launcher {
      * in a higher layer) and is closed last, so that {@code /readyz} reports the drain.
      */
     public static int run(Path file, PrintStream err, Function<SluiceServer, AutoCloseable> admin) {
+        quietNettyJfrEvents();
         SluiceConfig config = load(file, err);
         if (config == null) {
             return 1;
@@ -86,13 +88,14 @@ public final class Launcher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
+            // Exception: Netty rethrows a failed bind's checked BindException without declaring it
             err.println("sluice: cannot start: " + e);
             return 1;
         }
         try {
             adminListener = admin.apply(server);
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             err.println("sluice: cannot start the admin listener on " + config.admin().listen() + ": " + e);
             server.close();
             return 1;
@@ -125,6 +128,19 @@ public final class Launcher {
         }
         log.info("stopped");
         return 0;
+    }
+
+    /**
+     * Netty's buffer allocators report every chunk and buffer to JFR whenever the JDK has JFR. Loading those
+     * event classes makes the JVM set up JFR's metadata and generate event handlers during the first request,
+     * about a quarter of a second of CPU at start on one core, and a recording would then hold an event, with
+     * a stack trace, per buffer. Off unless asked for ({@code -Dio.netty.jfr.enabled=true}); Netty reads the
+     * property once, so this runs before anything touches Netty.
+     */
+    private static void quietNettyJfrEvents() {
+        if (System.getProperty(NETTY_JFR) == null) {
+            System.setProperty(NETTY_JFR, "false");
+        }
     }
 
     /** Signal handlers run on the JVM's signal thread; the work goes to a fresh thread so signals never queue behind it. */

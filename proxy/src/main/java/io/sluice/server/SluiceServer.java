@@ -138,7 +138,8 @@ public final class SluiceServer implements AutoCloseable {
             for (ListenConfig listen : addresses(config).values()) {
                 server.bind(listen, server.tls.selector(listen.address().toString()), config.backlog());
             }
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Exception e) {
+            // Exception, not RuntimeException: a failed bind's sync() rethrows the checked BindException
             server.close();
             throw e;
         }
@@ -204,7 +205,8 @@ public final class SluiceServer implements AutoCloseable {
                 // port 0 asks for any free port: the first socket picks it, the others share it
                 port = ((InetSocketAddress) channel.localAddress()).getPort();
             }
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Exception e) {
+            // sync() rethrows a failed bind's checked BindException
             channels.forEach(channel -> channel.close().awaitUninterruptibly());
             throw e;
         }
@@ -269,7 +271,8 @@ public final class SluiceServer implements AutoCloseable {
                     added.add(entry.getKey());
                 }
             }
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (Exception e) {
+            // sync() rethrows a failed bind's checked BindException: the old configuration must stay
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }

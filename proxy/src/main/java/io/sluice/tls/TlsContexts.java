@@ -359,6 +359,12 @@ public final class TlsContexts implements AutoCloseable {
                     : List.of(ApplicationProtocolNames.HTTP_1_1);
             SslContext context = SslContextBuilder.forServer(key, chain)
                     .sslProvider(TlsProvider.provider())
+                    .trustManager(NoClientCertificates.INSTANCE)
+                    // the key store only carries the key from here to the key manager, in memory: JKS wraps
+                    // the key with one hash, where PKCS#12 (the default) runs 10,000 PBKDF2 rounds to wrap it
+                    // and as many again to unwrap it (a quarter of the CPU samples of a start with one
+                    // certificate on one core)
+                    .keyStoreType("JKS")
                     .protocols(tls.protocols())
                     .ciphers(tls.ciphers())
                     .sessionTimeout(tls.sessionTimeout().toSeconds())

@@ -1,0 +1,94 @@
+package io.sluice.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Sluice started as its own JVM ({@code io.sluice.Main -c FILE} on the test class path) with the JVM's
+ * class-load log, for tests of what a start loads. The configuration must listen on one address with
+ * port 0; {@link #port()} is the port the kernel picked.
+ */
+public final class LaunchedSluice implements AutoCloseable {
+    private static final Pattern PORT = Pattern.compile("listening on \\{127\\.0\\.0\\.1:0=(\\d+)}");
+
+    private final Path directory;
+    private final Path classLog;
+    private final Process process;
+    private final int port;
+
+    private LaunchedSluice(Path directory, Path classLog, Process process, int port) {
+        this.directory = directory;
+        this.classLog = classLog;
+        this.process = process;
+        this.port = port;
+    }
+
+    /** Starts Sluice with {@code config} and returns once it has logged its listening port. */
+    public static LaunchedSluice start(String config) throws IOException, InterruptedException {
+        Path directory = Files.createTempDirectory("sluice-launched");
+        Path file = directory.resolve("sluice.conf");
+        Path classLog = directory.resolve("classes.log");
+        Path output = directory.resolve("sluice.out");
+        Files.writeString(file, config);
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xlog:class+load:file=" + classLog, "-cp", System.getProperty("java.class.path"), "io.sluice.Main",
+                "-c", file.toString())
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            Matcher port = PORT.matcher(Files.readString(output));
+            if (port.find()) {
+                return new LaunchedSluice(directory, classLog, process, Integer.parseInt(port.group(1)));
+            }
+            Thread.sleep(50);
+        }
+        String log = Files.readString(output);
+        stop(process);
+        delete(directory);
+        throw new AssertionError("Sluice did not start within 30 s: " + log);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Names of the classes loaded so far, from {@code [0.123s][info][class,load] NAME source: ...} lines. */
+    public Set<String> loadedClasses() throws IOException {
+        Set<String> names = new HashSet<>();
+        for (String line : Files.readAllLines(classLog)) {
+            int start = line.indexOf("] ", line.indexOf("[class,load]"));
+            int end = line.indexOf(" source:", start);
+            if (start > 0 && end > start) {
+                names.add(line.substring(start + 2, end));
+            }
+        }
+        return names;
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        stop(process);
+        delete(directory);
+    }
+
+    private static void stop(Process process) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    private static void delete(Path directory) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+}
