@@ -31,7 +31,7 @@ public final class ExchangeRecorder {
     }
 
     /** Called once per exchange, on its event loop, when the response's last byte is handed to the socket or the exchange is aborted. */
-    void record(HttpRequest request, InetSocketAddress client, String host, int status, long requestBodyBytes,
+    void record(HttpRequest request, String protocol, InetSocketAddress client, String host, int status, long requestBodyBytes,
                 long responseBodyBytes, long durationNanos, ExchangeNotes notes) {
         metrics.record(status, durationNanos, requestBodyBytes, responseBodyBytes);
         if (accessLog == null) {
@@ -43,7 +43,7 @@ public final class ExchangeRecorder {
         }
         accessLog.log(new AccessLogEntry(System.currentTimeMillis(),
                 client == null ? null : client.getAddress().getHostAddress(), client == null ? -1 : client.getPort(),
-                request.method().name(), request.uri(), request.protocolVersion().text(), host, headers, status,
+                request.method().name(), request.uri(), protocol, host, headers, status,
                 responseBodyBytes, requestBodyBytes, durationNanos, server, location,
                 notes == null ? null : notes.upstreamAddress, notes == null ? -1 : notes.upstreamStatus,
                 notes == null ? -1 : notes.upstreamResponseNanos));

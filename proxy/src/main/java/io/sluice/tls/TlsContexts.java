@@ -378,7 +378,7 @@ public final class TlsContexts implements AutoCloseable {
     }
 
     /** The DNS names a certificate is for: its subject alternative names, else its common name. */
-    private static List<String> names(X509Certificate leaf) throws CertificateParsingException {
+    static List<String> names(X509Certificate leaf) throws CertificateParsingException {
         List<String> names = new ArrayList<>();
         Collection<List<?>> alternatives = leaf.getSubjectAlternativeNames();
         if (alternatives != null) {
