@@ -18,15 +18,29 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
  */
 public final class Http3ConnectionGuard extends ChannelInboundHandlerAdapter {
     private final ChannelFutureListener streamClosed = future -> streamClosed();
+    private final boolean drainOnArrival;
     private ChannelHandlerContext ctx;
     private int openStreams;
     /** The highest client-initiated bidirectional stream id seen; -4 before the first (ids go 0, 4, 8, ...). */
     private long lastStreamId = -4;
     private boolean draining;
 
+    /** {@code drainOnArrival}: the listener no longer accepts, so the connection drains once established. */
+    public Http3ConnectionGuard(boolean drainOnArrival) {
+        this.drainOnArrival = drainOnArrival;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.fireChannelActive();
+        if (drainOnArrival) {
+            drain();
+        }
     }
 
     /** Called on the connection's loop when a request stream is initialised. */

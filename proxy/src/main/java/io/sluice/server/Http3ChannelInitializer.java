@@ -60,13 +60,11 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
 
     @Override
     protected void initChannel(QuicChannel connection) {
-        if (!accepting.getAsBoolean()) {
-            connection.close();
-            return;
-        }
         LimitsConfig limits = router.get().config().limits();
         Http3Settings settings = Http3Settings.defaultSettings().maxFieldSectionSize(limits.maxHeaderSize());
-        Http3ConnectionGuard guard = new Http3ConnectionGuard();
+        // a connection that arrives while the listener drains is told GOAWAY as soon as its handshake is
+        // done: closed earlier, before the client has keys for our answer, it would wait out its own timeout
+        Http3ConnectionGuard guard = new Http3ConnectionGuard(!accepting.getAsBoolean());
         ChannelPipeline pipeline = connection.pipeline();
         pipeline.addLast(LIMITER, limiter);
         pipeline.addLast(H3_CONNECTION, new Http3ServerConnectionHandler(new StreamInitializer(guard, limits), null,

@@ -60,7 +60,7 @@ public final class TestBackend implements AutoCloseable {
     public final BlockingQueue<HttpRequest> requests = new LinkedBlockingQueue<>();
     final AtomicInteger connections = new AtomicInteger();
     final AtomicLong downloadBytesWritten = new AtomicLong();
-    final CountDownLatch releaseSlow = new CountDownLatch(1);
+    public final CountDownLatch releaseSlow = new CountDownLatch(1);
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
     /** Accepted connections, closed by {@link #close} so that a stopped backend really hangs up on Sluice. */
