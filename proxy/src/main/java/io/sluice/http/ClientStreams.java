@@ -7,6 +7,7 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /**
  * What kind of client channel an exchange runs on: a whole HTTP/1.1 connection, or one stream of an HTTP/2
@@ -22,10 +23,14 @@ public final class ClientStreams {
         return channel instanceof Http2StreamChannel || channel instanceof QuicStreamChannel;
     }
 
-    /** The socket peer of a client connection; a QUIC connection's own address is its connection id. */
+    /**
+     * The socket peer of a client connection (a QUIC connection's own address is its connection id), or
+     * {@code null} for a channel without an IP peer.
+     */
     public static InetSocketAddress peer(Channel connection) {
-        return (InetSocketAddress) (connection instanceof QuicChannel quic
-                ? quic.remoteSocketAddress() : connection.remoteAddress());
+        SocketAddress address = connection instanceof QuicChannel quic ? quic.remoteSocketAddress()
+                : connection.remoteAddress();
+        return address instanceof InetSocketAddress inet ? inet : null;
     }
 
     /**
