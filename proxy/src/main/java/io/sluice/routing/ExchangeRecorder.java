@@ -5,6 +5,7 @@ import io.sluice.accesslog.AccessLog;
 import io.sluice.accesslog.AccessLogEntry;
 import io.sluice.http.ExchangeNotes;
 import io.sluice.metrics.LocationMetrics;
+import io.sluice.metrics.ProtocolMetrics;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -18,13 +19,16 @@ public final class ExchangeRecorder {
     private final String server;
     private final String location;
     private final LocationMetrics metrics;
+    private final ProtocolMetrics protocols;
     private final AccessLog accessLog;
     private final String[] headerNames;
 
-    ExchangeRecorder(String server, String location, LocationMetrics metrics, AccessLog accessLog) {
+    ExchangeRecorder(String server, String location, LocationMetrics metrics, ProtocolMetrics protocols,
+                     AccessLog accessLog) {
         this.server = server;
         this.location = location;
         this.metrics = metrics;
+        this.protocols = protocols;
         this.accessLog = accessLog;
         List<String> names = accessLog == null ? List.of() : accessLog.headerNames();
         this.headerNames = names.toArray(String[]::new);
@@ -34,6 +38,7 @@ public final class ExchangeRecorder {
     void record(HttpRequest request, String protocol, InetSocketAddress client, String host, int status, long requestBodyBytes,
                 long responseBodyBytes, long durationNanos, ExchangeNotes notes) {
         metrics.record(status, durationNanos, requestBodyBytes, responseBodyBytes);
+        protocols.requestAnswered(protocol);
         if (accessLog == null) {
             return;
         }

@@ -61,9 +61,9 @@ import java.util.function.Supplier;
  * {@link ReadAheadFlowControl} (HTTP/1.1) or {@link io.netty.handler.flow.FlowControlHandler} (an HTTP/2
  * stream), so pipelined requests wait their turn and body bytes reach a handler only when it asks for them.
  *
- * <p>On HTTP/2 each stream channel has its own dispatcher that serves the stream's one request; the
- * connection's lifetime belongs to the parent, so there is no keep-alive decision and no hop-by-hop
- * {@code Connection} header (illegal in HTTP/2).
+ * <p>On HTTP/2 and HTTP/3 each stream channel has its own dispatcher that serves the stream's one request;
+ * the connection's lifetime belongs to the parent, so there is no keep-alive decision and no hop-by-hop
+ * {@code Connection} header (illegal in both).
  */
 public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);

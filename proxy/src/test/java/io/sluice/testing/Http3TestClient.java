@@ -72,17 +72,33 @@ public final class Http3TestClient implements AutoCloseable {
         return send("GET", path, null);
     }
 
-    /** Sends one request ({@code body} may be {@code null}) and waits for the whole response. */
+    /** Sends one request ({@code body} may be {@code null}) with Content-Length and waits for the whole response. */
     public Response send(String method, String path, byte[] body) throws Exception {
+        return send(method, path, body, true, 0);
+    }
+
+    /**
+     * Sends one request: the head, then after {@code pauseMillis} the body (if any) and the end of the
+     * stream; {@code declareLength} adds Content-Length (HTTP/3 does not need it: the stream's end ends the body).
+     */
+    public Response send(String method, String path, byte[] body, boolean declareLength, long pauseMillis)
+            throws Exception {
         CompletableFuture<Response> done = new CompletableFuture<>();
         QuicStreamChannel stream = Http3.newRequestStream(connection, new ResponseCollector(done)).get(10, TimeUnit.SECONDS);
         DefaultHttp3HeadersFrame head = new DefaultHttp3HeadersFrame();
         head.headers().method(method).path(path).authority(authority).scheme("https");
-        if (body == null) {
-            stream.writeAndFlush(head).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
-        } else {
+        if (body != null && declareLength) {
             head.headers().addInt("content-length", body.length);
-            stream.write(head);
+        }
+        if (body == null && pauseMillis == 0) {
+            stream.writeAndFlush(head).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+            return done.get(20, TimeUnit.SECONDS);
+        }
+        stream.writeAndFlush(head).sync();
+        Thread.sleep(pauseMillis);
+        if (body == null) {
+            stream.shutdownOutput();
+        } else {
             stream.writeAndFlush(new DefaultHttp3DataFrame(Unpooled.wrappedBuffer(body)))
                     .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
         }

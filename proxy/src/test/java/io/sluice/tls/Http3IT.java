@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
@@ -87,6 +88,7 @@ class Http3IT {
         }
     }
 
+    /** The client sends the end of the stream after the HEADERS, in a packet of its own. */
     @Test
     void proxiesABodilessGetAsABodilessRequest() throws Exception {
         backend.requests.clear();
@@ -117,6 +119,24 @@ class Http3IT {
     }
 
     @Test
+    void streamsABodyWithoutContentLengthChunkedToTheUpstream() throws Exception {
+        byte[] body = new byte[70_000];
+        new Random(9).nextBytes(body);
+        for (long pause : new long[] {0, 300}) {
+            backend.requests.clear();
+            try (Http3TestClient client = client()) {
+                // a pause longer than the wait for the end of the stream: the request goes upstream before its body
+                Http3TestClient.Response response = client.send("POST", "/upload", body, false, pause);
+                assertEquals(200, response.status());
+                assertEquals(sha256(body) + " " + body.length, new String(response.body(), StandardCharsets.UTF_8).trim());
+            }
+            HttpRequest upstream = backend.requests.poll(5, TimeUnit.SECONDS);
+            assertNotNull(upstream);
+            assertEquals("chunked", upstream.headers().get(HttpHeaderNames.TRANSFER_ENCODING), "pause " + pause);
+        }
+    }
+
+    @Test
     void answersAReturnAction() throws Exception {
         try (Http3TestClient client = client()) {
             for (int i = 0; i < 3; i++) {
@@ -143,6 +163,28 @@ class Http3IT {
         }
         assertTrue(awaitLine("HTTP/3.0 GET /hello?logged 200"));
         assertTrue(awaitLine("HTTP/2.0 GET /hello 200"));
+        ByteArrayOutputStream scrape = new ByteArrayOutputStream();
+        sluice.server().metrics().write(scrape);
+        String metrics = scrape.toString(StandardCharsets.UTF_8);
+        assertTrue(metrics.matches("(?s).*sluice_requests_by_protocol_total\\{protocol=\"HTTP/3\\.0\"} [1-9].*"), metrics);
+        assertTrue(metrics.contains("sluice_connections_total{listener=\"udp/127.0.0.1:0\"}"), metrics);
+    }
+
+    @Test
+    void servesOnOneSocketWithNio() throws Exception {
+        TestCertificates.Leaf leaf = certificates.issue("h3-nio", TestCertificates.KeyFormat.RSA_PKCS8, "localhost");
+        try (RunningSluice nio = RunningSluice.start("""
+                sluice {
+                  transport = nio
+                  servers = [ { listen = [ { address = "127.0.0.1:0", http3 = true } ]
+                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
+                    locations = [ { match = "/", return { status = 200, body = "nio" } } ] } ]
+                }""".formatted(leaf.chain(), leaf.key()));
+             Http3TestClient client = Http3TestClient.connect(certificates.caCertificate().toFile(), "localhost",
+                     nio.port("udp/127.0.0.1:0"))) {
+            assertEquals(1, nio.server().listenerCount());
+            assertEquals("nio", new String(client.get("/").body(), StandardCharsets.UTF_8));
+        }
     }
 
     private static boolean awaitLine(String line) throws Exception {
