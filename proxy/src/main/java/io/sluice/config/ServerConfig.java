@@ -80,7 +80,7 @@ public record ServerConfig(String configPath, List<ListenConfig> listen, List<St
                     + " in every server block on that address");
         }
         if (listen.stream().anyMatch(ListenConfig::http3)) {
-            if (tls == null) {
+            if (tls == null || tls.certificates().isEmpty()) {
                 node.error("listen", "an http3 = true listener needs a tls { certificates = [ { cert, key } ] } block"
                         + " in its server block: QUIC is always encrypted (TLS 1.3)");
             } else if (!tls.protocols().contains("TLSv1.3")) {

@@ -63,6 +63,14 @@ class Http3ConfigTest {
     }
 
     @Test
+    void http3WithAnEmptyCertificateListIsAnError() throws Exception {
+        List<String> problems = problems(config("{ address = \"0.0.0.0:8443\", http3 = true }",
+                "tls { certificates = [] }", ""));
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.get(0).contains("an http3 = true listener needs a tls { certificates"), problems.get(0));
+    }
+
+    @Test
     void http3NeedsTls13() throws Exception {
         String tls12 = TLS.replace("}] }", "}], protocols = [ \"TLSv1.2\" ] }")
                 .replace("} ] }", "} ], protocols = [ \"TLSv1.2\" ] }");

@@ -88,6 +88,13 @@ class Http3IT {
         }
     }
 
+    @Test
+    void everyWorkerLoopHasItsOwnUdpSocketWithReusePort() {
+        int sockets = "nio".equals(sluice.server().transportName()) ? 1 : sluice.server().config().workers();
+        // the TCP listener has as many
+        assertEquals(2 * sockets, sluice.server().listenerCount());
+    }
+
     /** The client sends the end of the stream after the HEADERS, in a packet of its own. */
     @Test
     void proxiesABodilessGetAsABodilessRequest() throws Exception {
