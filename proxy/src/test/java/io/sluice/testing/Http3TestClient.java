@@ -74,7 +74,12 @@ public final class Http3TestClient implements AutoCloseable {
 
     /** Sends one request ({@code body} may be {@code null}) with Content-Length and waits for the whole response. */
     public Response send(String method, String path, byte[] body) throws Exception {
-        return send(method, path, body, true, 0);
+        return send(method, path, body, true, 0, Map.of());
+    }
+
+    /** A GET with extra header fields (lower-case names). */
+    public Response get(String path, Map<String, String> fields) throws Exception {
+        return send("GET", path, null, true, 0, fields);
     }
 
     /**
@@ -83,10 +88,16 @@ public final class Http3TestClient implements AutoCloseable {
      */
     public Response send(String method, String path, byte[] body, boolean declareLength, long pauseMillis)
             throws Exception {
+        return send(method, path, body, declareLength, pauseMillis, Map.of());
+    }
+
+    private Response send(String method, String path, byte[] body, boolean declareLength, long pauseMillis,
+                          Map<String, String> fields) throws Exception {
         CompletableFuture<Response> done = new CompletableFuture<>();
         QuicStreamChannel stream = Http3.newRequestStream(connection, new ResponseCollector(done)).get(10, TimeUnit.SECONDS);
         DefaultHttp3HeadersFrame head = new DefaultHttp3HeadersFrame();
         head.headers().method(method).path(path).authority(authority).scheme("https");
+        fields.forEach((name, value) -> head.headers().add(name, value));
         if (body != null && declareLength) {
             head.headers().addInt("content-length", body.length);
         }

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -85,6 +86,21 @@ class Http3IT {
             assertEquals(200, response.status());
             assertEquals(sha256(file), sha256(response.body()));
             assertEquals(String.valueOf(file.length), response.headers().get("content-length"));
+        }
+    }
+
+    @Test
+    void answersHeadAndConditionalRequestsWithoutBody() throws Exception {
+        try (Http3TestClient client = client()) {
+            Http3TestClient.Response head = client.send("HEAD", "/files/big.bin", null);
+            assertEquals(200, head.status());
+            assertEquals(String.valueOf(file.length), head.headers().get("content-length"));
+            assertEquals(0, head.body().length);
+            String etag = head.headers().get("etag");
+            assertNotNull(etag);
+            Http3TestClient.Response notModified = client.get("/files/big.bin", Map.of("if-none-match", etag));
+            assertEquals(304, notModified.status());
+            assertEquals(0, notModified.body().length);
         }
     }
 
