@@ -35,6 +35,8 @@ final class Http3Listener {
     private final ChannelGroup connections;
     private List<Channel> channels = List.of();
     private int port;
+    /** The TLS context new connections' handshakes use; replaced when the certificates are read again. */
+    private volatile QuicSslContext ssl;
     private volatile boolean accepting = true;
 
     /** {@code connections}: the group the connection handler adds this listener's QUIC connections to. */
@@ -44,14 +46,16 @@ final class Http3Listener {
     }
 
     /** Binds the sockets; {@code perConnection} initialises each new QUIC connection. Called once. */
-    void bind(QuicSslContext ssl, Http3Config limits, Transports transports, MultiThreadIoEventLoopGroup workers,
-              ChannelHandler perConnection) throws InterruptedException {
+    void bind(QuicSslContext initialSsl, Http3Config limits, Transports transports,
+              MultiThreadIoEventLoopGroup workers, ChannelHandler perConnection) throws InterruptedException {
+        ssl = initialSsl;
         QuicCodecDispatcher dispatcher = new QuicCodecDispatcher() {
             @Override
             protected void initChannel(Channel channel, int localConnectionIdLength,
                                        QuicConnectionIdGenerator idGenerator) {
                 channel.pipeline().addLast(Http3.newQuicServerCodecBuilder()
-                        .sslContext(ssl)
+                        // established connections keep the engine, and so the certificate, they started with
+                        .sslEngineProvider(connection -> ssl.newEngine(connection.alloc()))
                         .localConnectionIdLength(localConnectionIdLength)
                         .connectionIdAddressGenerator(idGenerator)
                         .maxIdleTimeout(limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -93,6 +97,11 @@ final class Http3Listener {
         }
         channels = List.copyOf(bound);
         port = boundPort;
+    }
+
+    /** New handshakes use {@code next} from now on. */
+    void replaceCertificates(QuicSslContext next) {
+        ssl = next;
     }
 
     ListenConfig config() {

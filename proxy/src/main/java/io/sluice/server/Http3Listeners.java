@@ -141,6 +141,28 @@ final class Http3Listeners {
         return removed;
     }
 
+    /**
+     * Reads the certificates of every bound listener again, as {@code config} names them, when the TLS
+     * listeners' certificates were (files changed on disk, or a reload): otherwise a renewed certificate
+     * would reach HTTP/3 clients only after a restart. Runs off the event loops; a listener whose
+     * certificates cannot be read keeps the ones it has.
+     */
+    synchronized void reloadCertificates(SluiceConfig config) {
+        Map<String, List<ServerConfig>> wanted = wanted(config);
+        listeners.forEach((key, listener) -> {
+            List<ServerConfig> servers = wanted.get(key);
+            if (servers == null) {
+                return;
+            }
+            try {
+                listener.replaceCertificates(QuicCertificates.forServers(servers));
+            } catch (RuntimeException e) {
+                log.error("tls: HTTP/3 certificates of {} not reloaded, the previous ones stay in service: {}", key,
+                        e.getMessage());
+            }
+        });
+    }
+
     /** Publishes the {@code Alt-Svc} values of {@code config} for the listeners bound now. */
     synchronized void advertise(SluiceConfig config) {
         Map<String, Integer> ports = new LinkedHashMap<>();

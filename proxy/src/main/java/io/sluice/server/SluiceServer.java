@@ -112,6 +112,7 @@ public final class SluiceServer implements AutoCloseable {
         metrics.configLoaded(config.hash(), false);
         registerUpstreams(config);
         this.tls = startTls(config);
+        tls.onInstall(http3::reloadCertificates);
     }
 
     /** Certificates are read here, before any listener binds; a bad one stops the start. */

@@ -22,9 +22,8 @@ import java.util.Map;
  * {@code h3}. QUIC always runs TLS 1.3 (quiche's BoringSSL), so the blocks' protocol and cipher lists do
  * not apply. Early data (0-RTT) stays off: a replayed request could repeat a non-idempotent action upstream.
  *
- * <p>The files are read on the calling thread, which binds the listener (startup or a reload, never an
- * event loop). The contexts live as long as the listener; certificate changes reach HTTP/3 when the
- * listener is bound again (a restart).
+ * <p>The files are read on the calling thread: the one binding the listener (startup or a reload) or
+ * installing certificates the TLS listeners read again, never an event loop.
  */
 public final class QuicCertificates {
     private QuicCertificates() {

@@ -24,10 +24,12 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * An HTTP/3 client on Netty's QUIC and HTTP/3 client codecs (curl in Debian 12 has no HTTP/3): one QUIC
@@ -114,6 +116,11 @@ public final class Http3TestClient implements AutoCloseable {
                     .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
         }
         return done.get(20, TimeUnit.SECONDS);
+    }
+
+    /** The leaf certificate the server presented in the handshake. */
+    public X509Certificate peerCertificate() throws SSLPeerUnverifiedException {
+        return (X509Certificate) connection.sslEngine().getSession().getPeerCertificates()[0];
     }
 
     /** True once the server closed the connection (after a GOAWAY, or on shutdown). */

@@ -11,7 +11,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -56,6 +62,43 @@ class Http3ReloadIT {
             }
             assertFalse(sluice.server().boundPorts().containsKey("udp/127.0.0.1:0"));
             assertEquals(Optional.empty(), altSvc(https, uri));
+        }
+    }
+
+    @Test
+    void renewedCertificateFilesReachNewHttp3Connections() throws Exception {
+        TestCertificates certificates = TestCertificates.create(directory);
+        TestCertificates.Leaf first = certificates.issue("site", TestCertificates.KeyFormat.EC_PKCS8, "localhost");
+        String config = """
+                sluice {
+                  servers = [ { listen = [ { address = "127.0.0.1:0", tls = true }, { address = "127.0.0.1:0", http3 = true } ]
+                    tls { certificates = [ { cert = "%s", key = "%s" } ], watch-interval = 100ms }
+                    locations = [ { match = "/", return { status = 200, body = "ok" } } ] } ]
+                }""".formatted(first.chain(), first.key());
+        try (RunningSluice sluice = RunningSluice.start(config, directory)) {
+            int udp = sluice.port("udp/127.0.0.1:0");
+            File ca = certificates.caCertificate().toFile();
+            try (Http3TestClient established = Http3TestClient.connect(ca, "localhost", udp)) {
+                assertEquals(first.certificate(), established.peerCertificate());
+
+                TestCertificates.Leaf second = certificates.issue("next", TestCertificates.KeyFormat.EC_PKCS8, "localhost");
+                Files.move(second.key(), first.key(), StandardCopyOption.REPLACE_EXISTING);
+                Files.move(second.chain(), first.chain(), StandardCopyOption.REPLACE_EXISTING);
+                FileTime later = FileTime.from(Instant.now().plusSeconds(5));
+                Files.setLastModifiedTime(first.key(), later);
+                Files.setLastModifiedTime(first.chain(), later);
+
+                X509Certificate served = first.certificate();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+                while (served.equals(first.certificate()) && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                    try (Http3TestClient fresh = Http3TestClient.connect(ca, "localhost", udp)) {
+                        served = fresh.peerCertificate();
+                    }
+                }
+                assertEquals(second.certificate(), served, "a new HTTP/3 handshake gets the renewed certificate");
+                assertEquals(200, established.get("/").status(), "the established connection keeps working");
+            }
         }
     }
 
