@@ -14,6 +14,7 @@ import io.netty.handler.flow.FlowControlHandler;
 import io.sluice.config.LimitsConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http3ConnectionGuard;
+import io.sluice.http.Http3HeaderTimeout;
 import io.sluice.http.Http3Requests;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
@@ -26,8 +27,8 @@ import java.util.function.Supplier;
  * streams:
  * <pre>
  * connection: limiter → HTTP/3 connection handler (control and QPACK streams) → drain guard
- * stream:     [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec → request completion → timeouts
- *             → flow control → dispatcher
+ * stream:     [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec → header timeout → request
+ *             completion → timeouts → flow control → dispatcher
  * </pre>
  * Each request stream runs the same dispatcher as an HTTP/2 stream, behind the same kind of translation to
  * HTTP/1.1 objects, so every action (static files, proxy, return) serves HTTP/3 unchanged. Streams read
@@ -39,6 +40,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
     static final String H3_CONNECTION = "h3-connection";
     static final String H3_GUARD = "h3-guard";
     static final String CODEC = "codec";
+    static final String H3_HEADER_TIMEOUT = "h3-header-timeout";
     static final String H3_REQUESTS = "h3-requests";
     static final String TIMEOUTS = "timeouts";
     static final String FLOW = "flow";
@@ -93,6 +95,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
             guard.streamOpened(stream);
             ChannelPipeline pipeline = stream.pipeline();
             pipeline.addLast(CODEC, new Http3FrameToHttpObjectCodec(true));
+            pipeline.addLast(H3_HEADER_TIMEOUT, new Http3HeaderTimeout(limits.headerTimeout().toNanos()));
             pipeline.addLast(H3_REQUESTS, new Http3Requests());
             pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits));
             pipeline.addLast(FLOW, new FlowControlHandler());

@@ -4,11 +4,13 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.http3.DefaultHttp3DataFrame;
 import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
+import io.netty.handler.codec.http3.DefaultHttp3UnknownFrame;
 import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.http3.Http3ClientConnectionHandler;
 import io.netty.handler.codec.http3.Http3DataFrame;
@@ -116,6 +118,34 @@ public final class Http3TestClient implements AutoCloseable {
                     .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
         }
         return done.get(20, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Opens a request stream and sends only an unknown (reserved, to be ignored) frame on it, never a
+     * request; the future completes with what the server did to the stream (a reset arrives as an
+     * exception, or the stream ends).
+     */
+    public CompletableFuture<Object> openStreamWithoutRequest() throws Exception {
+        CompletableFuture<Object> ended = new CompletableFuture<>();
+        QuicStreamChannel stream = Http3.newRequestStream(connection, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                ended.complete(cause);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                ended.complete(evt);
+                ReferenceCountUtil.release(evt);
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                ended.complete("closed");
+            }
+        }).get(10, TimeUnit.SECONDS);
+        stream.writeAndFlush(new DefaultHttp3UnknownFrame(0x1f * 2 + 0x21, Unpooled.wrappedBuffer(new byte[] {1}))).sync();
+        return ended;
     }
 
     /** The leaf certificate the server presented in the handshake. */

@@ -194,6 +194,24 @@ class Http3IT {
     }
 
     @Test
+    void aStreamThatSendsNoRequestIsResetAfterTheHeaderTimeout() throws Exception {
+        TestCertificates.Leaf leaf = certificates.issue("h3-slow", TestCertificates.KeyFormat.EC_PKCS8, "localhost");
+        try (RunningSluice strict = RunningSluice.start("""
+                sluice {
+                  limits { header-timeout = 500ms }
+                  servers = [ { listen = [ { address = "127.0.0.1:0", http3 = true } ]
+                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
+                    locations = [ { match = "/", return { status = 200, body = "ok" } } ] } ]
+                }""".formatted(leaf.chain(), leaf.key()));
+             Http3TestClient client = Http3TestClient.connect(certificates.caCertificate().toFile(), "localhost",
+                     strict.port("udp/127.0.0.1:0"))) {
+            Object ended = client.openStreamWithoutRequest().get(10, TimeUnit.SECONDS);
+            assertNotNull(ended, "the server ends a stream that never sent its head");
+            assertEquals(200, client.get("/").status(), "the connection itself keeps serving");
+        }
+    }
+
+    @Test
     void servesOnOneSocketWithNio() throws Exception {
         TestCertificates.Leaf leaf = certificates.issue("h3-nio", TestCertificates.KeyFormat.RSA_PKCS8, "localhost");
         try (RunningSluice nio = RunningSluice.start("""
