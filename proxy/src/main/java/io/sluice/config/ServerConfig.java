@@ -33,7 +33,7 @@ public record ServerConfig(String configPath, List<ListenConfig> listen, List<St
                 if (entry == null) {
                     continue;
                 }
-                if (!seen.add(entry.address().toString())) {
+                if (!seen.add(entry.socketKey())) {
                     node.problems().add(list.get(i).origin(), elementPath,
                             "duplicate listen address " + entry.address());
                 }
@@ -78,6 +78,14 @@ public record ServerConfig(String configPath, List<ListenConfig> listen, List<St
         if (tls == null && listen.stream().anyMatch(ListenConfig::tls)) {
             node.error("listen", "a tls = true listener needs a tls { certificates = [ { cert, key } ] } block"
                     + " in every server block on that address");
+        }
+        if (listen.stream().anyMatch(ListenConfig::http3)) {
+            if (tls == null || tls.certificates().isEmpty()) {
+                node.error("listen", "an http3 = true listener needs a tls { certificates = [ { cert, key } ] } block"
+                        + " in its server block: QUIC is always encrypted (TLS 1.3)");
+            } else if (!tls.protocols().contains("TLSv1.3")) {
+                node.error("tls", "protocols must include TLSv1.3 for the http3 listener: QUIC uses TLS 1.3 only");
+            }
         }
         HstsConfig hsts = node.has("hsts") ? HstsConfig.read(node.child("hsts")) : null;
         int redirectToHttps = redirectToHttps(node);

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.Set;
  */
 public record SluiceConfig(int workers, Transport transport, int backlog, BlockingPoolConfig blockingPool,
                            Duration shutdownTimeout, Duration drainDelay, LimitsConfig limits, Http2Config http2,
+                           Http3Config http3,
                            AdminConfig admin, AccessLogConfig accessLog, ReadinessConfig readiness, ReloadConfig reload,
                            Map<String, UpstreamConfig> upstreams, List<ServerConfig> servers, String source,
                            String hash, CacheConfig cache, Map<String, RateLimitZoneConfig> rateLimitZones) {
@@ -35,6 +37,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         }
         LimitsConfig limits = LimitsConfig.read(node.child("limits"));
         Http2Config http2 = Http2Config.read(node.child("http2"));
+        Http3Config http3 = Http3Config.read(node.child("http3"));
         AdminConfig admin = AdminConfig.read(node.child("admin"));
         AccessLogConfig accessLog = AccessLogConfig.read(node.child("access-log"), baseDirectory, null);
         ReadinessConfig readiness = ReadinessConfig.read(node.child("readiness"));
@@ -62,7 +65,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         Map<String, RateLimitZoneConfig> rateLimitZones = rateLimitZones(zonesNode, servers);
         node.finish();
         return new SluiceConfig(workers, transport, Math.max(1, backlog), blockingPool, shutdownTimeout, drainDelay,
-                limits, http2, admin, accessLog, readiness, reload, Map.copyOf(upstreams), List.copyOf(servers), source,
+                limits, http2, http3, admin, accessLog, readiness, reload, Map.copyOf(upstreams), List.copyOf(servers), source,
                 hash, cache, rateLimitZones);
     }
 
@@ -125,12 +128,17 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         private final Map<String, String> claimedNames = new HashMap<>();
 
         void check(ServerConfig server, ConfigNode serverNode) {
+            // a block on both the TCP and the UDP socket of one address claims its names there once
+            Set<String> claimedHere = new HashSet<>();
             for (ListenConfig listen : server.listen()) {
                 String address = listen.address().toString();
-                ListenConfig first = options.putIfAbsent(address, listen);
+                ListenConfig first = options.putIfAbsent(listen.socketKey(), listen);
                 if (first != null && !first.equals(listen)) {
                     serverNode.error("listen", "duplicate listen address " + address
                             + " with different tls/http2/proxy-protocol options");
+                }
+                if (!claimedHere.add(address)) {
+                    continue;
                 }
                 List<String> names = server.serverNames().isEmpty() ? List.of("") : server.serverNames();
                 for (String name : names) {

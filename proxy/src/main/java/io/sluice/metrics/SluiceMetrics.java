@@ -49,6 +49,11 @@ public final class SluiceMetrics {
     private final Counter limitedRequests = Counter.builder().name("sluice_limited_requests")
             .help("Requests refused or delayed by a location's rate-limit or limit-conn, by zone and limit")
             .labelNames("server", "location", "zone", "limit", "result").register(registry);
+    private final Counter protocolRequests = Counter.builder().name("sluice_requests_by_protocol")
+            .help("Requests answered, by the protocol the client spoke").labelNames("protocol").register(registry);
+    private final ProtocolMetrics protocols = new ProtocolMetrics(protocolRequests.labelValues("HTTP/1.0"),
+            protocolRequests.labelValues("HTTP/1.1"), protocolRequests.labelValues("HTTP/2.0"),
+            protocolRequests.labelValues("HTTP/3.0"));
     private final Counter connectionsTotal = Counter.builder().name("sluice_connections")
             .help("Client connections accepted per listen address").labelNames("listener").register(registry);
     private final Counter tlsHandshakes = Counter.builder().name("sluice_tls_handshakes")
@@ -114,6 +119,11 @@ public final class SluiceMetrics {
                 rateZone == null ? null : limitedRequests.labelValues(server, location, rateZone, "rate", "refused"),
                 rateZone == null ? null : limitedRequests.labelValues(server, location, rateZone, "rate", "delayed"),
                 connZone == null ? null : limitedRequests.labelValues(server, location, connZone, "conn", "refused"));
+    }
+
+    /** Requests per client protocol, for every location. */
+    public ProtocolMetrics protocols() {
+        return protocols;
     }
 
     /** The metrics of one listen address, created on first use and kept across reloads and rebinds. */

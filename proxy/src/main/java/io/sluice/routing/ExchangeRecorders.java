@@ -24,7 +24,8 @@ public final class ExchangeRecorders {
         String serverLabel = serverLabel(server);
         String locationLabel = location == null ? NO_LOCATION : location.match().toString();
         AccessLog accessLog = accessLogWriter.target(server.accessLog());
-        return new ExchangeRecorder(serverLabel, locationLabel, metrics.location(serverLabel, locationLabel), accessLog);
+        return new ExchangeRecorder(serverLabel, locationLabel, metrics.location(serverLabel, locationLabel),
+                metrics.protocols(), accessLog);
     }
 
     /** How metrics and logs name a server block: its first server name, else its place in the file. */

@@ -25,13 +25,14 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.BodyLimits;
 import io.sluice.config.HstsConfig;
 import io.sluice.config.LocationConfig;
+import io.sluice.http.AlternativeServices;
 import io.sluice.http.Authority;
+import io.sluice.http.ClientStreams;
 import io.sluice.http.ConnectionEvent;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.ErrorResponses;
@@ -60,13 +61,14 @@ import java.util.function.Supplier;
  * {@link ReadAheadFlowControl} (HTTP/1.1) or {@link io.netty.handler.flow.FlowControlHandler} (an HTTP/2
  * stream), so pipelined requests wait their turn and body bytes reach a handler only when it asks for them.
  *
- * <p>On HTTP/2 each stream channel has its own dispatcher that serves the stream's one request; the
- * connection's lifetime belongs to the parent, so there is no keep-alive decision and no hop-by-hop
- * {@code Connection} header (illegal in HTTP/2).
+ * <p>On HTTP/2 and HTTP/3 each stream channel has its own dispatcher that serves the stream's one request;
+ * the connection's lifetime belongs to the parent, so there is no keep-alive decision and no hop-by-hop
+ * {@code Connection} header (illegal in both).
  */
 public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
     private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
+    private static final AsciiString ALT_SVC = AsciiString.cached("alt-svc");
     private static final ExchangeHandler NOT_FOUND = exchange -> {
         exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), HttpResponseStatus.NOT_FOUND, false));
         return ExchangeListener.IGNORE_BODY;
@@ -75,6 +77,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final Supplier<Router> router;
     private final String listenAddress;
     private final boolean secure;
+    private final AlternativeServices alternatives;
     private ChannelHandlerContext ctx;
     private ConnectionTimeouts timeouts;
     private boolean multiplexed;
@@ -89,16 +92,23 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean readWanted;
 
     public RequestDispatcher(Supplier<Router> router, String listenAddress, boolean secure) {
+        this(router, listenAddress, secure, null);
+    }
+
+    /** {@code alternatives}: the {@code Alt-Svc} values of the blocks on a TLS listener, {@code null} for none. */
+    public RequestDispatcher(Supplier<Router> router, String listenAddress, boolean secure,
+                             AlternativeServices alternatives) {
         this.router = router;
         this.listenAddress = listenAddress;
         this.secure = secure;
+        this.alternatives = alternatives;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
-        this.multiplexed = ctx.channel() instanceof Http2StreamChannel;
+        this.multiplexed = ClientStreams.isStream(ctx.channel());
         this.connectionRouter = router.get();
     }
 
@@ -180,7 +190,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         BodyLimits limits = location == null ? snapshot.config().limits().body() : location.bodyLimits();
         HstsConfig hsts = server.server().hsts();
         ActiveExchange exchange = new ActiveExchange(request, host, path, location, limits,
-                route == null ? server.unmatched() : route.recorder(), secure && hsts != null ? hsts.headerValue() : null);
+                route == null ? server.unmatched() : route.recorder(), secure && hsts != null ? hsts.headerValue() : null,
+                alternatives == null ? null : alternatives.headerFor(server.server()));
         long declaredLength = HttpUtil.getContentLength(request, -1L);
         if (declaredLength > limits.maxBodySize()) {
             ReferenceCountUtil.release(request);
@@ -266,7 +277,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         } else {
             String hostHeader = request.headers().get(HttpHeaderNames.HOST);
             String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
-            snapshot().forAddress(listenAddress).defaultServer().unmatched().record(request, client(),
+            snapshot().forAddress(listenAddress).defaultServer().unmatched().record(request,
+                    ClientStreams.protocol(ctx.channel(), request), client(),
                     host == null ? "" : host,
                     rejection.status().code(), 0,
                     response.content().readableBytes(), 0, null);
@@ -284,7 +296,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange.ended = true;
-        exchange.recorder.record(exchange.request, exchange.clientAddress(), exchange.host, status, exchange.bodyBytes,
+        exchange.recorder.record(exchange.request, ClientStreams.protocol(ctx.channel(), exchange.request),
+                exchange.clientAddress(), exchange.host, status, exchange.bodyBytes,
                 exchange.bytesSent, System.nanoTime() - exchange.startNanos, exchange.notes);
     }
 
@@ -421,7 +434,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         // an HTTP/2 stream's PROXY protocol address is recorded on its connection
         Channel connection = multiplexed ? ctx.channel().parent() : ctx.channel();
         InetSocketAddress proxied = connection.attr(ProxyProtocolHandler.CLIENT_ADDRESS).get();
-        return proxied != null ? proxied : (InetSocketAddress) connection.remoteAddress();
+        return proxied != null ? proxied : ClientStreams.peer(connection);
     }
 
     private static String shortUri(String uri) {
@@ -439,6 +452,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private final ExchangeNotes notes = new ExchangeNotes();
         private final boolean requestKeepAlive;
         private final String strictTransportSecurity;
+        private final String altSvc;
         private ExchangeListener listener;
         private boolean bodyPending;
         private boolean discarding;
@@ -452,8 +466,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         private boolean ended;
 
         ActiveExchange(HttpRequest request, String host, String path, LocationConfig location, BodyLimits limits,
-                       ExchangeRecorder recorder, String strictTransportSecurity) {
+                       ExchangeRecorder recorder, String strictTransportSecurity, String altSvc) {
             this.recorder = recorder;
+            this.altSvc = altSvc;
             this.request = request;
             this.strictTransportSecurity = strictTransportSecurity;
             this.host = host;
@@ -563,7 +578,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         @Override
         public void upgradeToTunnel(HttpResponse switchingProtocols) {
             if (multiplexed) {
-                abort("protocol upgrade is not possible on an HTTP/2 stream");
+                abort("protocol upgrade is not possible on an HTTP/2 or HTTP/3 stream");
                 return;
             }
             if (current != this || responseComplete || closing) {
@@ -628,6 +643,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             ResponseHeaders.addStandard(response.headers());
             if (strictTransportSecurity != null) {
                 response.headers().set(STRICT_TRANSPORT_SECURITY, strictTransportSecurity);
+            }
+            if (altSvc != null) {
+                response.headers().set(ALT_SVC, altSvc);
             }
             if (multiplexed) {
                 return;

@@ -5,12 +5,12 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.util.AttributeKey;
+import io.sluice.http.ClientStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -47,7 +47,8 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             return;
         }
         if (maxPerAddress > 0) {
-            InetAddress address = addressOf(ctx.channel().remoteAddress());
+            InetSocketAddress peer = ClientStreams.peer(ctx.channel());
+            InetAddress address = peer == null ? null : peer.getAddress();
             if (address != null) {
                 AtomicInteger count = perAddress.computeIfAbsent(address, a -> new AtomicInteger());
                 if (count.incrementAndGet() > maxPerAddress) {
@@ -80,10 +81,6 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
             perAddress.computeIfPresent(address, (a, count) -> count.decrementAndGet() == 0 ? null : count);
         }
         ctx.fireChannelInactive();
-    }
-
-    private static InetAddress addressOf(SocketAddress address) {
-        return address instanceof InetSocketAddress inet ? inet.getAddress() : null;
     }
 
     int active() {

@@ -15,6 +15,7 @@ import io.netty.util.Mapping;
 import io.sluice.config.LimitsConfig;
 import io.sluice.config.ListenConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.http.AlternativeServices;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http2ConnectionGuard;
 import io.sluice.http.Http2Connections;
@@ -62,15 +63,20 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final ConnectionLimiter limiter;
     private final Supplier<Router> router;
     private final Mapping<String, SslContext> certificates;
+    private final AlternativeServices alternatives;
 
-    /** {@code certificates} chooses the certificate by SNI on a TLS listener; {@code null} otherwise. */
+    /**
+     * {@code certificates} chooses the certificate by SNI on a TLS listener; {@code null} otherwise.
+     * {@code alternatives} are the {@code Alt-Svc} values TLS responses carry.
+     */
     HttpChannelInitializer(ListenConfig listen, ConnectionLimiter limiter, Supplier<Router> router,
-                           Mapping<String, SslContext> certificates) {
+                           Mapping<String, SslContext> certificates, AlternativeServices alternatives) {
         this.listen = listen;
         this.address = listen.address().toString();
         this.limiter = limiter;
         this.router = router;
         this.certificates = certificates;
+        this.alternatives = listen.tls() ? alternatives : null;
     }
 
     @Override
@@ -106,7 +112,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         }
         pipeline.addLast(CODEC, HttpCodecs.serverCodec(limits));
         pipeline.addLast(FLOW, new ReadAheadFlowControl());
-        pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls()));
+        pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
     }
 
     /**
@@ -144,7 +150,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
             pipeline.addLast(H2_BODILESS, new Http2BodilessRequests());
             pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits));
             pipeline.addLast(FLOW, new FlowControlHandler());
-            pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls()));
+            pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
         }
     }
 }

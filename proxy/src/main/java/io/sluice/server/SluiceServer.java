@@ -78,6 +78,7 @@ public final class SluiceServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private final ConnectionLimiter limiter;
+    private final Http3Listeners http3;
     private final TlsContexts tls;
     private final Path configFile;
     private final Instant startedAt = Instant.now();
@@ -95,6 +96,8 @@ public final class SluiceServer implements AutoCloseable {
         this.accessLogWriter = accessLogWriter;
         this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
                 connections);
+        this.http3 = new Http3Listeners(Http3Listeners::nativeUnavailability, transports, workers, limiter, router::get,
+                metrics);
         this.handlers = new HandlerFactory(blockingPool, workers, transports.clientChannelClass(),
                 transports.datagramChannelClass(), metrics);
         this.recorders = new ExchangeRecorders(metrics, accessLogWriter);
@@ -109,6 +112,7 @@ public final class SluiceServer implements AutoCloseable {
         metrics.configLoaded(config.hash(), false);
         registerUpstreams(config);
         this.tls = startTls(config);
+        tls.onInstall(http3::reloadCertificates);
     }
 
     /** Certificates are read here, before any listener binds; a bad one stops the start. */
@@ -138,6 +142,8 @@ public final class SluiceServer implements AutoCloseable {
             for (ListenConfig listen : addresses(config).values()) {
                 server.bind(listen, server.tls.selector(listen.address().toString()), config.backlog());
             }
+            server.http3.bindMissing(config);
+            server.http3.advertise(config);
         } catch (Exception e) {
             // Exception, not RuntimeException: a failed bind's sync() rethrows the checked BindException
             server.close();
@@ -151,10 +157,14 @@ public final class SluiceServer implements AutoCloseable {
         return server;
     }
 
+    /** The TCP listen addresses of a configuration; HTTP/3 (UDP) ones are {@link Http3Listeners}'. */
     private static Map<String, ListenConfig> addresses(SluiceConfig config) {
         Map<String, ListenConfig> addresses = new LinkedHashMap<>();
         for (ServerConfig server : config.servers()) {
             for (ListenConfig listen : server.listen()) {
+                if (listen.http3()) {
+                    continue;
+                }
                 addresses.putIfAbsent(listen.address().toString(), listen);
             }
         }
@@ -174,7 +184,7 @@ public final class SluiceServer implements AutoCloseable {
         String address = listen.address().toString();
         ChannelGroup accepted = new DefaultChannelGroup(address, GlobalEventExecutor.INSTANCE);
         ListenerTracker tracker = new ListenerTracker(metrics.listener(address), accepted,
-                new HttpChannelInitializer(listen, limiter, router::get, certificates));
+                new HttpChannelInitializer(listen, limiter, router::get, certificates, http3.alternatives()));
         int port = listen.address().port();
         List<EventLoop> loops = new ArrayList<>();
         if (transports.reusePort()) {
@@ -271,6 +281,7 @@ public final class SluiceServer implements AutoCloseable {
                     added.add(entry.getKey());
                 }
             }
+            added.addAll(http3.bindMissing(next));
         } catch (Exception e) {
             // sync() rethrows a failed bind's checked BindException: the old configuration must stay
             if (e instanceof InterruptedException) {
@@ -291,6 +302,8 @@ public final class SluiceServer implements AutoCloseable {
                 removed.add(address);
             }
         }
+        removed.addAll(http3.retireRemoved(next));
+        http3.advertise(next);
         registerUpstreams(next);
         handlers.upstreams().retain(next.upstreams().keySet());
         List<String> notes = restartOnlyChanges(previous, next);
@@ -325,6 +338,9 @@ public final class SluiceServer implements AutoCloseable {
 
     private static List<String> restartOnlyChanges(SluiceConfig previous, SluiceConfig next) {
         List<String> notes = new ArrayList<>();
+        if (!previous.http3().equals(next.http3())) {
+            notes.add("http3 changes apply to HTTP/3 listeners bound after a restart");
+        }
         if (previous.workers() != next.workers() || previous.transport() != next.transport()) {
             notes.add("workers/transport changes take effect after a restart");
         }
@@ -357,6 +373,7 @@ public final class SluiceServer implements AutoCloseable {
     public synchronized Map<String, Integer> boundPorts() {
         Map<String, Integer> ports = new LinkedHashMap<>();
         listeners.forEach((address, listener) -> ports.put(address, listener.port()));
+        ports.putAll(http3.boundPorts());
         return ports;
     }
 
@@ -369,7 +386,7 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     public synchronized int listenerCount() {
-        return listeners.values().stream().mapToInt(listener -> listener.channels().size()).sum();
+        return listeners.values().stream().mapToInt(listener -> listener.channels().size()).sum() + http3.socketCount();
     }
 
     public BlockingPool blockingPool() {
@@ -500,6 +517,8 @@ public final class SluiceServer implements AutoCloseable {
         }
         long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         closeListeners();
+        // QUIC connections send through the listener's sockets: those stay open until close()
+        http3.stopAccepting();
         connections.forEach(channel -> channel.pipeline().fireUserEventTriggered(ConnectionEvent.DRAIN));
         while (!connections.isEmpty() && System.nanoTime() < deadline) {
             if (!sleep(20)) {
@@ -538,6 +557,7 @@ public final class SluiceServer implements AutoCloseable {
         }
         connections.close().awaitUninterruptibly();
         closeListeners();
+        http3.close();
         handlers.upstreams().close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         handlers.responseCache().purgeAll();

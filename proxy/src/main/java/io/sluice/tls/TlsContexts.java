@@ -48,6 +48,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * The TLS certificates of every TLS listen address, as {@link SslContext}s chosen by SNI.
@@ -74,6 +75,7 @@ public final class TlsContexts implements AutoCloseable {
     private final AtomicBoolean checking = new AtomicBoolean();
     private volatile SluiceConfig config;
     private volatile Map<Path, FileTime> stamps;
+    private volatile Consumer<SluiceConfig> installed = next -> { };
     private volatile boolean closed;
 
     private TlsContexts(SluiceConfig config, Map<String, CertificateSelector> selectors, Map<Path, FileTime> stamps,
@@ -171,6 +173,15 @@ public final class TlsContexts implements AutoCloseable {
             log.info("tls: certificates in service for {}", staged.loaded.generations.keySet());
         }
         retireAfterLoops(retired);
+        installed.accept(staged.config);
+    }
+
+    /**
+     * Called after each install with the configuration installed, on the installing thread (never an
+     * event loop): the HTTP/3 listeners read their certificates again then.
+     */
+    public void onInstall(Consumer<SluiceConfig> listener) {
+        installed = listener;
     }
 
     /** Releases staged certificates that will not be installed. */
@@ -384,7 +395,7 @@ public final class TlsContexts implements AutoCloseable {
     }
 
     /** The DNS names a certificate is for: its subject alternative names, else its common name. */
-    private static List<String> names(X509Certificate leaf) throws CertificateParsingException {
+    static List<String> names(X509Certificate leaf) throws CertificateParsingException {
         List<String> names = new ArrayList<>();
         Collection<List<?>> alternatives = leaf.getSubjectAlternativeNames();
         if (alternatives != null) {

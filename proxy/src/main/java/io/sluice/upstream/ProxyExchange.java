@@ -14,11 +14,11 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.BalancingConfig;
 import io.sluice.config.UpstreamConfig;
+import io.sluice.http.ClientStreams;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
 import io.sluice.http.Http2Connections;
@@ -115,7 +115,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
                 ? HashKeys.of(exchange, balancing.hashKey()) : null;
         this.failOn5xx = balancing.passiveHealth().failOn5xx();
         this.http2Upstream = config.protocol() != UpstreamConfig.Protocol.HTTP1;
-        this.clientMultiplexed = exchange.channel() instanceof Http2StreamChannel;
+        this.clientMultiplexed = ClientStreams.isStream(exchange.channel());
         this.clientTakesTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
     }
 

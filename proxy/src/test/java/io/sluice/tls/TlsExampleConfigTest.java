@@ -10,6 +10,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TlsExampleConfigTest {
 
@@ -26,5 +27,7 @@ class TlsExampleConfigTest {
         assertEquals(3, config.servers().size());
         assertNotNull(config.servers().get(0).tls());
         assertEquals(8443, config.servers().get(2).redirectToHttps());
+        assertTrue(config.servers().get(0).listen().get(1).http3(), "the first site listens for HTTP/3 too");
+        assertEquals(128, config.http3().maxConcurrentStreams());
     }
 }

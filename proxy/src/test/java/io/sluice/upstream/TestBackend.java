@@ -56,17 +56,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * body; {@code /trailers} sends a chunked body with a trailer; anything else answers {@code hello} with a
  * few hop-by-hop headers that must not reach the client.
  */
-final class TestBackend implements AutoCloseable {
-    final BlockingQueue<HttpRequest> requests = new LinkedBlockingQueue<>();
+public final class TestBackend implements AutoCloseable {
+    public final BlockingQueue<HttpRequest> requests = new LinkedBlockingQueue<>();
     final AtomicInteger connections = new AtomicInteger();
     final AtomicLong downloadBytesWritten = new AtomicLong();
-    final CountDownLatch releaseSlow = new CountDownLatch(1);
+    public final CountDownLatch releaseSlow = new CountDownLatch(1);
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
     /** Accepted connections, closed by {@link #close} so that a stopped backend really hangs up on Sluice. */
     private final ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
-    TestBackend() throws InterruptedException {
+    public TestBackend() throws InterruptedException {
         this(0);
     }
 
@@ -96,7 +96,7 @@ final class TestBackend implements AutoCloseable {
         return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
-    String address() {
+    public String address() {
         return "127.0.0.1:" + port();
     }
 

@@ -1,0 +1,90 @@
+package io.sluice.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http3.DefaultHttp3GoAwayFrame;
+import io.netty.handler.codec.http3.Http3;
+import io.netty.handler.codec.http3.Http3ErrorCode;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+
+/**
+ * Graceful drain of an HTTP/3 connection, last in its pipeline. Netty's HTTP/3 handler has no graceful
+ * close of its own, so on {@link ConnectionEvent#DRAIN} this sends GOAWAY on the control stream (RFC 9114
+ * §5.2), naming the first request stream it will not serve, lets the streams already open finish, and
+ * then closes the connection with H3_NO_ERROR. Idle connections end by the QUIC idle timeout.
+ */
+public final class Http3ConnectionGuard extends ChannelInboundHandlerAdapter {
+    private final ChannelFutureListener streamClosed = future -> streamClosed();
+    private final boolean drainOnArrival;
+    private ChannelHandlerContext ctx;
+    private int openStreams;
+    /** The highest client-initiated bidirectional stream id seen; -4 before the first (ids go 0, 4, 8, ...). */
+    private long lastStreamId = -4;
+    private boolean draining;
+
+    /** {@code drainOnArrival}: the listener no longer accepts, so the connection drains once established. */
+    public Http3ConnectionGuard(boolean drainOnArrival) {
+        this.drainOnArrival = drainOnArrival;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.fireChannelActive();
+        if (drainOnArrival) {
+            drain();
+        }
+    }
+
+    /** Called on the connection's loop when a request stream is initialised. */
+    public void streamOpened(QuicStreamChannel stream) {
+        openStreams++;
+        lastStreamId = Math.max(lastStreamId, stream.streamId());
+        stream.closeFuture().addListener(streamClosed);
+    }
+
+    private void streamClosed() {
+        if (--openStreams == 0 && draining) {
+            closeGracefully();
+        }
+    }
+
+    /** True once the connection was asked to drain: streams opened now are past the GOAWAY. */
+    public boolean draining() {
+        return draining;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == ConnectionEvent.DRAIN) {
+            drain();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    private void drain() {
+        if (draining) {
+            return;
+        }
+        draining = true;
+        QuicStreamChannel control = Http3.getLocalControlStream(ctx.channel());
+        if (control != null && control.isActive()) {
+            control.writeAndFlush(new DefaultHttp3GoAwayFrame(lastStreamId + 4));
+        }
+        if (openStreams == 0) {
+            closeGracefully();
+        }
+    }
+
+    private void closeGracefully() {
+        ((QuicChannel) ctx.channel()).close(true, Http3ErrorCode.H3_NO_ERROR.code(), Unpooled.EMPTY_BUFFER);
+    }
+}

@@ -1,0 +1,208 @@
+package io.sluice.testing;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.http3.DefaultHttp3DataFrame;
+import io.netty.handler.codec.http3.DefaultHttp3HeadersFrame;
+import io.netty.handler.codec.http3.DefaultHttp3UnknownFrame;
+import io.netty.handler.codec.http3.Http3;
+import io.netty.handler.codec.http3.Http3ClientConnectionHandler;
+import io.netty.handler.codec.http3.Http3DataFrame;
+import io.netty.handler.codec.http3.Http3Headers;
+import io.netty.handler.codec.http3.Http3HeadersFrame;
+import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
+import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicSslContext;
+import io.netty.handler.codec.quic.QuicSslContextBuilder;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.util.ReferenceCountUtil;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * An HTTP/3 client on Netty's QUIC and HTTP/3 client codecs (curl in Debian 12 has no HTTP/3): one QUIC
+ * connection, one request stream per request, trusting only the given CA certificate.
+ */
+public final class Http3TestClient implements AutoCloseable {
+    private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel socket;
+    private final QuicChannel connection;
+    private final String authority;
+
+    /** A response: status, header fields (lower-case names, last value wins) and the whole body. */
+    public record Response(int status, Map<String, String> headers, byte[] body) {
+    }
+
+    private Http3TestClient(File caCertificate, String serverName, int port) throws Exception {
+        this.authority = serverName + ":" + port;
+        QuicSslContext ssl = QuicSslContextBuilder.forClient()
+                .trustManager(caCertificate)
+                .applicationProtocols(Http3.supportedApplicationProtocols())
+                .build();
+        socket = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+                .handler(Http3.newQuicClientCodecBuilder()
+                        .sslEngineProvider(quic -> ssl.newEngine(quic.alloc(), serverName, port))
+                        .maxIdleTimeout(30, TimeUnit.SECONDS)
+                        .initialMaxData(64L << 20)
+                        .initialMaxStreamDataBidirectionalLocal(16L << 20)
+                        .build())
+                .bind(0).sync().channel();
+        connection = QuicChannel.newBootstrap(socket)
+                .handler(new Http3ClientConnectionHandler())
+                .remoteAddress(new InetSocketAddress("127.0.0.1", port))
+                .connect().get(10, TimeUnit.SECONDS);
+    }
+
+    /** Connects to {@code 127.0.0.1:port}, sending {@code serverName} as SNI and authority. */
+    public static Http3TestClient connect(File caCertificate, String serverName, int port) throws Exception {
+        return new Http3TestClient(caCertificate, serverName, port);
+    }
+
+    public Response get(String path) throws Exception {
+        return send("GET", path, null);
+    }
+
+    /** Sends one request ({@code body} may be {@code null}) with Content-Length and waits for the whole response. */
+    public Response send(String method, String path, byte[] body) throws Exception {
+        return send(method, path, body, true, 0, Map.of());
+    }
+
+    /** A GET with extra header fields (lower-case names). */
+    public Response get(String path, Map<String, String> fields) throws Exception {
+        return send("GET", path, null, true, 0, fields);
+    }
+
+    /**
+     * Sends one request: the head, then after {@code pauseMillis} the body (if any) and the end of the
+     * stream; {@code declareLength} adds Content-Length (HTTP/3 does not need it: the stream's end ends the body).
+     */
+    public Response send(String method, String path, byte[] body, boolean declareLength, long pauseMillis)
+            throws Exception {
+        return send(method, path, body, declareLength, pauseMillis, Map.of());
+    }
+
+    private Response send(String method, String path, byte[] body, boolean declareLength, long pauseMillis,
+                          Map<String, String> fields) throws Exception {
+        CompletableFuture<Response> done = new CompletableFuture<>();
+        QuicStreamChannel stream = Http3.newRequestStream(connection, new ResponseCollector(done)).get(10, TimeUnit.SECONDS);
+        DefaultHttp3HeadersFrame head = new DefaultHttp3HeadersFrame();
+        head.headers().method(method).path(path).authority(authority).scheme("https");
+        fields.forEach((name, value) -> head.headers().add(name, value));
+        if (body != null && declareLength) {
+            head.headers().addInt("content-length", body.length);
+        }
+        if (body == null && pauseMillis == 0) {
+            stream.writeAndFlush(head).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+            return done.get(20, TimeUnit.SECONDS);
+        }
+        stream.writeAndFlush(head).sync();
+        Thread.sleep(pauseMillis);
+        if (body == null) {
+            stream.shutdownOutput();
+        } else {
+            stream.writeAndFlush(new DefaultHttp3DataFrame(Unpooled.wrappedBuffer(body)))
+                    .addListener(QuicStreamChannel.SHUTDOWN_OUTPUT);
+        }
+        return done.get(20, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Opens a request stream and sends only an unknown (reserved, to be ignored) frame on it, never a
+     * request; the future completes with what the server did to the stream (a reset arrives as an
+     * exception, or the stream ends).
+     */
+    public CompletableFuture<Object> openStreamWithoutRequest() throws Exception {
+        CompletableFuture<Object> ended = new CompletableFuture<>();
+        QuicStreamChannel stream = Http3.newRequestStream(connection, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                ended.complete(cause);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                ended.complete(evt);
+                ReferenceCountUtil.release(evt);
+            }
+
+            @Override
+            public void channelInactive(ChannelHandlerContext ctx) {
+                ended.complete("closed");
+            }
+        }).get(10, TimeUnit.SECONDS);
+        stream.writeAndFlush(new DefaultHttp3UnknownFrame(0x1f * 2 + 0x21, Unpooled.wrappedBuffer(new byte[] {1}))).sync();
+        return ended;
+    }
+
+    /** The leaf certificate the server presented in the handshake. */
+    public X509Certificate peerCertificate() throws SSLPeerUnverifiedException {
+        return (X509Certificate) connection.sslEngine().getSession().getPeerCertificates()[0];
+    }
+
+    /** True once the server closed the connection (after a GOAWAY, or on shutdown). */
+    public boolean closedByServer(long timeout, TimeUnit unit) {
+        return connection.closeFuture().awaitUninterruptibly(timeout, unit);
+    }
+
+    @Override
+    public void close() {
+        connection.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        socket.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    private static final class ResponseCollector extends Http3RequestStreamInboundHandler {
+        private final CompletableFuture<Response> done;
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private final Map<String, String> headers = new LinkedHashMap<>();
+        private int status;
+
+        ResponseCollector(CompletableFuture<Response> done) {
+            this.done = done;
+        }
+
+        @Override
+        protected void channelRead(ChannelHandlerContext ctx, Http3HeadersFrame frame) {
+            Http3Headers fields = frame.headers();
+            if (status == 0 && fields.status() != null) {
+                status = Integer.parseInt(fields.status().toString());
+            }
+            fields.forEach(field -> headers.put(field.getKey().toString(), field.getValue().toString()));
+            ReferenceCountUtil.release(frame);
+        }
+
+        @Override
+        protected void channelRead(ChannelHandlerContext ctx, Http3DataFrame frame) {
+            byte[] bytes = new byte[frame.content().readableBytes()];
+            frame.content().readBytes(bytes);
+            body.writeBytes(bytes);
+            frame.release();
+        }
+
+        @Override
+        protected void channelInputClosed(ChannelHandlerContext ctx) {
+            done.complete(new Response(status, headers, body.toByteArray()));
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            done.completeExceptionally(new IllegalStateException("stream closed before the response ended"));
+            ctx.fireChannelInactive();
+        }
+    }
+}
