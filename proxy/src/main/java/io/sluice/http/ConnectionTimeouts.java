@@ -3,6 +3,7 @@ package io.sluice.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.BodyLimits;
 import io.sluice.config.LimitsConfig;
@@ -28,6 +29,12 @@ import java.util.concurrent.TimeUnit;
  * upload held back because the upstream cannot take more never counts against the client. While the
  * dispatcher waits, the deadline is the earlier of the body timeout and the moment the window's waiting
  * time exceeds what its bytes pay for at the minimum rate (and at least one window: a grace period).
+ *
+ * <p>An HTTP/1.1 connection that has idled for {@link #RELEASE_AFTER_NANOS} between requests gives back
+ * what it holds only to parse and write them ({@link IdleRelease}: the codec and its buffers) and gets it
+ * back with the first byte of its next request, which this handler sees before anything else. Most of a
+ * kept-alive connection's life is such idling; waiting a moment first keeps a busy connection from
+ * rebuilding its codec for every request. The same timer serves it.
  */
 public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
@@ -38,7 +45,18 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public record Expired(Phase phase) {
     }
 
+    /** What a connection can do without while it waits for its next request. */
+    public interface IdleRelease {
+        /** The connection has idled for a while with nothing half-read or half-written: let go. */
+        void release(ChannelPipeline pipeline);
+
+        /** Bytes of the next request have arrived and are about to pass: be ready for them. */
+        void restore(ChannelPipeline pipeline);
+    }
+
     private static final long RECEIVE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** Idle time after which a connection releases what an {@link IdleRelease} names. */
+    public static final long RELEASE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long NONE = Long.MAX_VALUE;
 
     private final long headerNanos;
@@ -56,6 +74,10 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timer;
     private long timerFiresAt = NONE;
     private ScheduledFuture<?> sendTimer;
+    private IdleRelease idleRelease;
+    /** When an idle connection releases; NONE while it is not idle or has released already. */
+    private long releaseAt = NONE;
+    private boolean released;
     /** When the current wait for body bytes began; NONE while no body bytes are wanted. */
     private long bodyWaitStart = NONE;
     /** Time spent waiting for body bytes in the current receive-rate window. */
@@ -82,6 +104,11 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         return new ConnectionTimeouts(limits, true);
     }
 
+    /** From now on, idle time between requests lets {@code release} go (HTTP/1.1 only). */
+    public void releaseWhenIdle(IdleRelease release) {
+        this.idleRelease = release;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -101,6 +128,11 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         if (msg instanceof ByteBuf buf && buf.isReadable()) {
             if (idle) {
                 idle = false;
+                releaseAt = NONE;
+                if (released) {
+                    released = false;
+                    idleRelease.restore(ctx.pipeline());
+                }
                 arm(Phase.HEADER, headerNanos);
             } else if (requestRead) {
                 bytesAhead = true;
@@ -136,6 +168,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     private void stopClocks() {
         deadline = NONE;
+        releaseAt = NONE;
         if (timer != null) {
             timer.cancel(false);
             timer = null;
@@ -159,6 +192,10 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         } else {
             arm(Phase.KEEPALIVE, keepaliveNanos);
             idle = true;
+            if (idleRelease != null) {
+                releaseAt = System.nanoTime() + RELEASE_AFTER_NANOS;
+                wakeBy(releaseAt);
+            }
         }
     }
 
@@ -229,8 +266,13 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private void armAt(Phase next, long at) {
         phase = next;
         deadline = at;
-        if (timer == null || timerFiresAt > deadline) {
-            schedule(deadline);
+        wakeBy(at);
+    }
+
+    /** Makes sure the timer fires no later than {@code at}. */
+    private void wakeBy(long at) {
+        if (timer == null || timerFiresAt > at) {
+            schedule(at);
         }
     }
 
@@ -245,15 +287,24 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private void onTimer() {
         timer = null;
         timerFiresAt = NONE;
-        if (deadline == NONE || !ctx.channel().isActive()) {
+        if (!ctx.channel().isActive()) {
             return;
         }
         long now = System.nanoTime();
-        if (now - deadline >= 0) {
+        if (releaseAt != NONE && now - releaseAt >= 0) {
+            releaseAt = NONE;
+            if (idle) {
+                released = true;
+                idleRelease.release(ctx.pipeline());
+            }
+        }
+        if (deadline != NONE && now - deadline >= 0) {
             deadline = NONE;
             ctx.fireUserEventTriggered(new Expired(phase));
-        } else {
-            schedule(deadline);
+        }
+        long next = Math.min(deadline, releaseAt);
+        if (next != NONE && timer == null) {
+            schedule(next);
         }
     }
 
