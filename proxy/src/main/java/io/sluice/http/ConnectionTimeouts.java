@@ -59,10 +59,11 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public static final long RELEASE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long NONE = Long.MAX_VALUE;
 
-    private final long headerNanos;
-    private final long keepaliveNanos;
-    private final long sendNanos;
+    /** The durations are read from the limits when a clock starts: a reference is smaller than three copies. */
+    private final LimitsConfig limits;
     private final boolean stream;
+    /** Made once: a busy keep-alive connection re-arms its timer about once per release delay. */
+    private final Runnable onTimer = this::onTimer;
     private ChannelHandlerContext ctx;
     private boolean idle;
     /** An HTTP/1.1 request has been read whole while its exchange runs: bytes arriving now start the next one. */
@@ -90,9 +91,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     }
 
     private ConnectionTimeouts(LimitsConfig limits, boolean stream) {
-        this.headerNanos = limits.headerTimeout().toNanos();
-        this.keepaliveNanos = limits.keepaliveTimeout().toNanos();
-        this.sendNanos = limits.sendTimeout().toNanos();
+        this.limits = limits;
         this.stream = stream;
     }
 
@@ -118,7 +117,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         // a new connection has header-timeout to send its first request, like nginx's client_header_timeout
         if (!stream) {
-            arm(Phase.HEADER, headerNanos);
+            arm(Phase.HEADER, limits.headerTimeout().toNanos());
         }
         ctx.fireChannelActive();
     }
@@ -133,7 +132,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
                     released = false;
                     idleRelease.restore(ctx.pipeline());
                 }
-                arm(Phase.HEADER, headerNanos);
+                arm(Phase.HEADER, limits.headerTimeout().toNanos());
             } else if (requestRead) {
                 bytesAhead = true;
             }
@@ -149,7 +148,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
             sendTimer = ctx.executor().schedule(() -> {
                 sendTimer = null;
                 ctx.fireUserEventTriggered(new Expired(Phase.SEND));
-            }, sendNanos, TimeUnit.NANOSECONDS);
+            }, limits.sendTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -188,9 +187,9 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         requestRead = false;
         if (bytesAhead) {
             bytesAhead = false;
-            arm(Phase.HEADER, headerNanos);
+            arm(Phase.HEADER, limits.headerTimeout().toNanos());
         } else {
-            arm(Phase.KEEPALIVE, keepaliveNanos);
+            arm(Phase.KEEPALIVE, limits.keepaliveTimeout().toNanos());
             idle = true;
             if (idleRelease != null) {
                 releaseAt = System.nanoTime() + RELEASE_AFTER_NANOS;
@@ -222,13 +221,13 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
      * The handler asked for body bytes: they must come within body-timeout, and over the window at no
      * less than the minimum receive rate.
      */
-    public void awaitBody(BodyLimits limits) {
+    public void awaitBody(BodyLimits body) {
         long now = System.nanoTime();
         if (bodyWaitStart == NONE) {
             bodyWaitStart = now;
         }
-        long timeoutAt = now + limits.bodyTimeout().toNanos();
-        long rate = limits.minReceiveRate();
+        long timeoutAt = now + body.bodyTimeout().toNanos();
+        long rate = body.minReceiveRate();
         if (rate > 0) {
             // the waiting time this window's bytes pay for, never less than one window
             double paidFor = (double) windowBytes * TimeUnit.SECONDS.toNanos(1) / rate;
@@ -281,7 +280,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
             timer.cancel(false);
         }
         timerFiresAt = at;
-        timer = ctx.executor().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        timer = ctx.executor().schedule(onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     private void onTimer() {
