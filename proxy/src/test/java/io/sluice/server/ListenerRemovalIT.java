@@ -31,7 +31,7 @@ class ListenerRemovalIT {
     @Test
     void idleConnectionsOfTheRemovedAddressCloseAndOthersStay() throws Exception {
         try (OperatedSluice sluice = OperatedSluice.start(config(true));
-             RawHttp kept = new RawHttp(sluice.port(), 1000);
+             RawHttp kept = new RawHttp(sluice.server().boundPorts().get("127.0.0.1:0"), 1000);
              Socket dropped = new Socket(InetAddress.getByName("127.0.0.2"), sluice.server().boundPorts().get("127.0.0.2:0"))) {
             dropped.setSoTimeout(1000);
             assertEquals(200, kept.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").readResponse().status());
