@@ -3,6 +3,7 @@ package io.sluice.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.BodyLimits;
 import io.sluice.config.LimitsConfig;
@@ -28,6 +29,12 @@ import java.util.concurrent.TimeUnit;
  * upload held back because the upstream cannot take more never counts against the client. While the
  * dispatcher waits, the deadline is the earlier of the body timeout and the moment the window's waiting
  * time exceeds what its bytes pay for at the minimum rate (and at least one window: a grace period).
+ *
+ * <p>An HTTP/1.1 connection that has idled for {@link #RELEASE_AFTER_NANOS} between requests gives back
+ * what it holds only to parse and write them ({@link IdleRelease}: the codec and its buffers) and gets it
+ * back with the first byte of its next request, which this handler sees before anything else. Most of a
+ * kept-alive connection's life is such idling; waiting a moment first keeps a busy connection from
+ * rebuilding its codec for every request. The same timer serves it.
  */
 public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
@@ -38,13 +45,25 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public record Expired(Phase phase) {
     }
 
+    /** What a connection can do without while it waits for its next request. */
+    public interface IdleRelease {
+        /** The connection has idled for a while with nothing half-read or half-written: let go. */
+        void release(ChannelPipeline pipeline);
+
+        /** Bytes of the next request have arrived and are about to pass: be ready for them. */
+        void restore(ChannelPipeline pipeline);
+    }
+
     private static final long RECEIVE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** Idle time after which a connection releases what an {@link IdleRelease} names. */
+    public static final long RELEASE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long NONE = Long.MAX_VALUE;
 
-    private final long headerNanos;
-    private final long keepaliveNanos;
-    private final long sendNanos;
+    /** The durations are read from the limits when a clock starts: a reference is smaller than three copies. */
+    private final LimitsConfig limits;
     private final boolean stream;
+    /** Made once: a busy keep-alive connection re-arms its timer about once per release delay. */
+    private final Runnable onTimer = this::onTimer;
     private ChannelHandlerContext ctx;
     private boolean idle;
     /** An HTTP/1.1 request has been read whole while its exchange runs: bytes arriving now start the next one. */
@@ -56,6 +75,10 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> timer;
     private long timerFiresAt = NONE;
     private ScheduledFuture<?> sendTimer;
+    private IdleRelease idleRelease;
+    /** When an idle connection releases; NONE while it is not idle or has released already. */
+    private long releaseAt = NONE;
+    private boolean released;
     /** When the current wait for body bytes began; NONE while no body bytes are wanted. */
     private long bodyWaitStart = NONE;
     /** Time spent waiting for body bytes in the current receive-rate window. */
@@ -68,9 +91,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     }
 
     private ConnectionTimeouts(LimitsConfig limits, boolean stream) {
-        this.headerNanos = limits.headerTimeout().toNanos();
-        this.keepaliveNanos = limits.keepaliveTimeout().toNanos();
-        this.sendNanos = limits.sendTimeout().toNanos();
+        this.limits = limits;
         this.stream = stream;
     }
 
@@ -82,6 +103,11 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         return new ConnectionTimeouts(limits, true);
     }
 
+    /** From now on, idle time between requests lets {@code release} go (HTTP/1.1 only). */
+    public void releaseWhenIdle(IdleRelease release) {
+        this.idleRelease = release;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -91,7 +117,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         // a new connection has header-timeout to send its first request, like nginx's client_header_timeout
         if (!stream) {
-            arm(Phase.HEADER, headerNanos);
+            arm(Phase.HEADER, limits.headerTimeout().toNanos());
         }
         ctx.fireChannelActive();
     }
@@ -101,7 +127,12 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         if (msg instanceof ByteBuf buf && buf.isReadable()) {
             if (idle) {
                 idle = false;
-                arm(Phase.HEADER, headerNanos);
+                releaseAt = NONE;
+                if (released) {
+                    released = false;
+                    idleRelease.restore(ctx.pipeline());
+                }
+                arm(Phase.HEADER, limits.headerTimeout().toNanos());
             } else if (requestRead) {
                 bytesAhead = true;
             }
@@ -117,7 +148,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
             sendTimer = ctx.executor().schedule(() -> {
                 sendTimer = null;
                 ctx.fireUserEventTriggered(new Expired(Phase.SEND));
-            }, sendNanos, TimeUnit.NANOSECONDS);
+            }, limits.sendTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -136,6 +167,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     private void stopClocks() {
         deadline = NONE;
+        releaseAt = NONE;
         if (timer != null) {
             timer.cancel(false);
             timer = null;
@@ -155,10 +187,14 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         requestRead = false;
         if (bytesAhead) {
             bytesAhead = false;
-            arm(Phase.HEADER, headerNanos);
+            arm(Phase.HEADER, limits.headerTimeout().toNanos());
         } else {
-            arm(Phase.KEEPALIVE, keepaliveNanos);
+            arm(Phase.KEEPALIVE, limits.keepaliveTimeout().toNanos());
             idle = true;
+            if (idleRelease != null) {
+                releaseAt = System.nanoTime() + RELEASE_AFTER_NANOS;
+                wakeBy(releaseAt);
+            }
         }
     }
 
@@ -185,13 +221,13 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
      * The handler asked for body bytes: they must come within body-timeout, and over the window at no
      * less than the minimum receive rate.
      */
-    public void awaitBody(BodyLimits limits) {
+    public void awaitBody(BodyLimits body) {
         long now = System.nanoTime();
         if (bodyWaitStart == NONE) {
             bodyWaitStart = now;
         }
-        long timeoutAt = now + limits.bodyTimeout().toNanos();
-        long rate = limits.minReceiveRate();
+        long timeoutAt = now + body.bodyTimeout().toNanos();
+        long rate = body.minReceiveRate();
         if (rate > 0) {
             // the waiting time this window's bytes pay for, never less than one window
             double paidFor = (double) windowBytes * TimeUnit.SECONDS.toNanos(1) / rate;
@@ -229,8 +265,13 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private void armAt(Phase next, long at) {
         phase = next;
         deadline = at;
-        if (timer == null || timerFiresAt > deadline) {
-            schedule(deadline);
+        wakeBy(at);
+    }
+
+    /** Makes sure the timer fires no later than {@code at}. */
+    private void wakeBy(long at) {
+        if (timer == null || timerFiresAt > at) {
+            schedule(at);
         }
     }
 
@@ -239,21 +280,30 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
             timer.cancel(false);
         }
         timerFiresAt = at;
-        timer = ctx.executor().schedule(this::onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        timer = ctx.executor().schedule(onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     private void onTimer() {
         timer = null;
         timerFiresAt = NONE;
-        if (deadline == NONE || !ctx.channel().isActive()) {
+        if (!ctx.channel().isActive()) {
             return;
         }
         long now = System.nanoTime();
-        if (now - deadline >= 0) {
+        if (releaseAt != NONE && now - releaseAt >= 0) {
+            releaseAt = NONE;
+            if (idle) {
+                released = true;
+                idleRelease.release(ctx.pipeline());
+            }
+        }
+        if (deadline != NONE && now - deadline >= 0) {
             deadline = NONE;
             ctx.fireUserEventTriggered(new Expired(phase));
-        } else {
-            schedule(deadline);
+        }
+        long next = Math.min(deadline, releaseAt);
+        if (next != NONE && timer == null) {
+            schedule(next);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
@@ -20,7 +21,13 @@ import java.net.UnknownHostException;
  * removes itself after the header, as this handler does.
  */
 public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
-    public static final AttributeKey<InetSocketAddress> CLIENT_ADDRESS = AttributeKey.valueOf("sluice.proxiedClient");
+    private static final AttributeKey<InetSocketAddress> CLIENT_ADDRESS = AttributeKey.valueOf("sluice.proxiedClient");
+
+    /** The client address a PROXY protocol header named on {@code connection}, or null. */
+    public static InetSocketAddress proxiedClient(Channel connection) {
+        // hasAttr first: attr() would give every connection an attribute slot it never fills
+        return connection.hasAttr(CLIENT_ADDRESS) ? connection.attr(CLIENT_ADDRESS).get() : null;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

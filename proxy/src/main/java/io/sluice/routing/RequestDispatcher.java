@@ -433,7 +433,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private InetSocketAddress client() {
         // an HTTP/2 stream's PROXY protocol address is recorded on its connection
         Channel connection = multiplexed ? ctx.channel().parent() : ctx.channel();
-        InetSocketAddress proxied = connection.attr(ProxyProtocolHandler.CLIENT_ADDRESS).get();
+        InetSocketAddress proxied = ProxyProtocolHandler.proxiedClient(connection);
         return proxied != null ? proxied : ClientStreams.peer(connection);
     }
 

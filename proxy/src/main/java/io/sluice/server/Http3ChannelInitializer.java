@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * Assembles an HTTP/3 connection (a {@link QuicChannel}, after its TLS 1.3 handshake) and its request
  * streams:
  * <pre>
- * connection: limiter → HTTP/3 connection handler (control and QPACK streams) → drain guard
+ * connection: admission → HTTP/3 connection handler (control and QPACK streams) → drain guard
  * stream:     [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec → header timeout → request
  *             completion → timeouts → flow control → dispatcher
  * </pre>
@@ -36,7 +36,7 @@ import java.util.function.Supplier;
  * The QPACK dynamic table stays off: no per-connection header table to keep or bound.
  */
 final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
-    static final String LIMITER = "limiter";
+    static final String ADMISSION = "admission";
     static final String H3_CONNECTION = "h3-connection";
     static final String H3_GUARD = "h3-guard";
     static final String CODEC = "codec";
@@ -47,15 +47,15 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
     static final String DISPATCHER = "dispatcher";
 
     private final String address;
-    private final ConnectionLimiter limiter;
+    private final QuicConnectionAdmission admission;
     private final Supplier<Router> router;
     private final BooleanSupplier accepting;
 
     /** {@code accepting} turns false when the listener stops taking connections (shutdown, reload). */
-    Http3ChannelInitializer(String address, ConnectionLimiter limiter, Supplier<Router> router,
+    Http3ChannelInitializer(String address, QuicConnectionAdmission admission, Supplier<Router> router,
                             BooleanSupplier accepting) {
         this.address = address;
-        this.limiter = limiter;
+        this.admission = admission;
         this.router = router;
         this.accepting = accepting;
     }
@@ -68,7 +68,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
         // done: closed earlier, before the client has keys for our answer, it would wait out its own timeout
         Http3ConnectionGuard guard = new Http3ConnectionGuard(!accepting.getAsBoolean());
         ChannelPipeline pipeline = connection.pipeline();
-        pipeline.addLast(LIMITER, limiter);
+        pipeline.addLast(ADMISSION, admission);
         pipeline.addLast(H3_CONNECTION, new Http3ServerConnectionHandler(new StreamInitializer(guard, limits), null,
                 null, new DefaultHttp3SettingsFrame(settings), true));
         pipeline.addLast(H3_GUARD, guard);

@@ -36,18 +36,18 @@ final class Http3Listeners {
     private final Supplier<Throwable> unavailability;
     private final Transports transports;
     private final MultiThreadIoEventLoopGroup workers;
-    private final ConnectionLimiter limiter;
+    private final OpenConnections connections;
     private final Supplier<Router> router;
     private final SluiceMetrics metrics;
     private boolean unavailabilityLogged;
 
     /** {@code unavailability} says why QUIC cannot be used, or {@code null} when it can. */
     Http3Listeners(Supplier<Throwable> unavailability, Transports transports, MultiThreadIoEventLoopGroup workers,
-                   ConnectionLimiter limiter, Supplier<Router> router, SluiceMetrics metrics) {
+                   OpenConnections connections, Supplier<Router> router, SluiceMetrics metrics) {
         this.unavailability = unavailability;
         this.transports = transports;
         this.workers = workers;
-        this.limiter = limiter;
+        this.connections = connections;
         this.router = router;
         this.metrics = metrics;
     }
@@ -91,12 +91,12 @@ final class Http3Listeners {
             for (Map.Entry<String, List<ServerConfig>> entry : wanted.entrySet()) {
                 ListenConfig listen = entry.getValue().get(0).listen().stream()
                         .filter(candidate -> candidate.socketKey().equals(entry.getKey())).findFirst().orElseThrow();
-                ChannelGroup connections = new DefaultChannelGroup(entry.getKey(), GlobalEventExecutor.INSTANCE);
-                Http3Listener listener = new Http3Listener(listen, connections);
+                ChannelGroup listenerConnections = new DefaultChannelGroup(entry.getKey(), GlobalEventExecutor.INSTANCE);
+                Http3Listener listener = new Http3Listener(listen, listenerConnections);
+                QuicConnectionAdmission admission = new QuicConnectionAdmission(
+                        new ConnectionAdmission(metrics.listener(entry.getKey()), connections), listenerConnections);
                 listener.bind(QuicCertificates.forServers(entry.getValue()), config.http3(), transports, workers,
-                        new ListenerTracker(metrics.listener(entry.getKey()), connections,
-                                new Http3ChannelInitializer(listen.address().toString(), limiter, router,
-                                        listener::accepting)));
+                        new Http3ChannelInitializer(listen.address().toString(), admission, router, listener::accepting));
                 listeners.put(entry.getKey(), listener);
                 added.add(entry.getKey());
             }

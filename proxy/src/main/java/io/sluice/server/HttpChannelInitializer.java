@@ -33,7 +33,7 @@ import java.util.function.Supplier;
 /**
  * Assembles a client connection's pipeline in named stages, in the order bytes meet them:
  * <pre>
- * limiter → timeouts (raw bytes) → [proxy-protocol] → [tls: SNI, then the SslHandler] → [protocol] → HTTP
+ * timeouts (raw bytes) → [proxy-protocol] → [tls: SNI, then the SslHandler] → [protocol] → HTTP
  * </pre>
  * {@code proxy-protocol} is where a PROXY protocol decoder goes ({@code addAfter(TIMEOUTS, ...)}): its
  * header precedes everything, including a TLS ClientHello. {@code protocol} chooses the HTTP stage once:
@@ -44,7 +44,6 @@ import java.util.function.Supplier;
  * serves both protocols.
  */
 final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
-    static final String LIMITER = "limiter";
     static final String TIMEOUTS = "timeouts";
     static final String PROXY_PROTOCOL = "proxy-protocol";
     static final String TLS = "tls";
@@ -60,20 +59,25 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     private final ListenConfig listen;
     private final String address;
-    private final ConnectionLimiter limiter;
+    private final ConnectionAdmission admission;
     private final Supplier<Router> router;
     private final Mapping<String, SslContext> certificates;
     private final AlternativeServices alternatives;
+    /**
+     * The codec release of the latest limits snapshot, reused while the snapshot lasts. Loops race on it
+     * harmlessly: each sees some complete instance (final field) and at worst builds an equal one.
+     */
+    private IdleCodecRelease codecRelease;
 
     /**
      * {@code certificates} chooses the certificate by SNI on a TLS listener; {@code null} otherwise.
      * {@code alternatives} are the {@code Alt-Svc} values TLS responses carry.
      */
-    HttpChannelInitializer(ListenConfig listen, ConnectionLimiter limiter, Supplier<Router> router,
+    HttpChannelInitializer(ListenConfig listen, ConnectionAdmission admission, Supplier<Router> router,
                            Mapping<String, SslContext> certificates, AlternativeServices alternatives) {
         this.listen = listen;
         this.address = listen.address().toString();
-        this.limiter = limiter;
+        this.admission = admission;
         this.router = router;
         this.certificates = certificates;
         this.alternatives = listen.tls() ? alternatives : null;
@@ -81,10 +85,14 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
 
     @Override
     protected void initChannel(SocketChannel channel) {
+        if (!admission.admit(channel)) {
+            // refused before any byte is read: the pipeline stays empty
+            channel.close();
+            return;
+        }
         // limits are read from the snapshot current when the connection opens; it keeps them for its life
         LimitsConfig limits = router.get().config().limits();
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast(LIMITER, limiter);
         pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits));
         if (limits.minSendRate() > 0) {
             pipeline.addLast(new SendRateGuard(limits.minSendRate()));
@@ -113,6 +121,16 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         pipeline.addLast(CODEC, HttpCodecs.serverCodec(limits));
         pipeline.addLast(FLOW, new ReadAheadFlowControl());
         pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
+        pipeline.get(ConnectionTimeouts.class).releaseWhenIdle(codecRelease(limits));
+    }
+
+    private IdleCodecRelease codecRelease(LimitsConfig limits) {
+        IdleCodecRelease release = codecRelease;
+        if (release == null || release.limits() != limits) {
+            release = new IdleCodecRelease(limits);
+            codecRelease = release;
+        }
+        return release;
     }
 
     /**

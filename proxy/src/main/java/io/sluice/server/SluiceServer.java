@@ -5,13 +5,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
@@ -64,7 +61,7 @@ public final class SluiceServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
 
     /** The sockets of one listen address (one per loop with reuseport) and the connections they accepted. */
-    private record Listener(ListenConfig config, List<Channel> channels, ChannelGroup connections, int port) {
+    private record Listener(ListenConfig config, List<Channel> channels, int port) {
     }
 
     private final AtomicReference<Router> router = new AtomicReference<>();
@@ -75,9 +72,8 @@ public final class SluiceServer implements AutoCloseable {
     private final AccessLogWriter accessLogWriter;
     private final HandlerFactory handlers;
     private final ExchangeRecorders recorders;
-    private final ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
-    private final ConnectionLimiter limiter;
+    private final OpenConnections connections;
     private final Http3Listeners http3;
     private final TlsContexts tls;
     private final Path configFile;
@@ -94,10 +90,9 @@ public final class SluiceServer implements AutoCloseable {
         this.workers = transports.newGroup(config.workers(), "sluice-worker");
         this.blockingPool = new BlockingPool(config.blockingPool());
         this.accessLogWriter = accessLogWriter;
-        this.limiter = new ConnectionLimiter(config.limits().maxConnections(), config.limits().maxConnectionsPerIp(),
-                connections);
-        this.http3 = new Http3Listeners(Http3Listeners::nativeUnavailability, transports, workers, limiter, router::get,
-                metrics);
+        this.connections = new OpenConnections(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
+        this.http3 = new Http3Listeners(Http3Listeners::nativeUnavailability, transports, workers, connections,
+                router::get, metrics);
         this.handlers = new HandlerFactory(blockingPool, workers, transports.clientChannelClass(),
                 transports.datagramChannelClass(), metrics);
         this.recorders = new ExchangeRecorders(metrics, accessLogWriter);
@@ -108,7 +103,7 @@ public final class SluiceServer implements AutoCloseable {
                 blockingPool::rejectedTasks);
         metrics.counter("sluice_access_log_dropped", "Access log lines dropped because the writer queue was full",
                 accessLogWriter::dropped);
-        metrics.gauge("sluice_connections_open", "Open client connections, all listeners", limiter::active);
+        metrics.gauge("sluice_connections_open", "Open client connections, all listeners", connections::active);
         metrics.configLoaded(config.hash(), false);
         registerUpstreams(config);
         this.tls = startTls(config);
@@ -182,9 +177,9 @@ public final class SluiceServer implements AutoCloseable {
     private void bind(ListenConfig listen, Mapping<String, SslContext> certificates, int backlog)
             throws InterruptedException {
         String address = listen.address().toString();
-        ChannelGroup accepted = new DefaultChannelGroup(address, GlobalEventExecutor.INSTANCE);
-        ListenerTracker tracker = new ListenerTracker(metrics.listener(address), accepted,
-                new HttpChannelInitializer(listen, limiter, router::get, certificates, http3.alternatives()));
+        HttpChannelInitializer initializer = new HttpChannelInitializer(listen,
+                new ConnectionAdmission(metrics.listener(address), connections), router::get, certificates,
+                http3.alternatives());
         int port = listen.address().port();
         List<EventLoop> loops = new ArrayList<>();
         if (transports.reusePort()) {
@@ -204,7 +199,7 @@ public final class SluiceServer implements AutoCloseable {
                         // no TCP_NODELAY child option: Netty sets it on every accepted socket already (outside
                         // Android), and setting it again costs a setsockopt per connection
                         .childOption(ChannelOption.AUTO_READ, false)
-                        .childHandler(tracker);
+                        .childHandler(initializer);
                 if (loop == null) {
                     bootstrap.group(workers);
                 } else {
@@ -220,7 +215,7 @@ public final class SluiceServer implements AutoCloseable {
             channels.forEach(channel -> channel.close().awaitUninterruptibly());
             throw e;
         }
-        listeners.put(address, new Listener(listen, List.copyOf(channels), accepted, port));
+        listeners.put(address, new Listener(listen, List.copyOf(channels), port));
     }
 
     /** Reads the configuration file again and applies it; see {@link #apply}. Safe to call from any non-loop thread. */
@@ -333,7 +328,12 @@ public final class SluiceServer implements AutoCloseable {
         for (Channel channel : listener.channels()) {
             channel.close().awaitUninterruptibly();
         }
-        listener.connections().forEach(channel -> channel.pipeline().fireUserEventTriggered(ConnectionEvent.DRAIN));
+        for (Channel connection : connections) {
+            // an accepted connection's parent is the listening socket that accepted it
+            if (listener.channels().contains(connection.parent())) {
+                connection.pipeline().fireUserEventTriggered(ConnectionEvent.DRAIN);
+            }
+        }
     }
 
     private static List<String> restartOnlyChanges(SluiceConfig previous, SluiceConfig next) {
@@ -418,7 +418,7 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     public int activeConnections() {
-        return limiter.active();
+        return connections.active();
     }
 
     /** The response cache shared by every caching proxy location. */
@@ -526,7 +526,7 @@ public final class SluiceServer implements AutoCloseable {
             }
         }
         if (!connections.isEmpty()) {
-            log.warn("shutdown-timeout reached; closing {} connection(s) with requests in flight", connections.size());
+            log.warn("shutdown-timeout reached; closing {} connection(s) with requests in flight", connections.active());
         }
         close();
     }
@@ -555,7 +555,7 @@ public final class SluiceServer implements AutoCloseable {
         if (watcher != null) {
             watcher.close();
         }
-        connections.close().awaitUninterruptibly();
+        connections.closeAll();
         closeListeners();
         http3.close();
         handlers.upstreams().close();

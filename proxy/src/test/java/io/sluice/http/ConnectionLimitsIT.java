@@ -47,6 +47,29 @@ class ConnectionLimitsIT {
         }
     }
 
+    @Test
+    void closedConnectionsGiveTheirPlaceBack() throws IOException, InterruptedException {
+        try (RunningSluice sluice = RunningSluice.start("""
+                sluice {
+                  limits { max-connections-per-ip = 2 }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ]
+                }""")) {
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 2; i++) {
+                    try (Socket socket = connect(sluice.port(), "127.0.0.1")) {
+                        assertEquals("ok", get(socket), "round " + round + ", connection " + i);
+                    }
+                }
+                // the server counts a close when it sees it, a moment after the client's
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (sluice.server().activeConnections() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(0, sluice.server().activeConnections());
+            }
+        }
+    }
+
     private static Socket connect(int port, String from) throws IOException {
         Socket socket = new Socket(InetAddress.getByName("127.0.0.1"), port, InetAddress.getByName(from), 0);
         socket.setSoTimeout(5000);

@@ -5,8 +5,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
 import io.sluice.config.Transport;
@@ -58,9 +56,8 @@ class Http3ListenersTest {
                     tls { certificates = [ { cert = "cert.pem", key = "key.pem" } ] }
                     locations = [ { match = "/", return { status = 200 } } ] } ]
                 }""", dir);
-        ConnectionLimiter limiter = new ConnectionLimiter(10, 0, new DefaultChannelGroup(GlobalEventExecutor.INSTANCE));
         Http3Listeners listeners = new Http3Listeners(() -> new UnsatisfiedLinkError("no quiche for this libc"),
-                transports, workers, limiter, () -> null, new SluiceMetrics());
+                transports, workers, new OpenConnections(10, 0), () -> null, new SluiceMetrics());
 
         assertEquals(List.of(), listeners.bindMissing(config));
         assertEquals(List.of(), listeners.bindMissing(config), "a reload asks again");

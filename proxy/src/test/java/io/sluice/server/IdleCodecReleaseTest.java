@@ -1,0 +1,136 @@
+package io.sluice.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.LimitsConfig;
+import io.sluice.http.ConnectionTimeouts;
+import io.sluice.http.HttpCodecs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** An idle keep-alive connection parks without its HTTP codec and carries on with a fresh one. */
+class IdleCodecReleaseTest {
+    private static final LimitsConfig LIMITS = ConfigLoader.parse("sluice { servers = [ { listen = [ \"127.0.0.1:0\" ], "
+            + "locations = [ { match = \"/\", return { } } ] } ] }", Path.of(".")).limits();
+    /** Longer than the release delay, with room for a slow machine. */
+    private static final long IDLE_MILLIS = TimeUnit.NANOSECONDS.toMillis(ConnectionTimeouts.RELEASE_AFTER_NANOS) + 400;
+
+    private EmbeddedChannel channel;
+    private ConnectionTimeouts timeouts;
+
+    @BeforeEach
+    void connection() {
+        timeouts = new ConnectionTimeouts(LIMITS);
+        channel = new EmbeddedChannel();
+        channel.pipeline().addLast(HttpChannelInitializer.TIMEOUTS, timeouts);
+        channel.pipeline().addLast(HttpChannelInitializer.CODEC, HttpCodecs.serverCodec(LIMITS));
+        // where the flow control stands in the real pipeline: the codec comes back in front of it
+        channel.pipeline().addLast(HttpChannelInitializer.FLOW, new ChannelInboundHandlerAdapter());
+        channel.pipeline().addLast(new Responder());
+        timeouts.releaseWhenIdle(new IdleCodecRelease(LIMITS));
+    }
+
+    @AfterEach
+    void noLeftovers() {
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
+    void idleConnectionReleasesItsCodecAndServesThePipelinedRequestsThatWakeIt() throws InterruptedException {
+        channel.writeInbound(ascii("GET /first HTTP/1.1\r\nHost: a\r\n\r\n"));
+        assertEquals(response("/first"), readOutbound());
+
+        idle();
+        assertNull(channel.pipeline().get(HttpChannelInitializer.CODEC), "the idle connection let its codec go");
+
+        channel.writeInbound(ascii("HEAD /second HTTP/1.1\r\nHost: a\r\n\r\nGET /third HTTP/1.1\r\nHost: a\r\n\r\n"));
+        assertNotNull(channel.pipeline().get(HttpChannelInitializer.CODEC));
+        assertEquals(head("/second") + response("/third"), readOutbound(), "in order, and HEAD without a body");
+    }
+
+    @Test
+    void connectionInTheMiddleOfARequestHeadKeepsItsCodec() throws InterruptedException {
+        channel.writeInbound(ascii("GET /first HTTP/1.1\r\nHost: a\r\n\r\n"));
+        assertEquals(response("/first"), readOutbound());
+
+        channel.writeInbound(ascii("GET /second HTTP/1.1\r\n"));
+        idle();
+        assertNotNull(channel.pipeline().get(HttpChannelInitializer.CODEC), "half a head is not idle");
+
+        channel.writeInbound(ascii("Host: a\r\n\r\n"));
+        assertEquals(response("/second"), readOutbound());
+    }
+
+    private void idle() throws InterruptedException {
+        Thread.sleep(IDLE_MILLIS);
+        channel.runScheduledPendingTasks();
+    }
+
+    private String readOutbound() {
+        StringBuilder text = new StringBuilder();
+        Object message;
+        while ((message = channel.readOutbound()) != null) {
+            text.append(((ByteBuf) message).toString(StandardCharsets.US_ASCII));
+            ReferenceCountUtil.release(message);
+        }
+        return text.toString();
+    }
+
+    private static String head(String path) {
+        return "HTTP/1.1 200 OK\r\ncontent-length: " + path.length() + "\r\n\r\n";
+    }
+
+    private static String response(String path) {
+        return head(path) + path;
+    }
+
+    private static ByteBuf ascii(String text) {
+        return Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
+    }
+
+    /** Answers each request with its path, then waits for the next one as the dispatcher does. */
+    private final class Responder extends ChannelInboundHandlerAdapter {
+        private String path;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (msg instanceof HttpRequest request) {
+                    timeouts.requestReceived(false);
+                    path = request.uri();
+                }
+                if (msg instanceof LastHttpContent) {
+                    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                            Unpooled.copiedBuffer(path, StandardCharsets.US_ASCII));
+                    response.headers().set(HttpHeaderNames.CONTENT_LENGTH, path.length());
+                    ctx.writeAndFlush(response);
+                    timeouts.awaitRequest();
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+    }
+}
