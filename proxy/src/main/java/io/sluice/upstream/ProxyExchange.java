@@ -57,6 +57,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private final RequestHeadBuilder requestHeads;
     private final ResponseHeadRewriter responseHeads;
     private final boolean hasBody;
+    private final boolean chunked;
     private final boolean idempotent;
     private final boolean webSocket;
     private final boolean headRequest;
@@ -100,7 +101,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         this.requestHeads = requestHeads;
         this.responseHeads = responseHeads;
         HttpRequest request = exchange.request();
-        this.hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        this.chunked = HttpUtil.isTransferEncodingChunked(request);
+        this.hasBody = chunked || HttpUtil.getContentLength(request, 0L) > 0;
         HttpMethod method = request.method();
         this.headRequest = HttpMethod.HEAD.equals(method);
         this.idempotent = headRequest || HttpMethod.GET.equals(method) || HttpMethod.PUT.equals(method)
@@ -165,14 +167,19 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         this.reused = reused;
         connection.attach(this);
         Channel channel = connection.channel();
-        HttpRequest head = requestHeads.build(exchange, pool.server(), hasBody, webSocket);
-        if (http2Upstream && clientTakesTrailers) {
-            // the one TE value HTTP/2 allows, and the one gRPC servers insist on
-            head.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
-        }
         sentNanos = System.nanoTime();
         lastProgressNanos = sentNanos;
-        channel.writeAndFlush(head, channel.voidPromise());
+        if (http2Upstream) {
+            HttpRequest head = requestHeads.build(exchange, pool.server(), hasBody, chunked, webSocket);
+            if (clientTakesTrailers) {
+                // the one TE value HTTP/2 allows, and the one gRPC servers insist on
+                head.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+            }
+            channel.writeAndFlush(head, channel.voidPromise());
+        } else {
+            connection.sendHead(requestHeads.encode(exchange, pool.server(), hasBody, chunked, webSocket, channel.alloc()),
+                    headRequest, chunked);
+        }
         if (!hasBody) {
             bodySent = true;
         } else if (starting) {
@@ -218,7 +225,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         lastProgressNanos = System.nanoTime();
         Channel channel = connection.channel();
         boolean last = content instanceof LastHttpContent;
-        channel.writeAndFlush(content, channel.voidPromise());
+        connection.sendBody(content);
         if (last) {
             bodySent = true;
         } else if (channel.isWritable()) {
@@ -289,12 +296,12 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         verdict(failOn5xx && code >= 500);
         exchange.notes().upstreamStatus = code;
         exchange.notes().upstreamResponseNanos = System.nanoTime() - sentNanos;
-        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         boolean bodyless = headRequest || code == 204 || code == 304;
         if (http2Upstream) {
             Http2Connections.stripTranslationHeaders(response.headers());
         }
-        responseHeads.rewrite(response, bodyless, exchange.request().protocolVersion().equals(HttpVersion.HTTP_1_0));
+        upstreamKeepAlive = responseHeads.rewrite(response, bodyless,
+                exchange.request().protocolVersion().equals(HttpVersion.HTTP_1_0));
         if (response instanceof FullHttpResponse full) {
             // an HTTP/2 response that ended with its HEADERS: its length is known, and an HTTP/1.1 client
             // needs it to keep its connection
