@@ -110,6 +110,11 @@ final class HopByHop {
         boolean keepAlive;
 
         void parse(CharSequence value) {
+            if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(value)) {
+                // what nearly every upstream says, read without splitting the list
+                keepAlive = true;
+                return;
+            }
             elements(value, this);
         }
 

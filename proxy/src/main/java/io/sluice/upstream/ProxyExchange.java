@@ -2,6 +2,7 @@ package io.sluice.upstream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -83,6 +84,11 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private boolean informational;
     private boolean upstreamKeepAlive;
     private boolean readPaused;
+    /**
+     * The response head, held from its arrival to the next message of the same read: when that is the end of
+     * the body, head and body go to the client as one message.
+     */
+    private HttpResponse heldHead;
     private boolean done;
     private long sentNanos;
     private long lastProgressNanos;
@@ -90,7 +96,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private String lastFailure = "no upstream server to try";
     private int attemptServer = -1;
     private boolean attemptReported;
-    private final Runnable dequeued = this::dequeued;
+    /** This exchange's place in the picker's wait queue; made on the first wait, most exchanges never wait. */
+    private Runnable dequeued;
     private ScheduledFuture<?> queueTimer;
 
     ProxyExchange(Exchange exchange, UpstreamConfig config, LoopUpstreams upstreams, RequestHeadBuilder requestHeads,
@@ -310,7 +317,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             }
             return true;
         }
-        exchange.write(response);
+        heldHead = response;
         return true;
     }
 
@@ -328,6 +335,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         if (!(content instanceof LastHttpContent)) {
+            writeHeldHead();
             exchange.write(content);
             return;
         }
@@ -347,7 +355,22 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         } else {
             finished.channel().close();
         }
-        exchange.writeAndFlush(content);
+        HttpResponse head = heldHead;
+        heldHead = null;
+        exchange.writeAndFlush(head == null ? content : whole(head, (LastHttpContent) content));
+    }
+
+    /** Head and last (often only) piece of the body as one message: one pass through the client's pipeline. */
+    private static FullHttpResponse whole(HttpResponse head, LastHttpContent last) {
+        return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(), head.headers(),
+                last.trailingHeaders());
+    }
+
+    private void writeHeldHead() {
+        if (heldHead != null) {
+            exchange.write(heldHead);
+            heldHead = null;
+        }
     }
 
     @Override
@@ -356,6 +379,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         if (responseReceived) {
+            writeHeldHead();
             exchange.flush();
         }
         if (exchange.writable()) {
@@ -477,6 +501,9 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     /** Every server that could take the request is at {@code max-connections}: wait for a slot, or 503. */
     private void queue() {
         EventLoop loop = exchange.channel().eventLoop();
+        if (dequeued == null) {
+            dequeued = this::dequeued;
+        }
         if (!picker.await(dequeued, loop)) {
             fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server of upstream " + config.name()
                     + " is at max-connections and the queue is full");
