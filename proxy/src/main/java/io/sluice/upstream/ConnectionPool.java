@@ -67,7 +67,7 @@ final class ConnectionPool {
                                     server.remoteAddress().getPort()));
                         }
                         if (sessions == null) {
-                            channel.pipeline().addLast(UpstreamCodecs.clientCodec());
+                            channel.pipeline().addLast(new UpstreamResponseDecoder());
                             channel.pipeline().addLast(new UpstreamConnection(ConnectionPool.this));
                         }
                     }

@@ -1,6 +1,7 @@
 package io.sluice.upstream;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
@@ -34,53 +35,115 @@ final class HopByHop {
 
     /**
      * The field names listed in {@code Connection}, lower case, leaving out the fixed hop-by-hop names
-     * (dropped anyway); empty, and no allocation, for the usual {@code keep-alive}.
+     * (dropped anyway); empty for the usual {@code keep-alive}.
      */
     static List<String> connectionOptions(HttpHeaders headers) {
         if (!headers.contains(HttpHeaderNames.CONNECTION)) {
             return List.of();
         }
-        List<String> names = List.of();
+        ConnectionField field = new ConnectionField();
         Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
         while (values.hasNext()) {
-            CharSequence value = values.next();
-            int start = 0;
-            while (start < value.length()) {
-                int end = start;
-                while (end < value.length() && value.charAt(end) != ',') {
-                    end++;
-                }
-                int from = start;
-                int to = end;
-                while (from < to && isWhitespace(value.charAt(from))) {
-                    from++;
-                }
-                while (to > from && isWhitespace(value.charAt(to - 1))) {
-                    to--;
-                }
-                if (to > from && !isFixed(value, from, to - from)) {
-                    if (names.isEmpty()) {
-                        names = new ArrayList<>(2);
-                    }
-                    names.add(value.subSequence(from, to).toString().toLowerCase(Locale.ROOT));
-                }
-                start = end + 1;
-            }
+            field.parse(values.next());
         }
-        return names;
+        return field.listed;
     }
 
-    private static boolean isFixed(CharSequence value, int from, int length) {
-        for (AsciiString fixed : FIXED) {
-            if (length == fixed.length() && AsciiString.regionMatches(value, true, from, fixed, 0, length)) {
+    /** The index of {@code name} in the fixed list, or -1. */
+    static int fixedIndex(CharSequence name) {
+        for (int i = 0; i < FIXED.length; i++) {
+            if (FIXED[i].contentEqualsIgnoreCase(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static AsciiString fixedName(int index) {
+        return FIXED[index];
+    }
+
+    /** True when the comma-separated list {@code value} has the element {@code token}, in any case. */
+    static boolean hasToken(CharSequence value, AsciiString token) {
+        return elements(value, (v, from, length) -> regionIs(v, from, length, token));
+    }
+
+    /** Sees the elements of a comma-separated field value. */
+    private interface ElementVisitor {
+        /** Returns true to stop at this element. */
+        boolean element(CharSequence value, int from, int length);
+    }
+
+    /**
+     * Hands each non-empty element of a comma-separated list to {@code visitor}, trimmed of what Netty's
+     * {@code HttpHeaders#containsValue} trims (every character up to the space), so that these lists read
+     * as Netty's own framing decisions read them. Returns true when the visitor stopped at an element.
+     */
+    private static boolean elements(CharSequence value, ElementVisitor visitor) {
+        int start = 0;
+        while (start < value.length()) {
+            int end = start;
+            while (end < value.length() && value.charAt(end) != ',') {
+                end++;
+            }
+            int from = start;
+            int to = end;
+            while (from < to && value.charAt(from) <= ' ') {
+                from++;
+            }
+            while (to > from && value.charAt(to - 1) <= ' ') {
+                to--;
+            }
+            if (to > from && visitor.element(value, from, to - from)) {
                 return true;
             }
+            start = end + 1;
         }
         return false;
     }
 
-    private static boolean isWhitespace(char c) {
-        return c == ' ' || c == '\t';
+    /** What the values of a message's {@code Connection} field say, read one value at a time. */
+    static final class ConnectionField implements ElementVisitor {
+        /** The field names listed, lower case, leaving out the fixed hop-by-hop names. */
+        List<String> listed = List.of();
+        boolean close;
+        boolean keepAlive;
+
+        void parse(CharSequence value) {
+            if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(value)) {
+                // what nearly every upstream says, read without splitting the list
+                keepAlive = true;
+                return;
+            }
+            elements(value, this);
+        }
+
+        @Override
+        public boolean element(CharSequence value, int from, int length) {
+            if (isFixed(value, from, length)) {
+                keepAlive |= regionIs(value, from, length, HttpHeaderValues.KEEP_ALIVE);
+                return false;
+            }
+            close |= regionIs(value, from, length, HttpHeaderValues.CLOSE);
+            if (listed.isEmpty()) {
+                listed = new ArrayList<>(2);
+            }
+            listed.add(value.subSequence(from, from + length).toString().toLowerCase(Locale.ROOT));
+            return false;
+        }
+    }
+
+    private static boolean regionIs(CharSequence value, int from, int length, AsciiString token) {
+        return length == token.length() && AsciiString.regionMatches(value, true, from, token, 0, length);
+    }
+
+    private static boolean isFixed(CharSequence value, int from, int length) {
+        for (AsciiString fixed : FIXED) {
+            if (regionIs(value, from, length, fixed)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isListed(CharSequence name, List<String> connectionOptions) {

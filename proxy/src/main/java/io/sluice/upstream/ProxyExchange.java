@@ -2,6 +2,7 @@ package io.sluice.upstream;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -57,6 +58,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private final RequestHeadBuilder requestHeads;
     private final ResponseHeadRewriter responseHeads;
     private final boolean hasBody;
+    private final boolean chunked;
     private final boolean idempotent;
     private final boolean webSocket;
     private final boolean headRequest;
@@ -82,6 +84,11 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private boolean informational;
     private boolean upstreamKeepAlive;
     private boolean readPaused;
+    /**
+     * The response head, held from its arrival to the next message of the same read: when that is the end of
+     * the body, head and body go to the client as one message.
+     */
+    private HttpResponse heldHead;
     private boolean done;
     private long sentNanos;
     private long lastProgressNanos;
@@ -89,7 +96,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private String lastFailure = "no upstream server to try";
     private int attemptServer = -1;
     private boolean attemptReported;
-    private final Runnable dequeued = this::dequeued;
+    /** This exchange's place in the picker's wait queue; made on the first wait, most exchanges never wait. */
+    private Runnable dequeued;
     private ScheduledFuture<?> queueTimer;
 
     ProxyExchange(Exchange exchange, UpstreamConfig config, LoopUpstreams upstreams, RequestHeadBuilder requestHeads,
@@ -100,7 +108,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         this.requestHeads = requestHeads;
         this.responseHeads = responseHeads;
         HttpRequest request = exchange.request();
-        this.hasBody = HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
+        this.chunked = HttpUtil.isTransferEncodingChunked(request);
+        this.hasBody = chunked || HttpUtil.getContentLength(request, 0L) > 0;
         HttpMethod method = request.method();
         this.headRequest = HttpMethod.HEAD.equals(method);
         this.idempotent = headRequest || HttpMethod.GET.equals(method) || HttpMethod.PUT.equals(method)
@@ -165,14 +174,19 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         this.reused = reused;
         connection.attach(this);
         Channel channel = connection.channel();
-        HttpRequest head = requestHeads.build(exchange, pool.server(), hasBody, webSocket);
-        if (http2Upstream && clientTakesTrailers) {
-            // the one TE value HTTP/2 allows, and the one gRPC servers insist on
-            head.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
-        }
         sentNanos = System.nanoTime();
         lastProgressNanos = sentNanos;
-        channel.writeAndFlush(head, channel.voidPromise());
+        if (http2Upstream) {
+            HttpRequest head = requestHeads.build(exchange, pool.server(), hasBody, chunked, webSocket);
+            if (clientTakesTrailers) {
+                // the one TE value HTTP/2 allows, and the one gRPC servers insist on
+                head.headers().set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+            }
+            channel.writeAndFlush(head, channel.voidPromise());
+        } else {
+            connection.sendHead(requestHeads.encode(exchange, pool.server(), hasBody, chunked, webSocket, channel.alloc()),
+                    headRequest, chunked);
+        }
         if (!hasBody) {
             bodySent = true;
         } else if (starting) {
@@ -218,7 +232,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         lastProgressNanos = System.nanoTime();
         Channel channel = connection.channel();
         boolean last = content instanceof LastHttpContent;
-        channel.writeAndFlush(content, channel.voidPromise());
+        connection.sendBody(content);
         if (last) {
             bodySent = true;
         } else if (channel.isWritable()) {
@@ -289,12 +303,12 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         verdict(failOn5xx && code >= 500);
         exchange.notes().upstreamStatus = code;
         exchange.notes().upstreamResponseNanos = System.nanoTime() - sentNanos;
-        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
         boolean bodyless = headRequest || code == 204 || code == 304;
         if (http2Upstream) {
             Http2Connections.stripTranslationHeaders(response.headers());
         }
-        responseHeads.rewrite(response, bodyless, exchange.request().protocolVersion().equals(HttpVersion.HTTP_1_0));
+        upstreamKeepAlive = responseHeads.rewrite(response, bodyless,
+                exchange.request().protocolVersion().equals(HttpVersion.HTTP_1_0));
         if (response instanceof FullHttpResponse full) {
             // an HTTP/2 response that ended with its HEADERS: its length is known, and an HTTP/1.1 client
             // needs it to keep its connection
@@ -303,7 +317,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             }
             return true;
         }
-        exchange.write(response);
+        heldHead = response;
         return true;
     }
 
@@ -321,6 +335,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         if (!(content instanceof LastHttpContent)) {
+            writeHeldHead();
             exchange.write(content);
             return;
         }
@@ -340,7 +355,22 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         } else {
             finished.channel().close();
         }
-        exchange.writeAndFlush(content);
+        HttpResponse head = heldHead;
+        heldHead = null;
+        exchange.writeAndFlush(head == null ? content : whole(head, (LastHttpContent) content));
+    }
+
+    /** Head and last (often only) piece of the body as one message: one pass through the client's pipeline. */
+    private static FullHttpResponse whole(HttpResponse head, LastHttpContent last) {
+        return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(), head.headers(),
+                last.trailingHeaders());
+    }
+
+    private void writeHeldHead() {
+        if (heldHead != null) {
+            exchange.write(heldHead);
+            heldHead = null;
+        }
     }
 
     @Override
@@ -349,6 +379,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return;
         }
         if (responseReceived) {
+            writeHeldHead();
             exchange.flush();
         }
         if (exchange.writable()) {
@@ -470,6 +501,9 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     /** Every server that could take the request is at {@code max-connections}: wait for a slot, or 503. */
     private void queue() {
         EventLoop loop = exchange.channel().eventLoop();
+        if (dequeued == null) {
+            dequeued = this::dequeued;
+        }
         if (!picker.await(dequeued, loop)) {
             fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "every server of upstream " + config.name()
                     + " is at max-connections and the queue is full");

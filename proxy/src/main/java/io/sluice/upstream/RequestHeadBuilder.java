@@ -1,5 +1,8 @@
 package io.sluice.upstream;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
@@ -10,7 +13,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.sluice.config.ProxyConfig;
@@ -18,8 +20,11 @@ import io.sluice.http.Exchange;
 import io.sluice.util.Cidr;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -27,6 +32,11 @@ import java.util.Map;
  * {@code Upgrade} kept), the body framed one way only ({@code Content-Length} or chunked), {@code Expect}
  * answered here rather than forwarded, the forwarding headers added, and the location's
  * {@code request-headers} rules applied last.
+ *
+ * <p>The fields are produced in one pass that only ever appends: a field a rule removes or replaces is
+ * never produced in the first place. That lets an HTTP/1.1 head be written straight into the buffer that goes
+ * to the socket ({@link #encode}), with no header map or encoder in between; an HTTP/2 upstream gets the same
+ * fields as an {@link HttpRequest} ({@link #build}).
  */
 final class RequestHeadBuilder {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
@@ -37,18 +47,41 @@ final class RequestHeadBuilder {
     private static final AsciiString HTTP = AsciiString.cached("http");
     private static final AsciiString HTTPS = AsciiString.cached("https");
     private static final AsciiString WEBSOCKET = AsciiString.cached("websocket");
+    private static final AsciiString VIA_10 = AsciiString.cached("1.0 sluice");
+    private static final AsciiString VIA_11 = AsciiString.cached("1.1 sluice");
+    private static final AsciiString HTTP_11_LINE_END = AsciiString.cached(" HTTP/1.1\r\n");
+    /** Fields of the client's head that are never copied: this builder writes its own, or none. */
+    private static final AsciiString[] REPLACED = {
+            HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT, X_FORWARDED_FOR, X_REAL_IP,
+            X_FORWARDED_PROTO, X_FORWARDED_HOST, FORWARDED,
+    };
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
+    /** Receives the head's fields in order. */
+    interface FieldSink {
+        void field(CharSequence name, CharSequence value);
+    }
+
     private final ProxyConfig config;
-    private final AsciiString[] removeNames;
+    /** Names the rules remove or set: no field of these names is produced except the rules' own. */
+    private final AsciiString[] ruledNames;
     private final AsciiString[] setNames;
     private final String[] setValues;
 
     RequestHeadBuilder(ProxyConfig config) {
         this.config = config;
-        this.removeNames = config.requestHeaders().remove().stream().map(AsciiString::of).toArray(AsciiString[]::new);
-        this.setNames = config.requestHeaders().set().keySet().stream().map(AsciiString::of).toArray(AsciiString[]::new);
-        this.setValues = config.requestHeaders().set().values().toArray(String[]::new);
+        // names compare case-insensitively: of two set rules for one name the later wins, as a set would
+        Map<String, Map.Entry<String, String>> sets = new LinkedHashMap<>();
+        config.requestHeaders().set().forEach((name, value) -> {
+            String key = name.toLowerCase(Locale.ROOT);
+            sets.remove(key);
+            sets.put(key, Map.entry(name, value));
+        });
+        this.setNames = sets.values().stream().map(e -> AsciiString.of(e.getKey())).toArray(AsciiString[]::new);
+        this.setValues = sets.values().stream().map(Map.Entry::getValue).toArray(String[]::new);
+        List<AsciiString> ruled = new ArrayList<>(List.of(setNames));
+        config.requestHeaders().remove().forEach(name -> ruled.add(AsciiString.of(name)));
+        this.ruledNames = ruled.toArray(AsciiString[]::new);
     }
 
     /** True for a WebSocket handshake, the one upgrade that is forwarded. */
@@ -59,46 +92,34 @@ final class RequestHeadBuilder {
     }
 
     /**
-     * The upstream request head; a {@link io.netty.handler.codec.http.FullHttpRequest} with an empty body
-     * when the request has none, so that it goes out in one write.
+     * The upstream request head as HTTP/1.1 bytes, request line to the empty line, in one buffer.
+     *
+     * @param chunked the body, if any, comes as chunks rather than under {@code Content-Length}
      */
-    HttpRequest build(Exchange exchange, UpstreamServer server, boolean hasBody, boolean webSocket) {
+    ByteBuf encode(Exchange exchange, UpstreamServer server, boolean hasBody, boolean chunked, boolean webSocket,
+                   ByteBufAllocator alloc) {
         HttpRequest in = exchange.request();
-        HttpHeaders source = in.headers();
-        boolean chunked = HttpUtil.isTransferEncodingChunked(in);
+        String uri = originForm(in.uri());
+        ByteBuf out = alloc.buffer(512 + uri.length());
+        ByteBufUtil.copy(in.method().asciiName(), out);
+        out.writeByte(' ');
+        // as Netty's request encoder writes the target
+        ByteBufUtil.writeUtf8(out, uri);
+        ByteBufUtil.copy(HTTP_11_LINE_END, out);
+        fields(exchange, server, hasBody, chunked, webSocket, new HeadBytes(out));
+        HeadBytes.endOfHead(out);
+        return out;
+    }
+
+    /**
+     * The upstream request head as a message, for an HTTP/2 upstream; a
+     * {@link io.netty.handler.codec.http.FullHttpRequest} with an empty body when the request has none, so
+     * that it goes out in one write.
+     */
+    HttpRequest build(Exchange exchange, UpstreamServer server, boolean hasBody, boolean chunked, boolean webSocket) {
+        HttpRequest in = exchange.request();
         HttpHeaders out = HEADERS.newHeaders();
-        List<String> listed = HopByHop.connectionOptions(source);
-        Iterator<Map.Entry<CharSequence, CharSequence>> it = source.iteratorCharSequence();
-        while (it.hasNext()) {
-            Map.Entry<CharSequence, CharSequence> header = it.next();
-            CharSequence name = header.getKey();
-            if (HopByHop.isFixed(name) || isReplaced(name) || (!listed.isEmpty() && HopByHop.isListed(name, listed))) {
-                continue;
-            }
-            out.add(name, header.getValue());
-        }
-        if (hasBody) {
-            if (chunked) {
-                out.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            } else {
-                out.set(HttpHeaderNames.CONTENT_LENGTH, source.get(HttpHeaderNames.CONTENT_LENGTH));
-            }
-        } else if (source.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            out.set(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
-        }
-        if (webSocket) {
-            out.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
-            out.set(HttpHeaderNames.UPGRADE, source.get(HttpHeaderNames.UPGRADE));
-        }
-        String clientHost = source.get(HttpHeaderNames.HOST);
-        out.set(HttpHeaderNames.HOST, upstreamHost(clientHost, server));
-        addForwarding(exchange, source, out, clientHost);
-        for (AsciiString name : removeNames) {
-            out.remove(name);
-        }
-        for (int i = 0; i < setNames.length; i++) {
-            out.set(setNames[i], setValues[i]);
-        }
+        fields(exchange, server, hasBody, chunked, webSocket, out::add);
         String uri = originForm(in.uri());
         if (hasBody) {
             return new DefaultHttpRequest(HttpVersion.HTTP_1_1, in.method(), uri, out);
@@ -108,15 +129,64 @@ final class RequestHeadBuilder {
                 EmptyHttpHeaders.INSTANCE);
     }
 
+    private void fields(Exchange exchange, UpstreamServer server, boolean hasBody, boolean chunked, boolean webSocket,
+                        FieldSink out) {
+        HttpHeaders source = exchange.request().headers();
+        List<String> listed = HopByHop.connectionOptions(source);
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = source.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> header = it.next();
+            CharSequence name = header.getKey();
+            if (HopByHop.isFixed(name) || isReplaced(name) || isRuled(name)
+                    || (!listed.isEmpty() && HopByHop.isListed(name, listed))) {
+                continue;
+            }
+            out.field(name, header.getValue());
+        }
+        if (hasBody) {
+            if (chunked) {
+                out.field(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                out.field(HttpHeaderNames.CONTENT_LENGTH, source.get(HttpHeaderNames.CONTENT_LENGTH));
+            }
+        } else if (source.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            out.field(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
+        }
+        if (webSocket) {
+            add(out, HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+            add(out, HttpHeaderNames.UPGRADE, source.get(HttpHeaderNames.UPGRADE));
+        }
+        String clientHost = source.get(HttpHeaderNames.HOST);
+        add(out, HttpHeaderNames.HOST, upstreamHost(clientHost, server));
+        addForwarding(exchange, source, out, clientHost);
+        for (int i = 0; i < setNames.length; i++) {
+            out.field(setNames[i], setValues[i]);
+        }
+    }
+
+    /** Adds a field the builder makes unless a rule removes or replaces it. */
+    private void add(FieldSink out, AsciiString name, CharSequence value) {
+        if (!isRuled(name)) {
+            out.field(name, value);
+        }
+    }
+
     private static boolean isReplaced(CharSequence name) {
-        return HttpHeaderNames.HOST.contentEqualsIgnoreCase(name)
-                || HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)
-                || HttpHeaderNames.EXPECT.contentEqualsIgnoreCase(name)
-                || X_FORWARDED_FOR.contentEqualsIgnoreCase(name)
-                || X_REAL_IP.contentEqualsIgnoreCase(name)
-                || X_FORWARDED_PROTO.contentEqualsIgnoreCase(name)
-                || X_FORWARDED_HOST.contentEqualsIgnoreCase(name)
-                || FORWARDED.contentEqualsIgnoreCase(name);
+        for (AsciiString replaced : REPLACED) {
+            if (replaced.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean isRuled(CharSequence name) {
+        for (AsciiString ruled : ruledNames) {
+            if (ruled.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String upstreamHost(String clientHost, UpstreamServer server) {
@@ -130,16 +200,16 @@ final class RequestHeadBuilder {
         return mode;
     }
 
-    private void addForwarding(Exchange exchange, HttpHeaders source, HttpHeaders out, String clientHost) {
+    private void addForwarding(Exchange exchange, HttpHeaders source, FieldSink out, String clientHost) {
         InetAddress client = exchange.clientAddress().getAddress();
         String clientIp = client.getHostAddress();
         boolean trusted = isTrusted(client);
         String earlier = trusted ? joined(source, X_FORWARDED_FOR) : null;
-        out.set(X_FORWARDED_FOR, earlier == null ? clientIp : earlier + ", " + clientIp);
-        out.set(X_REAL_IP, clientIp);
-        out.set(X_FORWARDED_PROTO, exchange.secure() ? HTTPS : HTTP);
+        add(out, X_FORWARDED_FOR, earlier == null ? clientIp : earlier + ", " + clientIp);
+        add(out, X_REAL_IP, clientIp);
+        add(out, X_FORWARDED_PROTO, exchange.secure() ? HTTPS : HTTP);
         if (clientHost != null) {
-            out.set(X_FORWARDED_HOST, clientHost);
+            add(out, X_FORWARDED_HOST, clientHost);
         }
         if (config.forwarded()) {
             StringBuilder element = new StringBuilder("for=");
@@ -153,11 +223,10 @@ final class RequestHeadBuilder {
             }
             element.append(";proto=").append(exchange.secure() ? "https" : "http");
             String earlierForwarded = trusted ? joined(source, FORWARDED) : null;
-            out.set(FORWARDED, earlierForwarded == null ? element.toString() : earlierForwarded + ", " + element);
+            add(out, FORWARDED, earlierForwarded == null ? element.toString() : earlierForwarded + ", " + element);
         }
         if (config.via()) {
-            String version = exchange.request().protocolVersion().minorVersion() == 0 ? "1.0" : "1.1";
-            out.add(HttpHeaderNames.VIA, version + " sluice");
+            add(out, HttpHeaderNames.VIA, exchange.request().protocolVersion().minorVersion() == 0 ? VIA_10 : VIA_11);
         }
     }
 

@@ -4,13 +4,11 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.sluice.config.ProxyConfig;
 
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,6 +17,9 @@ import java.util.Map;
  * close-delimited body), and the location's {@code response-headers} rules applied.
  */
 final class ResponseHeadRewriter {
+    private static final int CONNECTION = HopByHop.fixedIndex(HttpHeaderNames.CONNECTION);
+    private static final int TRANSFER_ENCODING = HopByHop.fixedIndex(HttpHeaderNames.TRANSFER_ENCODING);
+
     private final AsciiString[] removeNames;
     private final AsciiString[] setNames;
     private final String[] setValues;
@@ -32,30 +33,54 @@ final class ResponseHeadRewriter {
     }
 
     /**
+     * Rewrites the head in one pass over its fields, reading the {@code Connection} and
+     * {@code Transfer-Encoding} fields on the way, before they go.
+     *
      * @param bodyless the response has no body whatever its headers say (HEAD request, 204, 304)
      * @param clientHttp10 the client spoke HTTP/1.0, which has no chunked coding
+     * @return whether the upstream may keep its connection open after this response, as
+     *         {@link io.netty.handler.codec.http.HttpUtil#isKeepAlive} would have said of the head as received
      */
-    void rewrite(HttpResponse response, boolean bodyless, boolean clientHttp10) {
+    boolean rewrite(HttpResponse response, boolean bodyless, boolean clientHttp10) {
         HttpHeaders headers = response.headers();
-        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
-        List<String> listed = HopByHop.connectionOptions(headers);
-        for (String name : listed) {
-            headers.remove(name);
+        HopByHop.ConnectionField connection = null;
+        boolean chunked = false;
+        int seen = 0;
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        while (it.hasNext()) {
+            Map.Entry<CharSequence, CharSequence> header = it.next();
+            int fixed = HopByHop.fixedIndex(header.getKey());
+            if (fixed < 0) {
+                continue;
+            }
+            seen |= 1 << fixed;
+            if (fixed == CONNECTION) {
+                if (connection == null) {
+                    connection = new HopByHop.ConnectionField();
+                }
+                connection.parse(header.getValue());
+            } else if (fixed == TRANSFER_ENCODING) {
+                chunked |= HopByHop.hasToken(header.getValue(), HttpHeaderValues.CHUNKED);
+            }
         }
-        if (hasFixedHopByHop(headers)) {
-            headers.remove(HttpHeaderNames.CONNECTION)
-                    .remove(HttpHeaderNames.KEEP_ALIVE)
-                    .remove("proxy-connection")
-                    .remove(HttpHeaderNames.TE)
-                    .remove(HttpHeaderNames.TRAILER)
-                    .remove(HttpHeaderNames.TRANSFER_ENCODING)
-                    .remove(HttpHeaderNames.UPGRADE);
+        for (int i = 0; seen != 0; i++, seen >>>= 1) {
+            if ((seen & 1) != 0) {
+                headers.remove(HopByHop.fixedName(i));
+            }
+        }
+        boolean keepAlive = response.protocolVersion().isKeepAliveDefault();
+        if (connection != null) {
+            for (String name : connection.listed) {
+                headers.remove(name);
+            }
+            keepAlive = !connection.close && (keepAlive || connection.keepAlive);
         }
         if (chunked && !bodyless && !clientHttp10) {
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         applyRules(headers);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        return keepAlive;
     }
 
     /** The 101 of a WebSocket handshake keeps its {@code Upgrade} and says {@code Connection: upgrade}. */
@@ -86,15 +111,5 @@ final class ResponseHeadRewriter {
         if (via) {
             headers.add(HttpHeaderNames.VIA, "1.1 sluice");
         }
-    }
-
-    private static boolean hasFixedHopByHop(HttpHeaders headers) {
-        Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
-        while (it.hasNext()) {
-            if (HopByHop.isFixed(it.next().getKey())) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -6,7 +6,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -37,14 +36,14 @@ final class Tunnel {
 
     /**
      * Joins the two channels. The client pipeline must already be out of HTTP mode; the upstream's HTTP
-     * codec and connection handler are replaced here, and bytes the codec held past the 101 go to the client.
+     * decoder and connection handler are replaced here, and bytes the decoder held past the 101 go to the client.
      */
     static void open(Channel clientChannel, Channel upstreamChannel, Duration idleTimeout) {
         Tunnel tunnel = new Tunnel(clientChannel, upstreamChannel, idleTimeout);
         clientChannel.pipeline().addLast("tunnel", tunnel.client);
         upstreamChannel.pipeline().addLast("tunnel", tunnel.upstream);
         upstreamChannel.pipeline().remove(UpstreamConnection.class);
-        upstreamChannel.pipeline().remove(HttpClientCodec.class);
+        upstreamChannel.pipeline().remove(UpstreamResponseDecoder.class);
         tunnel.scheduleIdleTimer(tunnel.idleNanos);
         clientChannel.read();
         upstreamChannel.read();

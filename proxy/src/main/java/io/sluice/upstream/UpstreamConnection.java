@@ -1,8 +1,10 @@
 package io.sluice.upstream;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -27,6 +29,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     private final ConnectionPool pool;
     private Channel channel;
+    /** The response decoder of an HTTP/1.1 connection; null for an HTTP/2 stream, which has its own codec. */
+    private UpstreamResponseDecoder decoder;
+    private boolean chunkedBody;
     private UpstreamListener listener;
     private int requests;
     private long idleSinceNanos;
@@ -41,6 +46,28 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.channel = ctx.channel();
+        this.decoder = ctx.pipeline().get(UpstreamResponseDecoder.class);
+    }
+
+    /**
+     * Sends an encoded HTTP/1.1 request head (see {@link RequestHeadBuilder#encode}), taking ownership of it.
+     *
+     * @param headRequest the request is a {@code HEAD}: its response has no body whatever its headers say
+     * @param chunked the request body, if any, goes as chunks
+     */
+    void sendHead(ByteBuf head, boolean headRequest, boolean chunked) {
+        decoder.expectResponseToHead(headRequest);
+        chunkedBody = chunked;
+        channel.writeAndFlush(head, channel.voidPromise());
+    }
+
+    /** Sends a piece of the request body (taking ownership), framed as the head announced, and flushes. */
+    void sendBody(HttpContent content) {
+        if (decoder == null) {
+            channel.writeAndFlush(content, channel.voidPromise());
+        } else {
+            RequestBodyFraming.write(channel, content, chunkedBody);
+        }
     }
 
     Channel channel() {

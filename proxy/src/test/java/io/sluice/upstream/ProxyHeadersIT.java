@@ -81,6 +81,22 @@ class ProxyHeadersIT {
     }
 
     @Test
+    void headResponseEndsAtItsHeadAndLeavesTheUpstreamConnectionReadyForTheNextRequest() throws Exception {
+        // the two requests run one after the other on one client connection, so the GET takes the upstream
+        // connection the HEAD left in its loop's pool
+        try (RawHttp raw = new RawHttp(sluice.port())) {
+            raw.send("HEAD /hello HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            String all = raw.readUntilClosed();
+            int second = all.indexOf("HTTP/1.1 200", 1);
+            assertTrue(all.startsWith("HTTP/1.1 200") && second > 0, all);
+            String head = all.substring(0, second);
+            assertTrue(head.contains("content-length: 5\r\n") && head.endsWith("\r\n\r\n"), head);
+            assertTrue(all.endsWith("\r\n\r\nhello"), all);
+        }
+    }
+
+    @Test
     void bodylessResponsesAndTrailersForClientsThatTakeThem() throws Exception {
         try (RawHttp raw = new RawHttp(sluice.port())) {
             raw.send("GET /status/204 HTTP/1.1\r\nHost: a\r\n\r\n");
