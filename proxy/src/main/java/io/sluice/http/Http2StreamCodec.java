@@ -137,11 +137,13 @@ public final class Http2StreamCodec extends ChannelDuplexHandler {
             ctx.write(new DefaultHttp2DataFrame(last.content(), true), promise);
             return;
         }
+        // converted before the body leaves, so a failure here still owns (and releases) the whole message
+        Http2Headers trailerFields = HttpConversionUtil.toHttp2Headers(trailers, false);
         if (last.content().isReadable()) {
             ctx.write(new DefaultHttp2DataFrame(last.content(), false), ctx.voidPromise());
         } else {
             last.release();
         }
-        ctx.write(new DefaultHttp2HeadersFrame(HttpConversionUtil.toHttp2Headers(trailers, false), true), promise);
+        ctx.write(new DefaultHttp2HeadersFrame(trailerFields, true), promise);
     }
 }
