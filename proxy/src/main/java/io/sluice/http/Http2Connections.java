@@ -1,10 +1,14 @@
 package io.sluice.http;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.sluice.config.Http2Config;
 import io.sluice.config.LimitsConfig;
 
@@ -17,6 +21,10 @@ import java.time.Duration;
  * CONTINUATION sequences), the flow-control window each stream may fill before we read it, resets per
  * window (rapid reset, CVE-2023-44487: past the limit the connection gets GOAWAY ENHANCE_YOUR_CALM), runs
  * of empty DATA frames, and control frames queued for a peer that does not read.
+ *
+ * <p>Response bytes are shared among a connection's streams evenly, not by the client's stream priorities:
+ * RFC 9113 §5.3 deprecates that scheme, and keeping its dependency tree (a priority queue per stream,
+ * updated as streams open and close) was a measurable part of every request's cost.
  */
 public final class Http2Connections {
     private Http2Connections() {
@@ -28,7 +36,7 @@ public final class Http2Connections {
                 .maxHeaderListSize(limits.maxHeaderSize())
                 .initialWindowSize(http2.initialWindowSize())
                 .maxFrameSize(http2.maxFrameSize());
-        return Http2FrameCodecBuilder.forServer()
+        return new ServerCodecBuilder(evenlySharedConnection())
                 .initialSettings(settings)
                 .validateHeaders(true)
                 .decoderEnforceMaxRstFramesPerWindow(http2.maxResetsPerWindow(), http2.resetWindowSeconds())
@@ -37,6 +45,20 @@ public final class Http2Connections {
                 .encoderEnforceMaxQueuedControlFrames(http2.maxQueuedControlFrames())
                 .gracefulShutdownTimeoutMillis(shutdownTimeout.toMillis())
                 .build();
+    }
+
+    private static Http2Connection evenlySharedConnection() {
+        DefaultHttp2Connection connection = new DefaultHttp2Connection(true);
+        connection.remote().flowController(
+                new DefaultHttp2RemoteFlowController(connection, new UniformStreamByteDistributor(connection)));
+        return connection;
+    }
+
+    /** A server frame codec over a connection we built; the public builder cannot be given one. */
+    private static final class ServerCodecBuilder extends Http2FrameCodecBuilder {
+        ServerCodecBuilder(Http2Connection connection) {
+            connection(connection);
+        }
     }
 
     /**

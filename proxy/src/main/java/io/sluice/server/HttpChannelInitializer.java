@@ -7,7 +7,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
@@ -19,7 +18,7 @@ import io.sluice.http.AlternativeServices;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http2ConnectionGuard;
 import io.sluice.http.Http2Connections;
-import io.sluice.http.Http2BodilessRequests;
+import io.sluice.http.Http2StreamCodec;
 import io.sluice.http.HttpCodecs;
 import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.ReadAheadFlowControl;
@@ -40,7 +39,7 @@ import java.util.function.Supplier;
  * by ALPN after the TLS handshake, or by the HTTP/2 connection preface on a plain listener with
  * {@code http2 = true}; it then removes itself. The HTTP stage is either HTTP/1.1 (codec → flow control →
  * dispatcher) or HTTP/2 (flush consolidation → frame codec → one child channel per stream → connection
- * guard), where every stream runs the same dispatcher behind a frame-to-HTTP/1 codec, so each action
+ * guard), where every stream runs the same dispatcher behind a frame-to-HTTP/1 translation, so each action
  * serves both protocols.
  */
 final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
@@ -55,7 +54,6 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     static final String H2_CODEC = "h2-codec";
     static final String H2_STREAMS = "h2-streams";
     static final String H2_GUARD = "h2-guard";
-    static final String H2_BODILESS = "h2-bodiless";
 
     private final ListenConfig listen;
     private final String address;
@@ -164,8 +162,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
             stream.config().setAutoRead(false);
             guard.streamOpened(stream);
             ChannelPipeline pipeline = stream.pipeline();
-            pipeline.addLast(CODEC, new Http2StreamFrameToHttpObjectCodec(true));
-            pipeline.addLast(H2_BODILESS, new Http2BodilessRequests());
+            pipeline.addLast(CODEC, new Http2StreamCodec());
             pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits));
             pipeline.addLast(FLOW, new FlowControlHandler());
             pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
