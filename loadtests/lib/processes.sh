@@ -53,16 +53,24 @@ tree_pids() {
     }'
 }
 
-# cpu_ticks PID... : utime+stime of the processes (all their threads), in clock ticks.
-cpu_ticks() {
-  local p total=0 stat rest
-  for p in "$@"; do
-    stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    rest=${stat##*) }
-    read -r -a fields <<<"$rest"
-    total=$((total + fields[11] + fields[12]))
-  done
-  echo "$total"
+# tree_cpu_ticks PID : CPU time of PID and its descendants, including children that exited and were reaped
+# (their time moved to their parent's cutime+cstime): prefork servers start and end processes under load.
+tree_cpu_ticks() {
+  local p files=()
+  for p in $(tree_pids "$1"); do files+=("/proc/$p/stat"); done
+  ((${#files[@]})) || { echo 0; return; }
+  # after "PID (COMM) " the fields are numbered from state = 1: utime 12, stime 13, cutime 14, cstime 15
+  { cat "${files[@]}" 2>/dev/null || true; } | awk '{ sub(/^.*\) /, ""); total += $12 + $13 + $14 + $15 } END { print total + 0 }'
+}
+
+# tree_memory_kib PID : "RSS PSS" in KiB, summed over PID and its descendants. RSS counts pages shared by
+# several processes (code, a prefork parent's memory) once per process; PSS divides each shared page among
+# the processes that map it, so it adds up to what the server really holds.
+tree_memory_kib() {
+  local p files=()
+  for p in $(tree_pids "$1"); do files+=("/proc/$p/status" "/proc/$p/smaps_rollup"); done
+  ((${#files[@]})) || { echo " "; return; }
+  { cat "${files[@]}" 2>/dev/null || true; } | awk '$1 == "VmRSS:" { rss += $2 } $1 == "Pss:" { pss += $2 } END { print rss + 0, pss + 0 }'
 }
 
 # busy_ticks : CPU time processes spent on the machine (user+nice+system), in ticks. Interrupt and softirq
