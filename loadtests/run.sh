@@ -204,6 +204,7 @@ prepare_work() {
 on_exit() {
   local status=$?
   stop_all
+  remove_cpu_cgroups
   if ((KEEP)); then log "scratch directory kept: $WORK"; elif [[ -n ${WORK:-} ]]; then rm -rf "$WORK"; fi
   exit "$status"
 }
@@ -323,7 +324,7 @@ main() {
     echo "versions: $(java -jar "$SLUICE_JAR" --version 2>/dev/null | grep -i -m1 "^sluice"); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(h2load --version)$(peer_versions)"
     echo "load average (1, 5, 15 min): $LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; per run in the CSV (load1)"
     [[ -z ${RUN_LABEL:-} ]] || echo "build: $RUN_LABEL"
-    echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s workers=$WORKERS target CPUs=$TARGET_CPUS load CPUs=$LOAD_CPUS idle connections=$IDLE_CONNECTIONS JVM options: $SLUICE_JAVA_OPTS"
+    echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s workers=$WORKERS target CPUs=$TARGET_CPUS load CPUs=$LOAD_CPUS idle connections=$IDLE_CONNECTIONS quiet gate: ${QUIET_PCT}% for up to ${QUIET_WAIT}s JVM options: $SLUICE_JAVA_OPTS"
     local w
     for w in "${WARNINGS[@]}"; do echo "warning: $w"; done
     if ((NOISY_RUNS > 0)); then

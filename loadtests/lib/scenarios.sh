@@ -143,10 +143,10 @@ field() {  # field NAME RESULT_LINE
 # target's memory (RSS and PSS summed over its processes) is read once, shortly before the load ends, while
 # every connection is open.
 measure() {
-  local round=$1 target=$2 scenario=$3 ticks0 ticks1 busy0 busy1 load_user0 load_user1 result sampler
+  local round=$1 target=$2 scenario=$3 cpu_us0 cpu_us1 busy0 busy1 load_user0 load_user1 result sampler
   load "$scenario" "$4" >/dev/null
   wait_until_quiet
-  ticks0=$(tree_cpu_ticks "$TARGET_PID")
+  cpu_us0=$(target_cpu_us "$target" "$TARGET_PID")
   local backend_ticks0 backend_ticks1 rss pss load1
   backend_ticks0=$(tree_cpu_ticks "$BACKEND_PID")
   busy0=$(busy_ticks)
@@ -166,7 +166,7 @@ measure() {
   load_user1=$CHILD_TICKS
   busy1=$(busy_ticks)
   backend_ticks1=$(tree_cpu_ticks "$BACKEND_PID")
-  ticks1=$(tree_cpu_ticks "$TARGET_PID")
+  cpu_us1=$(target_cpu_us "$target" "$TARGET_PID")
 
   local requests bytes seconds p50 p99 errors value cpu_us foreign mbps
   requests=$(field requests "$result")
@@ -180,7 +180,7 @@ measure() {
   errors=$((${errors_field:-0} + ${non2xx_field:-0}))
   seconds=${seconds:-$DURATION}
   if ((requests > 0)); then
-    cpu_us=$(awk -v t=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+    cpu_us=$(awk -v t=$((cpu_us1 - cpu_us0)) -v n="$requests" 'BEGIN { printf "%.1f", t / n }')
   else
     cpu_us=""
   fi
@@ -190,7 +190,8 @@ measure() {
     *) value=$(awk -v n="$requests" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }') ;;
   esac
   # Whatever ran besides the target, the backend and the load generator: other people's work.
-  foreign=$(awk -v all=$((busy1 - busy0)) -v ours=$((ticks1 - ticks0 + backend_ticks1 - backend_ticks0 + load_user1 - load_user0)) \
+  foreign=$(awk -v all=$((busy1 - busy0)) \
+    -v ours=$(((cpu_us1 - cpu_us0) * CLK_TCK / 1000000 + backend_ticks1 - backend_ticks0 + load_user1 - load_user0)) \
     -v hz="$CLK_TCK" -v s="$seconds" 'BEGIN { f = (all - ours) * 100 / hz / s; if (f < 0) f = 0; printf "%.0f", f }')
   row "$round" "$target" "$scenario" "$value" "$cpu_us" "$p50" "$p99" "$errors" "$requests" "$seconds" "$mbps" "$foreign" "" \
     "${rss:-}" "${pss:-}" "$load1"

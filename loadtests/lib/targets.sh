@@ -347,6 +347,8 @@ write_target_conf() {  # write_target_conf NAME (after use_target)
 start_target() {
   local name=$1 started_ns pid
   use_target "$name"
+  [[ -n ${CGROUP_OF[$name]+set} ]] || make_cpu_cgroup "$name"
+  local START_CGROUP=${CGROUP_OF[$name]}
   started_ns=$(date +%s%N)
   case $name in
     sluice) start_pinned "$WORK/sluice.log" "$TARGET_CPUS" java $SLUICE_JAVA_OPTS -jar "$SLUICE_JAR" -c "$WORK/sluice.conf" ;;
