@@ -226,7 +226,9 @@ def paradigms(rows, targets, png_path):
     for workload in workloads:
         out += [f"### {WORKLOADS[workload]}", ""]
         tables = [
-            ("req/s (errors: timeouts, resets, non-2xx, summed over rounds)", lambda n, t: cell_rate(n, t)),
+            ("req/s (errors summed over rounds, as wrk counts them: failed connects, reads and writes, "
+             "non-2xx answers, and every 2 s check that finds a request waiting longer than 5 s)",
+             lambda n, t: cell_rate(n, t)),
             ("p99 latency, ms", lambda n, t: fmt(med(workload, n, t, "p99_us", 1e-3), "{:,.1f}")),
             ("memory, MiB: RSS summed / PSS", lambda n, t: "{} / {}".format(
                 fmt(med(workload, n, t, "rss_kib", 1 / 1024), "{:,.0f}"),
