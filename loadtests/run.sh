@@ -342,7 +342,9 @@ main() {
   local target
   for target in $TARGETS; do
     grep -q ",$target,startup,[0-9]" "$CSV" || die "$target never answered"
-    [[ $target == sluice* ]] || grep -v ',startup,' "$CSV" | grep -q ",$target,[a-z0-9-]*,[0-9]" \
+    # one awk, not grep | grep -q: under pipefail the first grep's SIGPIPE would fail a found match
+    [[ $target == sluice* ]] || awk -F, -v t="$target" '$2 == t && $3 != "startup" && $4 ~ /^[0-9]/ { found = 1 }
+      END { exit !found }' "$CSV" \
       || die "$target produced no measurement"
   done
 }
