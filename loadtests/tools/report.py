@@ -220,7 +220,13 @@ def paradigms(rows, targets, png_path):
            "Keep-alive connections held open by wrk for the whole run (one load thread on the load core), each "
            "server on one core. Medians over rounds. Memory is read once near the end of each run, with every "
            "connection open: RSS summed over all the server's processes (shared pages count once per process) "
-           "and PSS (shared pages divided among the processes that map them).", ""]
+           "and PSS (shared pages divided among the processes that map them)."]
+    foreign = [number(r["foreign_pct"]) for measured in runs.values() for r in measured]
+    foreign = [f for f in foreign if f is not None]
+    if foreign:
+        out[-1] += (f" Processes outside the harness used {min(foreign):.0f}–{max(foreign):.0f} % of a CPU during "
+                    f"these runs (median {statistics.median(foreign):.0f} %).")
+    out.append("")
     header = "| server | " + " | ".join(f"{n:,} conns" for n in counts) + " |"
     rule = "|---|" + "---|" * len(counts)
     for workload in workloads:
@@ -247,7 +253,8 @@ def paradigms(rows, targets, png_path):
             out += [f"| {t} | " + " | ".join(cell(n, t) for n in counts) + " |" for t in servers]
             out.append("")
     chart_path = png_path[:-4] + "-paradigms.png" if png_path.endswith(".png") else png_path + "-paradigms.png"
-    series = {(w, t): [(n, med(w, n, t, "value"), med(w, n, t, "p99_us", 1e-3), med(w, n, t, "rss_kib", 1 / 1024))
+    series = {(w, t): [(n, med(w, n, t, "value"), med(w, n, t, "p99_us", 1e-3), med(w, n, t, "rss_kib", 1 / 1024),
+                        med(w, n, t, "pss_kib", 1 / 1024), med(w, n, t, "cpu_us_per_op"))
                        for n in counts] for w in workloads for t in servers}
     if draw_paradigms(series, workloads, servers, chart_path):
         out += [f"![paradigms]({os.path.basename(chart_path)})", ""]
@@ -259,7 +266,8 @@ def fmt(value, pattern):
 
 
 def draw_paradigms(series, workloads, servers, png_path):
-    """One row per workload: req/s, p99 and memory against connections (log scales), a line per server."""
+    """One row per workload: req/s, p99, memory (RSS solid, PSS dashed) and CPU per request against
+    connections (log scales), a line per server."""
     if shutil.which("gnuplot") is None:
         return False
     colors = ["#2b7bba", "#e07b39", "#3a9a4a", "#c0392b", "#8e44ad", "#7f8c8d", "#b8860b", "#17becf"]
@@ -268,24 +276,28 @@ def draw_paradigms(series, workloads, servers, png_path):
         for (workload, target), points in series.items():
             path = os.path.join(tmp, f"{workload}-{target}.dat")
             with open(path, "w") as f:
-                for n, value, p99, rss in points:
-                    f.write(" ".join(str(x) if x is not None else "NaN" for x in (n, value, p99, rss)) + "\n")
+                for point in points:
+                    f.write(" ".join(str(x) if x is not None else "NaN" for x in point) + "\n")
             files[(workload, target)] = path
         panels = []
         for workload in workloads:
             for column, title, ylabel in ((2, "req/s", "requests per second"), (3, "p99 latency", "ms (log)"),
-                                          (4, "memory, RSS of all processes", "MiB (log)")):
+                                          (4, "memory: RSS summed (solid), PSS (dashed)", "MiB (log)"),
+                                          (6, "CPU per request", "µs (log)")):
                 logy = "set logscale y" if column != 2 else "unset logscale y"
                 key = "set key top right noenhanced font ',9'" if not panels else "unset key"
-                plots = ", ".join(
-                    f"'{files[(workload, t)]}' using 1:{column} with linespoints lw 2 pt 7 lc rgb '{colors[i % len(colors)]}' "
-                    f"title '{t}'" for i, t in enumerate(servers))
+                lines = [f"'{files[(workload, t)]}' using 1:{column} with linespoints lw 2 pt 7 "
+                         f"lc rgb '{colors[i % len(colors)]}' title '{t}'" for i, t in enumerate(servers)]
+                if column == 4:
+                    lines += [f"'{files[(workload, t)]}' using 1:5 with linespoints lw 2 dt 2 pt 6 "
+                              f"lc rgb '{colors[i % len(colors)]}' notitle" for i, t in enumerate(servers)]
+                plots = ", ".join(lines)
                 panels.append(f"set title '{SHORT[workload]}: {title}' noenhanced\nset ylabel '{ylabel}'\n{logy}\n"
                               f"{key}\nplot {plots}")
         script = f"""
-set terminal pngcairo size 1500,{470 * len(workloads)} font 'sans,10'
+set terminal pngcairo size 1900,{470 * len(workloads)} font 'sans,10'
 set output '{png_path}'
-set multiplot layout {len(workloads)},3 title 'Concurrency models, one core each, keep-alive connections (medians over rounds)'
+set multiplot layout {len(workloads)},4 title 'Concurrency models, one core each, keep-alive connections (medians over rounds)'
 set logscale x 10
 set xrange [7:7000]
 set xtics ('10' 10, '100' 100, '1,000' 1000, '5,000' 5000)
