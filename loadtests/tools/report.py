@@ -93,7 +93,8 @@ def main():
     out = ["# Sluice load test: " + os.path.basename(csv_path).rsplit(".", 1)[0], ""]
     with open(notes_path) as f:
         out += [f"- {line.rstrip()}" for line in f if line.strip()]
-    out += ["", "CPU µs/op is the target's own utime+stime over the measured run divided by the requests "
+    out += ["", "CPU µs/op is the target's own CPU time over the measured run (its cgroup's where one could be made, "
+            "else utime+stime of its processes) divided by the requests "
             "(connections for churn, handshakes for tls-handshake). Values are medians over rounds, min–max in "
             "brackets. \"other CPU\" is what processes outside the harness used during the run (% of one CPU).",
             ""]
