@@ -16,7 +16,8 @@
 #
 # Pinning (2-core machine): the target gets CPU 0 with one worker; backend and load generator share CPU 1.
 # The load core saturates first in most scenarios, so req/s understates a faster target: compare the
-# target's own CPU time per request (utime+stime from /proc/PID/stat over the measured run) first.
+# target's own CPU time per request (over the measured run: from a cgroup the target runs in where one can
+# be made, else utime+stime from /proc/PID/stat of its processes; lib/processes.sh) first.
 #
 # Scenarios (lib/scenarios.sh): proxy (GET / proxied, keep-alive, 64 connections), churn (the same with
 # Connection: close: CPU per new connection), static-small (1 KiB), static-medium (100 KiB), static-large
