@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# loadtests/run.sh — Sluice side by side with nginx (and optionally HAProxy) on loopback, measured honestly.
+# loadtests/run.sh — Sluice side by side with nginx (and optionally HAProxy, h2o, Caddy, Apache httpd) on
+# loopback, measured honestly.
 #
 #   loadtests/run.sh                   # 3 rounds x 10 s per scenario, all scenarios, results in loadtests/results/
 #   loadtests/run.sh --quick           # 1 round x 1 s, 1,000 idle connections: checks the harness (< 2 min)
 #   loadtests/run.sh --rounds 5 --duration 20 --scenarios "proxy static-small" --peers
+#   loadtests/run.sh --paradigms       # Sluice, nginx, Apache prefork/worker/event at 10 ... 5,000 connections
 #
 # What it does: installs wrk, nghttp2-client (h2load), nginx, curl, gcc, gnuplot from Debian when missing;
 # builds Sluice (unless the jar exists and --no-build); makes a docroot (1 KiB, 100 KiB, 10 MiB), an ECDSA
@@ -14,14 +16,18 @@
 #
 # Pinning (2-core machine): the target gets CPU 0 with one worker; backend and load generator share CPU 1.
 # The load core saturates first in most scenarios, so req/s understates a faster target: compare the
-# target's own CPU time per request (utime+stime from /proc/PID/stat over the measured run) first.
+# target's own CPU time per request (over the measured run: from a cgroup the target runs in where one can
+# be made, else utime+stime from /proc/PID/stat of its processes; lib/processes.sh) first.
 #
 # Scenarios (lib/scenarios.sh): proxy (GET / proxied, keep-alive, 64 connections), churn (the same with
 # Connection: close: CPU per new connection), static-small (1 KiB), static-medium (100 KiB), static-large
 # (10 MiB with tools/splice_get, which discards bodies with splice(2); MB/s), h2-static and h2-proxy (TLS 1.3
 # + h2, h2load 16 connections x 4 streams), tls-handshake (full TLS handshakes, no resumption, with
-# `openssl s_time -new`), idle (memory growth per idle keep-alive connection). The `direct` target is the backend itself in the target's slot:
-# the upper bound for proxy and churn.
+# `openssl s_time -new`), idle (memory growth per idle keep-alive connection). The `direct` target is the
+# backend itself in the target's slot: the upper bound for proxy and churn.
+# The `paradigms` set (paradigm-static-N, paradigm-proxy-N): static 1 KiB and proxied GET over N keep-alive
+# connections, N in PARADIGM_CONNECTIONS [10 100 1000 5000]; req/s, p99, errors and the server's memory (RSS
+# and PSS of all its processes, read near the end of the run) per server and N, with its own chart.
 #
 # Options:
 #   --quick               1 round, 1 s runs, 1 s warm-up, 1,000 idle connections, no quiet gate, a 90 s budget
@@ -30,8 +36,11 @@
 #                         does not answer, never because a number is slow.
 #   --rounds N  --duration S  --warmup S   [3, 10, 3]
 #   --scenarios "LIST"    [proxy churn static-small static-medium static-large h2-static h2-proxy tls-handshake idle]
-#   --targets "LIST"      [sluice nginx direct]; --peers adds haproxy (installed from Debian if missing);
+#   --targets "LIST"      [sluice nginx direct]; --peers adds haproxy, h2o, caddy and apache-event (installed
+#                         from Debian if missing); apache-prefork and apache-worker are the other two MPMs;
 #                         sluice-b is a second Sluice build (SLUICE_B_JAR) for before/after comparisons
+#   --paradigms           the paradigms set against [sluice nginx apache-prefork apache-worker apache-event]
+#                         (a `paradigms` entry in --scenarios is the same set beside other scenarios)
 #   --idle-connections N  [10000] (the open-files limit, often 20,000, bounds it)
 #   --out DIR             [loadtests/results]
 #   --no-install          never call apt-get; --no-build: use the existing jar
@@ -48,11 +57,15 @@
 #                         use at most QUIET_PCT % of a CPU (warn and go on after that)
 #   FIRST_WARMUP [15]     warm-up before a scenario's first round (JIT); later rounds use --warmup
 #   HANDSHAKE_CLIENTS [8] parallel `openssl s_time -new` clients in tls-handshake
+#   APACHE_SLOTS [1024]  APACHE_THREADS [64]   requests Apache serves at once; threads per worker/event
+#                         process (lib/targets.sh: write_apache_conf)
 #   RUN_LABEL             a line for the report saying what was measured (branch, commit, JVM flags)
 #   BUDGET_SECONDS        start no new run after this many seconds; the report lists what was skipped
 #
 # Only 127.0.0.1 is ever contacted. Every load run is bounded by `timeout`; every process started here is
-# stopped by its PID (process group) on exit.
+# stopped by its PID (process group) on exit. Packaged services of the servers the harness installs are
+# stopped and disabled right after the install (see install_tools); services installed otherwise are not
+# touched.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,6 +80,7 @@ source "$HERE/lib/scenarios.sh"
 ROUNDS=3 DURATION=10 WARMUP=3 QUICK=0 INSTALL=1 BUILD=1 KEEP=0 PEERS=0
 SCENARIOS="proxy churn static-small static-medium static-large h2-static h2-proxy tls-handshake idle"
 TARGETS="sluice nginx direct"
+TARGETS_GIVEN=0
 IDLE_CONNECTIONS=10000
 OUT=""
 QUIET_PCT=${QUIET_PCT:-15}
@@ -80,8 +94,9 @@ while (($#)); do
     --duration) DURATION=$2; shift ;;
     --warmup) WARMUP=$2; shift ;;
     --scenarios) SCENARIOS=$2; shift ;;
-    --targets) TARGETS=$2; shift ;;
+    --targets) TARGETS=$2 TARGETS_GIVEN=1; shift ;;
     --peers) PEERS=1 ;;
+    --paradigms) SCENARIOS=paradigms ;;
     --idle-connections) IDLE_CONNECTIONS=$2; shift ;;
     --out) OUT=$2; shift ;;
     --no-install) INSTALL=0 ;;
@@ -92,7 +107,18 @@ while (($#)); do
   esac
   shift
 done
-((PEERS)) && TARGETS="$TARGETS haproxy"
+SCENARIOS=${SCENARIOS//paradigms/$(paradigm_scenarios)}
+# A run of only the paradigms set compares concurrency models, so its default targets are those models.
+only_paradigms() {
+  local scenario
+  for scenario in $SCENARIOS; do [[ $scenario == paradigm-* ]] || return 1; done
+}
+if ((TARGETS_GIVEN == 0)) && only_paradigms; then
+  TARGETS="sluice nginx apache-prefork apache-worker apache-event"
+fi
+if ((PEERS)); then
+  for peer in haproxy h2o caddy apache-event; do [[ " $TARGETS " == *" $peer "* ]] || TARGETS+=" $peer"; done
+fi
 
 TARGET_CPUS=${TARGET_CPUS:-0}
 LOAD_CPUS=${LOAD_CPUS:-1}
@@ -108,19 +134,43 @@ STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 RUN_STARTED=$SECONDS
 
 install_tools() {
-  local need=() tool package
-  for tool in wrk:wrk h2load:nghttp2-client nginx:nginx curl:curl gcc:gcc gnuplot:gnuplot-nox python3:python3 \
-    taskset:util-linux openssl:openssl ps:procps perl:perl-base; do
-    command -v "${tool%%:*}" >/dev/null 2>&1 || need+=("${tool#*:}")
+  local need=() tool tools target package
+  tools="wrk:wrk h2load:nghttp2-client nginx:nginx curl:curl gcc:gcc gnuplot:gnuplot-nox python3:python3
+    taskset:util-linux openssl:openssl ps:procps perl:perl-base"
+  for target in $TARGETS; do
+    case $target in
+      haproxy | h2o | caddy) tools+=" $target:$target" ;;
+      apache-*) tools+=" apache2:apache2" ;;
+    esac
   done
-  ((PEERS)) && ! command -v haproxy >/dev/null 2>&1 && need+=(haproxy)
+  for tool in $tools; do
+    package=${tool#*:}
+    command -v "${tool%%:*}" >/dev/null 2>&1 || [[ " ${need[*]} " == *" $package "* ]] || need+=("$package")
+  done
   ((${#need[@]})) || return 0
   ((INSTALL)) || die "missing: ${need[*]} (apt-get install ${need[*]}, or drop --no-install)"
   log "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-  # Debian starts the packaged nginx/haproxy services; they are not ours and would hold ports 80/443 only.
+  # Debian's maintainer scripts start and enable a server package's service (unless a policy-rc.d forbids
+  # it, as in most containers). The harness runs its own instances on its own ports, so it stops and
+  # disables the services of the packages it has just installed, and only those.
+  for package in "${need[@]}"; do
+    case $package in
+      nginx | haproxy | h2o | caddy) stop_packaged_service "$package" ;;
+      apache2) stop_packaged_service apache2; stop_packaged_service apache-htcacheclean ;;
+    esac
+  done
+}
+
+stop_packaged_service() {  # stop_packaged_service NAME
+  if [[ -d /run/systemd/system ]]; then
+    systemctl disable --now "$1" >/dev/null 2>&1 || true
+  else
+    if service "$1" status >/dev/null 2>&1; then service "$1" stop >/dev/null 2>&1 || true; fi
+    update-rc.d "$1" disable >/dev/null 2>&1 || true
+  fi
 }
 
 build_sluice() {
@@ -149,14 +199,31 @@ prepare_work() {
   gcc -O2 -pthread -o "$TOOLS_BIN/splice_get" "$HERE/tools/splice_get.c"
   gcc -O2 -o "$TOOLS_BIN/idle_hold" "$HERE/tools/idle_hold.c"
   CSV=$WORK/results.csv
-  echo "round,target,scenario,value,cpu_us_per_op,p50_us,p99_us,errors,ops,seconds,mbps,foreign_pct,note" >"$CSV"
+  echo "round,target,scenario,value,cpu_us_per_op,p50_us,p99_us,errors,ops,seconds,mbps,foreign_pct,note,rss_kib,pss_kib,load1" >"$CSV"
 }
 
 on_exit() {
   local status=$?
   stop_all
+  remove_cpu_cgroups
   if ((KEEP)); then log "scratch directory kept: $WORK"; elif [[ -n ${WORK:-} ]]; then rm -rf "$WORK"; fi
   exit "$status"
+}
+
+# The versions of the peers in this run, for the report.
+peer_versions() {
+  local target seen=" "
+  for target in $TARGETS; do
+    case $target in
+      haproxy) printf '; %s' "$(haproxy -v | head -1 | cut -d' ' -f1-3)" ;;
+      h2o) printf '; %s' "$(h2o --version | head -1)" ;;
+      caddy) printf '; Caddy %s' "$(caddy version | cut -d' ' -f1)" ;;
+      apache-*)
+        [[ $seen == *" apache "* ]] || printf '; %s' "$(apache2 -v | sed -n 's/^Server version: //p')"
+        seen+="apache "
+        ;;
+    esac
+  done
 }
 
 over_budget() {
@@ -234,6 +301,7 @@ main() {
   BACKEND_PORT=$(free_port "$BACKEND_PORT")
   local load1
   read -r load1 _ </proc/loadavg
+  LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
   if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
     warn "load average is $load1 at the start: others are using this machine, numbers will be noisy"
   fi
@@ -254,9 +322,10 @@ main() {
   local notes=$WORK/notes.txt
   {
     echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(uname -r)"
-    echo "versions: $(java -jar "$SLUICE_JAR" --version 2>/dev/null | grep -i -m1 "^sluice"); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(h2load --version)"
+    echo "versions: $(java -jar "$SLUICE_JAR" --version 2>/dev/null | grep -i -m1 "^sluice"); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(h2load --version)$(peer_versions)"
+    echo "load average (1, 5, 15 min): $LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; per run in the CSV (load1)"
     [[ -z ${RUN_LABEL:-} ]] || echo "build: $RUN_LABEL"
-    echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s workers=$WORKERS target CPUs=$TARGET_CPUS load CPUs=$LOAD_CPUS idle connections=$IDLE_CONNECTIONS JVM options: $SLUICE_JAVA_OPTS"
+    echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s workers=$WORKERS target CPUs=$TARGET_CPUS load CPUs=$LOAD_CPUS idle connections=$IDLE_CONNECTIONS quiet gate: ${QUIET_PCT}% for up to ${QUIET_WAIT}s JVM options: $SLUICE_JAVA_OPTS"
     local w
     for w in "${WARNINGS[@]}"; do echo "warning: $w"; done
     if ((NOISY_RUNS > 0)); then
@@ -274,7 +343,9 @@ main() {
   local target
   for target in $TARGETS; do
     grep -q ",$target,startup,[0-9]" "$CSV" || die "$target never answered"
-    [[ $target == sluice* ]] || grep -v ',startup,' "$CSV" | grep -q ",$target,[a-z-]*,[0-9]" \
+    # one awk, not grep | grep -q: under pipefail the first grep's SIGPIPE would fail a found match
+    [[ $target == sluice* ]] || awk -F, -v t="$target" '$2 == t && $3 != "startup" && $4 ~ /^[0-9]/ { found = 1 }
+      END { exit !found }' "$CSV" \
       || die "$target produced no measurement"
   done
 }

@@ -11,14 +11,61 @@ WARNINGS=()
 
 # start_pinned LOGFILE CPUS COMMAND... : starts COMMAND pinned to CPUS as the leader of its own process
 # group (setpgid, then exec: the PID stays the command's, unlike setsid, which forks when the caller
-# already leads a group); sets STARTED_PID.
+# already leads a group); sets STARTED_PID. With START_CGROUP set to a cgroup directory, the process joins
+# it before the exec, so everything it starts is counted there from the first instruction.
 start_pinned() {
   local logfile=$1 cpus=$2
   shift 2
-  perl -e 'setpgrp(0, 0) or die "setpgrp: $!"; exec @ARGV or die "exec: $!"' taskset -c "$cpus" "$@" \
+  perl -e '
+    my $procs = shift;
+    if ($procs ne "") { open(my $f, ">>", $procs) or die "$procs: $!"; print $f "$$\n"; close($f) or die "$procs: $!" }
+    setpgrp(0, 0) or die "setpgrp: $!";
+    exec @ARGV or die "exec: $!"' "${START_CGROUP:+$START_CGROUP/cgroup.procs}" taskset -c "$cpus" "$@" \
     >"$logfile" 2>&1 </dev/null &
   STARTED_PID=$!
   STARTED+=("$STARTED_PID")
+}
+
+# A target's CPU time is read from a cgroup of its own where the machine allows one (root, and cgroup v1's
+# cpuacct or cgroup v2): the kernel keeps it in nanoseconds over every process and thread that ever ran in
+# it. /proc/PID/stat has clock ticks per process, and a prefork server's thousand processes each below one
+# tick read as zero. Elsewhere the ticks of the process tree are used.
+declare -A CGROUP_OF
+CPU_CGROUPS=()
+
+# make_cpu_cgroup NAME : sets CGROUP_OF[NAME] to a new cgroup directory, or to "" where none can be made.
+make_cpu_cgroup() {
+  local base dir
+  CGROUP_OF[$1]=""
+  for base in /sys/fs/cgroup/cpuacct /sys/fs/cgroup/unified /sys/fs/cgroup; do
+    [[ -f $base/cpuacct.usage || -f $base/cgroup.controllers ]] || continue
+    dir=$base/sluice-loadtests-$$-$1
+    mkdir -p "$dir" 2>/dev/null || continue
+    if [[ -f $dir/cpuacct.usage || -f $dir/cpu.stat ]]; then
+      CGROUP_OF[$1]=$dir
+      CPU_CGROUPS+=("$dir")
+      return
+    fi
+    rmdir "$dir" 2>/dev/null || true
+  done
+}
+
+# Removes the cgroups made by this run (after its processes are stopped: a cgroup with members stays).
+remove_cpu_cgroups() {
+  local dir
+  for dir in "${CPU_CGROUPS[@]}"; do rmdir "$dir" 2>/dev/null || log "could not remove $dir"; done
+}
+
+# target_cpu_us NAME PID : CPU time in µs used so far by target NAME (PID and its descendants).
+target_cpu_us() {
+  local dir=${CGROUP_OF[$1]:-}
+  if [[ -f $dir/cpuacct.usage ]]; then
+    echo $(($(<"$dir/cpuacct.usage") / 1000))
+  elif [[ -f $dir/cpu.stat ]]; then
+    awk '$1 == "usage_usec" { print $2 }' "$dir/cpu.stat"
+  else
+    echo $(($(tree_cpu_ticks "$2") * 1000000 / CLK_TCK))
+  fi
 }
 
 # stop_group PID : TERM the process group PID leads (it was started by start_pinned), KILL after 5 s.
@@ -53,16 +100,24 @@ tree_pids() {
     }'
 }
 
-# cpu_ticks PID... : utime+stime of the processes (all their threads), in clock ticks.
-cpu_ticks() {
-  local p total=0 stat rest
-  for p in "$@"; do
-    stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    rest=${stat##*) }
-    read -r -a fields <<<"$rest"
-    total=$((total + fields[11] + fields[12]))
-  done
-  echo "$total"
+# tree_cpu_ticks PID : CPU time of PID and its descendants, including children that exited and were reaped
+# (their time moved to their parent's cutime+cstime): prefork servers start and end processes under load.
+tree_cpu_ticks() {
+  local p files=()
+  for p in $(tree_pids "$1"); do files+=("/proc/$p/stat"); done
+  ((${#files[@]})) || { echo 0; return; }
+  # after "PID (COMM) " the fields are numbered from state = 1: utime 12, stime 13, cutime 14, cstime 15
+  { cat "${files[@]}" 2>/dev/null || true; } | awk '{ sub(/^.*\) /, ""); total += $12 + $13 + $14 + $15 } END { print total + 0 }'
+}
+
+# tree_memory_kib PID : "RSS PSS" in KiB, summed over PID and its descendants. RSS counts pages shared by
+# several processes (code, a prefork parent's memory) once per process; PSS divides each shared page among
+# the processes that map it, so it adds up to what the server really holds.
+tree_memory_kib() {
+  local p files=()
+  for p in $(tree_pids "$1"); do files+=("/proc/$p/status" "/proc/$p/smaps_rollup"); done
+  ((${#files[@]})) || { echo " "; return; }
+  { cat "${files[@]}" 2>/dev/null || true; } | awk '$1 == "VmRSS:" { rss += $2 } $1 == "Pss:" { pss += $2 } END { print rss + 0, pss + 0 }'
 }
 
 # busy_ticks : CPU time processes spent on the machine (user+nice+system), in ticks. Interrupt and softirq

@@ -15,8 +15,36 @@ SCENARIO_PATHS=(
   "idle|/static/small.html|http"
 )
 
-scenario_path() { local e; for e in "${SCENARIO_PATHS[@]}"; do [[ ${e%%|*} == "$1" ]] && { e=${e#*|}; echo "${e%%|*}"; return; }; done; }
-scenario_scheme() { local e; for e in "${SCENARIO_PATHS[@]}"; do [[ ${e%%|*} == "$1" ]] && { echo "${e##*|}"; return; }; done; }
+# The paradigms set: the static-small and proxy workloads at rising concurrency, as paradigm-static-N and
+# paradigm-proxy-N (N connections, keep-alive), for N in PARADIGM_CONNECTIONS.
+PARADIGM_CONNECTIONS=${PARADIGM_CONNECTIONS:-10 100 1000 5000}
+
+paradigm_scenarios() {
+  local workload n
+  for workload in static proxy; do
+    for n in $PARADIGM_CONNECTIONS; do printf 'paradigm-%s-%s ' "$workload" "$n"; done
+  done
+}
+
+# The scenario whose request a paradigms scenario repeats.
+base_scenario() {
+  case $1 in
+    paradigm-static-*) echo static-small ;;
+    paradigm-proxy-*) echo proxy ;;
+    *) echo "$1" ;;
+  esac
+}
+
+scenario_path() {
+  local e name
+  name=$(base_scenario "$1")
+  for e in "${SCENARIO_PATHS[@]}"; do [[ ${e%%|*} == "$name" ]] && { e=${e#*|}; echo "${e%%|*}"; return; }; done
+}
+scenario_scheme() {
+  local e name
+  name=$(base_scenario "$1")
+  for e in "${SCENARIO_PATHS[@]}"; do [[ ${e%%|*} == "$name" ]] && { echo "${e##*|}"; return; }; done
+}
 
 # What the scenario reports as its headline number.
 scenario_metric() {
@@ -59,7 +87,9 @@ run_h2load() {  # run_h2load SECONDS URL
   out=$(timeout $((seconds + 30)) taskset -c "$LOAD_CPUS" h2load -t "$LOAD_THREADS" -c 16 -m 4 -D "$seconds" \
     --log-file="$requestlog" "$url" 2>&1) || true
   seconds_taken=$(sed -n 's/^finished in \([0-9.]*\)s.*/\1/p' <<<"$out")
-  read -r requests succeeded < <(sed -n 's/^requests: .* \([0-9]*\) done, \([0-9]*\) succeeded.*/\1 \2/p' <<<"$out")
+  # h2load sometimes ends without its summary (seen on a starved machine): the run counts as one error
+  read -r requests succeeded < <(sed -n 's/^requests: .* \([0-9]*\) done, \([0-9]*\) succeeded.*/\1 \2/p' <<<"$out") \
+    || { requests=1 succeeded=0; log "  h2load printed no summary: $(tail -1 <<<"$out")"; }
   read -r p50 p99 < <(awk -F'\t' '$2 == 200 { print $3 }' "$requestlog" 2>/dev/null | sort -n | awk '
     { v[NR] = $1 } END { if (NR == 0) print 0, 0; else print v[int((NR + 1) * 0.5)] + 0, v[int((NR - 1) * 0.99) + 1] + 0 }')
   echo "RESULT requests=${succeeded:-0} bytes=0 seconds=${seconds_taken:-$seconds} p50_us=${p50:-0} p99_us=${p99:-0} errors=$((${requests:-0} - ${succeeded:-0})) non2xx=0"
@@ -97,6 +127,7 @@ load() {
     proxy | static-small | static-medium) run_wrk "$2" 64 "http://127.0.0.1:$TARGET_PORT$path" ;;
     churn) run_wrk "$2" 64 "http://127.0.0.1:$TARGET_PORT$path" -H "Connection: close" ;;
     static-large) run_splice "$2" "$path" ;;
+    paradigm-*) run_wrk "$2" "${1##*-}" "http://127.0.0.1:$TARGET_PORT$path" ;;
     h2-static | h2-proxy) run_h2load "$2" "https://127.0.0.1:$TLS_PORT$path" ;;
     tls-handshake) run_handshakes "$2" "$path" ;;
   esac
@@ -108,25 +139,34 @@ field() {  # field NAME RESULT_LINE
   echo "${v#*=}"
 }
 
-# measure ROUND TARGET SCENARIO WARMUP_SECONDS : warm-up, then one measured run; appends a CSV row.
+# measure ROUND TARGET SCENARIO WARMUP_SECONDS : warm-up, then one measured run; appends a CSV row. The
+# target's memory (RSS and PSS summed over its processes) is read once, shortly before the load ends, while
+# every connection is open.
 measure() {
-  local round=$1 target=$2 scenario=$3 pids ticks0 ticks1 busy0 busy1 load_user0 load_user1 result
+  local round=$1 target=$2 scenario=$3 cpu_us0 cpu_us1 busy0 busy1 load_user0 load_user1 result sampler
   load "$scenario" "$4" >/dev/null
   wait_until_quiet
-  mapfile -t pids < <(tree_pids "$TARGET_PID")
-  ticks0=$(cpu_ticks "${pids[@]}")
-  local backend_ticks0 backend_ticks1
-  backend_ticks0=$(cpu_ticks $(tree_pids "$BACKEND_PID"))
+  cpu_us0=$(target_cpu_us "$target" "$TARGET_PID")
+  local backend_ticks0 backend_ticks1 rss pss load1
+  backend_ticks0=$(tree_cpu_ticks "$BACKEND_PID")
   busy0=$(busy_ticks)
   children_ticks
   load_user0=$CHILD_TICKS
+  read -r load1 _ </proc/loadavg
+  (
+    sleep "$(awk -v d="$DURATION" 'BEGIN { print (d > 5 ? d - 1 : d * 0.8) }')"
+    tree_memory_kib "$TARGET_PID"
+  ) >"$WORK/memory.txt" &
+  sampler=$!
   load "$scenario" "$DURATION" >"$WORK/result.txt"
   result=$(<"$WORK/result.txt")
+  wait "$sampler" || true
+  read -r rss pss <"$WORK/memory.txt" || true
   children_ticks
   load_user1=$CHILD_TICKS
   busy1=$(busy_ticks)
-  backend_ticks1=$(cpu_ticks $(tree_pids "$BACKEND_PID"))
-  ticks1=$(cpu_ticks "${pids[@]}")
+  backend_ticks1=$(tree_cpu_ticks "$BACKEND_PID")
+  cpu_us1=$(target_cpu_us "$target" "$TARGET_PID")
 
   local requests bytes seconds p50 p99 errors value cpu_us foreign mbps
   requests=$(field requests "$result")
@@ -140,7 +180,7 @@ measure() {
   errors=$((${errors_field:-0} + ${non2xx_field:-0}))
   seconds=${seconds:-$DURATION}
   if ((requests > 0)); then
-    cpu_us=$(awk -v t=$((ticks1 - ticks0)) -v hz="$CLK_TCK" -v n="$requests" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }')
+    cpu_us=$(awk -v t=$((cpu_us1 - cpu_us0)) -v n="$requests" 'BEGIN { printf "%.1f", t / n }')
   else
     cpu_us=""
   fi
@@ -150,10 +190,12 @@ measure() {
     *) value=$(awk -v n="$requests" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }') ;;
   esac
   # Whatever ran besides the target, the backend and the load generator: other people's work.
-  foreign=$(awk -v all=$((busy1 - busy0)) -v ours=$((ticks1 - ticks0 + backend_ticks1 - backend_ticks0 + load_user1 - load_user0)) \
+  foreign=$(awk -v all=$((busy1 - busy0)) \
+    -v ours=$(((cpu_us1 - cpu_us0) * CLK_TCK / 1000000 + backend_ticks1 - backend_ticks0 + load_user1 - load_user0)) \
     -v hz="$CLK_TCK" -v s="$seconds" 'BEGIN { f = (all - ours) * 100 / hz / s; if (f < 0) f = 0; printf "%.0f", f }')
-  row "$round" "$target" "$scenario" "$value" "$cpu_us" "$p50" "$p99" "$errors" "$requests" "$seconds" "$mbps" "$foreign" ""
-  log "  $target $scenario: $value $(scenario_metric "$scenario"), ${cpu_us:-?} µs CPU/req, p99 ${p99} µs, errors $errors, others ${foreign}% CPU"
+  row "$round" "$target" "$scenario" "$value" "$cpu_us" "$p50" "$p99" "$errors" "$requests" "$seconds" "$mbps" "$foreign" "" \
+    "${rss:-}" "${pss:-}" "$load1"
+  log "  $target $scenario: $value $(scenario_metric "$scenario"), ${cpu_us:-?} µs CPU/req, p99 ${p99} µs, errors $errors, RSS ${rss:-?} KiB, others ${foreign}% CPU"
 }
 
 # Sets CHILD_TICKS: CPU ticks used so far by this shell's finished children (the load generators), from
@@ -196,7 +238,7 @@ measure_idle() {
   ((ok > 0)) && per_conn=$(((after - before + heap_after - heap_before) * 1024 / ok))
   local detail="RSS $before -> $after KiB"
   [[ $target == sluice* ]] && detail+="; live heap $heap_before -> $heap_after KiB"
-  row "$round" "$target" idle "$per_conn" "" "" "" "$failed" "$ok" "" "" "" "$detail"
+  row "$round" "$target" idle "$per_conn" "" "" "" "$failed" "$ok" "" "" "" "$detail" "$after" "" ""
   log "  $target idle: $ok connections held, ${per_conn:-?} B each ($detail), $failed failed"
 }
 
