@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -39,6 +38,7 @@ import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.http.ExchangeNotes;
+import io.sluice.http.Http1ServerCodec;
 import io.sluice.http.Http2Connections;
 import io.sluice.http.HttpsRedirect;
 import io.sluice.http.ProxyProtocolHandler;
@@ -73,6 +73,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     };
 
     private final Supplier<Router> router;
+    private final Runnable advance = this::advance;
     private final String listenAddress;
     private final boolean secure;
     private ChannelHandlerContext ctx;
@@ -298,7 +299,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (dispatching) {
             advancePending = true;
         } else {
-            ctx.executor().execute(this::advance);
+            ctx.executor().execute(advance);
         }
     }
 
@@ -579,7 +580,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                     Unpooled.EMPTY_BUFFER, switchingProtocols.headers(),
                     EmptyHttpHeaders.INSTANCE));
             ChannelPipeline pipeline = ctx.pipeline();
-            pipeline.remove(HttpServerCodec.class);
+            pipeline.remove(Http1ServerCodec.class);
             pipeline.remove(ReadAheadFlowControl.class);
             pipeline.remove(ConnectionTimeouts.class);
             pipeline.remove(RequestDispatcher.this);
@@ -606,8 +607,13 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 future.addListener(ChannelFutureListener.CLOSE);
             } else {
                 // the next request is read only once this response has left: a slow reader holds one
-                // response, and a drain or keep-alive timer never cuts a response that is still going out
-                future.addListener(written -> responseComplete());
+                // response, and a drain or keep-alive timer never cuts a response that is still going out.
+                // A small response has usually left by now: then no listener is needed.
+                if (future.isDone()) {
+                    responseComplete();
+                } else {
+                    future.addListener(written -> responseComplete());
+                }
             }
             return future;
         }
