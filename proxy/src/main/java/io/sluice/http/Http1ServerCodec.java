@@ -32,7 +32,8 @@ import java.util.List;
  *
  * <p>What differs is cost, not bytes: a head is serialised into a per-thread array and copied once (see
  * {@link ResponseHeadBytes}), and a complete response with a body of up to {@link #MERGE_BODY} bytes
- * leaves as a single buffer, so the socket write needs no promise combiner.
+ * leaves as a single buffer, so the socket write needs no promise combiner; a {@link HeadroomResponse}
+ * gets its head written in front of its body, in the body's own buffer.
  */
 public final class Http1ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder, HttpResponseEncoder> {
     /** Unanswered requests a connection may have decoded ahead; the same bound as Netty's HttpServerCodec. */
@@ -164,6 +165,13 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<HttpReq
                 head.fields(response.headers(), true);
                 ByteBuf content = response.content();
                 int bodyLength = bodiless ? 0 : content.readableBytes();
+                if (bodyLength > 0 && response instanceof HeadroomResponse && content.readerIndex() >= head.length()) {
+                    int start = content.readerIndex() - head.length();
+                    head.setInto(content, start);
+                    content.readerIndex(start);
+                    out.add(content.retain());
+                    return;
+                }
                 boolean merge = bodyLength <= MERGE_BODY;
                 ByteBuf buf = ctx.alloc().buffer(head.length() + (merge ? bodyLength : 0));
                 out.add(buf);

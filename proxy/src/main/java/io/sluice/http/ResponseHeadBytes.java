@@ -83,6 +83,14 @@ final class ResponseHeadBytes {
         }
     }
 
+    /** Copies the scratch into {@code buf} at {@code index}, leaving its indexes alone. */
+    void setInto(ByteBuf buf, int index) {
+        buf.setBytes(index, bytes, 0, length);
+        if (bytes.length > KEEP_SCRATCH) {
+            bytes = new byte[1024];
+        }
+    }
+
     private void text(CharSequence text) {
         int n = text.length();
         ensure(n);

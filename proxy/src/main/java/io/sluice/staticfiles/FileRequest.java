@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -27,6 +26,7 @@ import io.sluice.http.ContentCoding;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeListener;
+import io.sluice.http.HeadroomResponse;
 import io.sluice.http.RequestPath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -326,19 +326,21 @@ final class FileRequest implements ExchangeListener {
                 stale(file);
                 return;
             }
-            exchange.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, out,
-                    EmptyHttpHeaders.INSTANCE));
+            exchange.writeAndFlush(new HeadroomResponse(status, body, out));
             return;
         }
         send(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out), List.of(new BodyPart(null, open, position, length)), null);
     }
 
-    /** The whole stretch in one buffer, or {@code null} when the file ended early (it was truncated). */
+    /**
+     * The whole stretch in one buffer with room for the response head in front of it, or {@code null} when
+     * the file ended early (it was truncated).
+     */
     private ByteBuf readSmall(OpenFile open, long position, int length) {
-        ByteBuf body = exchange.channel().alloc().ioBuffer(length);
+        ByteBuf body = HeadroomResponse.body(exchange.channel().alloc(), length);
         try {
             while (body.isWritable()) {
-                if (body.writeBytes(open.channel(), position + body.writerIndex(), body.writableBytes()) <= 0) {
+                if (body.writeBytes(open.channel(), position + body.readableBytes(), body.writableBytes()) <= 0) {
                     break;
                 }
             }

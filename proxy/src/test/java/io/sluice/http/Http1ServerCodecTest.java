@@ -6,12 +6,14 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -49,6 +51,30 @@ class Http1ServerCodecTest {
         assertTrue(single.toString(StandardCharsets.US_ASCII).endsWith("x".repeat(Http1ServerCodec.MERGE_BODY)));
         single.release();
         assertFalse(ours.finishAndReleaseAll());
+    }
+
+    @Test
+    void headroomResponseGetsItsHeadInFrontOfItsBodyInTheSameBuffer() {
+        EmbeddedChannel channel = new EmbeddedChannel(new Http1ServerCodec(CONFIG));
+        channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        releaseInbound(channel);
+        ByteBuf body = HeadroomResponse.body(channel.alloc(), 5);
+        body.writeBytes("hello".getBytes(StandardCharsets.US_ASCII));
+        channel.writeOutbound(new HeadroomResponse(HttpResponseStatus.OK, body, headers("content-length", "5")));
+        ByteBuf sent = channel.readOutbound();
+        assertTrue(sent == body || sent.unwrap() == body.unwrap(), "the body's own buffer carries the head");
+        assertEquals("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello", sent.toString(StandardCharsets.US_ASCII));
+        sent.release();
+        // a head larger than the headroom goes the ordinary way, with the same bytes
+        ByteBuf second = HeadroomResponse.body(channel.alloc(), 2);
+        second.writeBytes("ok".getBytes(StandardCharsets.US_ASCII));
+        String big = "v".repeat(HeadroomResponse.HEADROOM);
+        channel.writeOutbound(new HeadroomResponse(HttpResponseStatus.OK, second, headers("x-big", big)));
+        ByteBuf other = channel.readOutbound();
+        assertEquals("HTTP/1.1 200 OK\r\nx-big: " + big + "\r\n\r\nok", other.toString(StandardCharsets.US_ASCII));
+        other.release();
+        assertFalse(channel.finishAndReleaseAll());
     }
 
     @Test
@@ -161,6 +187,10 @@ class Http1ServerCodecTest {
             response.headers().add(headers[i], headers[i + 1]);
         }
         return response;
+    }
+
+    private static HttpHeaders headers(String name, String value) {
+        return new DefaultHttpHeaders().add(name, value);
     }
 
     private static String wire(ChannelHandler codec, String requests, List<Object> responses) {
