@@ -88,6 +88,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean draining;
     /** A read was asked for and no message has answered it yet. */
     private boolean readWanted;
+    /** The client of this connection's requests, once one was served (a PROXY header has been read by then). */
+    private InetSocketAddress requestClient;
 
     public RequestDispatcher(Supplier<Router> router, String listenAddress, boolean secure) {
         this.router = router;
@@ -171,8 +173,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             reject(rejection, request);
             return;
         }
-        String hostHeader = request.headers().get(HttpHeaderNames.HOST);
-        String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
+        String host = hostOf(request.headers().get(HttpHeaderNames.HOST));
         // one snapshot per request: a reload in the middle of this exchange does not change its route
         Router snapshot = snapshot();
         ServerRoutes server = snapshot.forAddress(listenAddress).select(host);
@@ -205,6 +206,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 exchange.abort("handler failed: " + e);
             }
         }
+    }
+
+    /** The host name of a Host value the validator accepted, or {@code ""} without one. */
+    private static String hostOf(String hostHeader) {
+        return hostHeader == null ? "" : Authority.hostOfValid(hostHeader);
     }
 
     /** The current routing snapshot, or the connection's own when a reload removed this listen address. */
@@ -492,7 +498,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
         @Override
         public InetSocketAddress clientAddress() {
-            return client();
+            InetSocketAddress known = requestClient;
+            if (known == null) {
+                known = client();
+                requestClient = known;
+            }
+            return known;
         }
 
         @Override

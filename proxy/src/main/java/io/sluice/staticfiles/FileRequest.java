@@ -255,15 +255,16 @@ final class FileRequest implements ExchangeListener {
             }
         }
         HttpResponseStatus status = ranges == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT;
+        // every field below goes into a new container once: add, without looking for an earlier value
         HttpHeaders out = HEADERS.newHeaders();
         validators(out, file, vary);
-        out.set(HttpHeaderNames.ACCEPT_RANGES, BYTES);
+        out.add(HttpHeaderNames.ACCEPT_RANGES, BYTES);
         if (encoding != null) {
-            out.set(HttpHeaderNames.CONTENT_ENCODING, encoding);
+            out.add(HttpHeaderNames.CONTENT_ENCODING, encoding);
         }
         if (ranges == null) {
-            out.set(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
-            out.set(HttpHeaderNames.CONTENT_LENGTH, file.contentLength());
+            out.add(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
+            out.add(HttpHeaderNames.CONTENT_LENGTH, file.contentLength());
             if (head || file.size() == 0) {
                 exchange.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out));
                 exchange.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -272,9 +273,9 @@ final class FileRequest implements ExchangeListener {
             sendRange(file, status, out, 0, file.size());
         } else if (ranges.size() == 1) {
             ByteRanges.Range only = ranges.get(0);
-            out.set(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
-            out.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + only.first() + "-" + only.last() + "/" + file.size());
-            out.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(only.length()));
+            out.add(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
+            out.add(HttpHeaderNames.CONTENT_RANGE, "bytes " + only.first() + "-" + only.last() + "/" + file.size());
+            out.add(HttpHeaderNames.CONTENT_LENGTH, Long.toString(only.length()));
             sendRange(file, status, out, only.first(), only.length());
         } else {
             multipart(file, entry.contentType(), status, out, ranges);
@@ -305,8 +306,8 @@ final class FileRequest implements ExchangeListener {
         }
         byte[] trailer = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
         total += trailer.length;
-        out.set(HttpHeaderNames.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
-        out.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(total));
+        out.add(HttpHeaderNames.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
+        out.add(HttpHeaderNames.CONTENT_LENGTH, Long.toString(total));
         send(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out), parts, trailer);
     }
 
@@ -356,13 +357,13 @@ final class FileRequest implements ExchangeListener {
     }
 
     private void validators(HttpHeaders out, FileEntry file, boolean vary) {
-        out.set(HttpHeaderNames.ETAG, file.etag());
-        out.set(HttpHeaderNames.LAST_MODIFIED, file.lastModified());
+        out.add(HttpHeaderNames.ETAG, file.etag());
+        out.add(HttpHeaderNames.LAST_MODIFIED, file.lastModified());
         if (handler.cacheControl != null) {
-            out.set(HttpHeaderNames.CACHE_CONTROL, handler.cacheControl);
+            out.add(HttpHeaderNames.CACHE_CONTROL, handler.cacheControl);
         }
         if (vary) {
-            out.set(HttpHeaderNames.VARY, ACCEPT_ENCODING);
+            out.add(HttpHeaderNames.VARY, ACCEPT_ENCODING);
         }
     }
 
