@@ -1,7 +1,6 @@
 package io.sluice.http;
 
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.sluice.config.LimitsConfig;
 
 /** The strict HTTP/1.1 decoder settings Sluice uses on every client connection. */
@@ -12,7 +11,7 @@ public final class HttpCodecs {
     private HttpCodecs() {
     }
 
-    public static HttpServerCodec serverCodec(LimitsConfig limits) {
+    public static Http1ServerCodec serverCodec(LimitsConfig limits) {
         // Header validation, strict CRLF line parsing and RFC 9112 Transfer-Encoding rules stay on: a proxy
         // that "repairs" an ambiguous message forwards something its peers may read another way.
         HttpDecoderConfig config = new HttpDecoderConfig()
@@ -23,6 +22,6 @@ public final class HttpCodecs {
                 .setStrictLineParsing(true)
                 .setUseRfc9112TransferEncoding(true)
                 .setAllowDuplicateContentLengths(false);
-        return new HttpServerCodec(config);
+        return new Http1ServerCodec(config);
     }
 }

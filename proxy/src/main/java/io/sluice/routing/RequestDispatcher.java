@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -40,6 +39,7 @@ import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.http.ExchangeNotes;
+import io.sluice.http.Http1ServerCodec;
 import io.sluice.http.Http2Connections;
 import io.sluice.http.HttpsRedirect;
 import io.sluice.http.ProxyProtocolHandler;
@@ -75,6 +75,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     };
 
     private final Supplier<Router> router;
+    private final Runnable advance = this::advance;
     private final String listenAddress;
     private final boolean secure;
     private final AlternativeServices alternatives;
@@ -90,6 +91,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean draining;
     /** A read was asked for and no message has answered it yet. */
     private boolean readWanted;
+    /** The client of this connection's requests, once one was served (a PROXY header has been read by then). */
+    private InetSocketAddress requestClient;
 
     public RequestDispatcher(Supplier<Router> router, String listenAddress, boolean secure) {
         this(router, listenAddress, secure, null);
@@ -180,8 +183,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             reject(rejection, request);
             return;
         }
-        String hostHeader = request.headers().get(HttpHeaderNames.HOST);
-        String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
+        String host = hostOf(request.headers().get(HttpHeaderNames.HOST));
         // one snapshot per request: a reload in the middle of this exchange does not change its route
         Router snapshot = snapshot();
         ServerRoutes server = snapshot.forAddress(listenAddress).select(host);
@@ -215,6 +217,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 exchange.abort("handler failed: " + e);
             }
         }
+    }
+
+    /** The host name of a Host value the validator accepted, or {@code ""} without one. */
+    private static String hostOf(String hostHeader) {
+        return hostHeader == null ? "" : Authority.hostOfValid(hostHeader);
     }
 
     /** The current routing snapshot, or the connection's own when a reload removed this listen address. */
@@ -311,7 +318,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (dispatching) {
             advancePending = true;
         } else {
-            ctx.executor().execute(this::advance);
+            ctx.executor().execute(advance);
         }
     }
 
@@ -506,7 +513,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
         @Override
         public InetSocketAddress clientAddress() {
-            return client();
+            InetSocketAddress known = requestClient;
+            if (known == null) {
+                known = client();
+                requestClient = known;
+            }
+            return known;
         }
 
         @Override
@@ -594,7 +606,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                     Unpooled.EMPTY_BUFFER, switchingProtocols.headers(),
                     EmptyHttpHeaders.INSTANCE));
             ChannelPipeline pipeline = ctx.pipeline();
-            pipeline.remove(HttpServerCodec.class);
+            pipeline.remove(Http1ServerCodec.class);
             pipeline.remove(ReadAheadFlowControl.class);
             pipeline.remove(ConnectionTimeouts.class);
             pipeline.remove(RequestDispatcher.this);
@@ -621,8 +633,13 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 future.addListener(ChannelFutureListener.CLOSE);
             } else {
                 // the next request is read only once this response has left: a slow reader holds one
-                // response, and a drain or keep-alive timer never cuts a response that is still going out
-                future.addListener(written -> responseComplete());
+                // response, and a drain or keep-alive timer never cuts a response that is still going out.
+                // A small response has usually left by now: then no listener is needed.
+                if (future.isDone()) {
+                    responseComplete();
+                } else {
+                    future.addListener(written -> responseComplete());
+                }
             }
             return future;
         }

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -27,6 +26,7 @@ import io.sluice.http.ContentCoding;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeListener;
+import io.sluice.http.HeadroomResponse;
 import io.sluice.http.RequestPath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -255,15 +255,16 @@ final class FileRequest implements ExchangeListener {
             }
         }
         HttpResponseStatus status = ranges == null ? HttpResponseStatus.OK : HttpResponseStatus.PARTIAL_CONTENT;
+        // every field below goes into a new container once: add, without looking for an earlier value
         HttpHeaders out = HEADERS.newHeaders();
         validators(out, file, vary);
-        out.set(HttpHeaderNames.ACCEPT_RANGES, BYTES);
+        out.add(HttpHeaderNames.ACCEPT_RANGES, BYTES);
         if (encoding != null) {
-            out.set(HttpHeaderNames.CONTENT_ENCODING, encoding);
+            out.add(HttpHeaderNames.CONTENT_ENCODING, encoding);
         }
         if (ranges == null) {
-            out.set(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
-            out.set(HttpHeaderNames.CONTENT_LENGTH, file.contentLength());
+            out.add(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
+            out.add(HttpHeaderNames.CONTENT_LENGTH, file.contentLength());
             if (head || file.size() == 0) {
                 exchange.write(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out));
                 exchange.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
@@ -272,9 +273,9 @@ final class FileRequest implements ExchangeListener {
             sendRange(file, status, out, 0, file.size());
         } else if (ranges.size() == 1) {
             ByteRanges.Range only = ranges.get(0);
-            out.set(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
-            out.set(HttpHeaderNames.CONTENT_RANGE, "bytes " + only.first() + "-" + only.last() + "/" + file.size());
-            out.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(only.length()));
+            out.add(HttpHeaderNames.CONTENT_TYPE, entry.contentType());
+            out.add(HttpHeaderNames.CONTENT_RANGE, "bytes " + only.first() + "-" + only.last() + "/" + file.size());
+            out.add(HttpHeaderNames.CONTENT_LENGTH, Long.toString(only.length()));
             sendRange(file, status, out, only.first(), only.length());
         } else {
             multipart(file, entry.contentType(), status, out, ranges);
@@ -305,8 +306,8 @@ final class FileRequest implements ExchangeListener {
         }
         byte[] trailer = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
         total += trailer.length;
-        out.set(HttpHeaderNames.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
-        out.set(HttpHeaderNames.CONTENT_LENGTH, Long.toString(total));
+        out.add(HttpHeaderNames.CONTENT_TYPE, "multipart/byteranges; boundary=" + boundary);
+        out.add(HttpHeaderNames.CONTENT_LENGTH, Long.toString(total));
         send(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out), parts, trailer);
     }
 
@@ -326,19 +327,21 @@ final class FileRequest implements ExchangeListener {
                 stale(file);
                 return;
             }
-            exchange.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, out,
-                    EmptyHttpHeaders.INSTANCE));
+            exchange.writeAndFlush(new HeadroomResponse(status, body, out));
             return;
         }
         send(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out), List.of(new BodyPart(null, open, position, length)), null);
     }
 
-    /** The whole stretch in one buffer, or {@code null} when the file ended early (it was truncated). */
+    /**
+     * The whole stretch in one buffer with room for the response head in front of it, or {@code null} when
+     * the file ended early (it was truncated).
+     */
     private ByteBuf readSmall(OpenFile open, long position, int length) {
-        ByteBuf body = exchange.channel().alloc().ioBuffer(length);
+        ByteBuf body = HeadroomResponse.body(exchange.channel().alloc(), length);
         try {
             while (body.isWritable()) {
-                if (body.writeBytes(open.channel(), position + body.writerIndex(), body.writableBytes()) <= 0) {
+                if (body.writeBytes(open.channel(), position + body.readableBytes(), body.writableBytes()) <= 0) {
                     break;
                 }
             }
@@ -354,13 +357,13 @@ final class FileRequest implements ExchangeListener {
     }
 
     private void validators(HttpHeaders out, FileEntry file, boolean vary) {
-        out.set(HttpHeaderNames.ETAG, file.etag());
-        out.set(HttpHeaderNames.LAST_MODIFIED, file.lastModified());
+        out.add(HttpHeaderNames.ETAG, file.etag());
+        out.add(HttpHeaderNames.LAST_MODIFIED, file.lastModified());
         if (handler.cacheControl != null) {
-            out.set(HttpHeaderNames.CACHE_CONTROL, handler.cacheControl);
+            out.add(HttpHeaderNames.CACHE_CONTROL, handler.cacheControl);
         }
         if (vary) {
-            out.set(HttpHeaderNames.VARY, ACCEPT_ENCODING);
+            out.add(HttpHeaderNames.VARY, ACCEPT_ENCODING);
         }
     }
 

@@ -44,4 +44,23 @@ class PrefixTrieTest {
         trie.add("/app/", appAdmin);
         assertSame(app, trie.longestPrefixOf("/app/x"));
     }
+
+    @Test
+    void prefixesAddedInAnyOrderSplitSharedRunsCorrectly() {
+        PrefixTrie trie = new PrefixTrie();
+        trie.add("/app/admin/", appAdmin);
+        trie.add("/app", app);
+        trie.add("/img/", img);
+        trie.add("/", root);
+
+        assertSame(appAdmin, trie.longestPrefixOf("/app/admin/users"));
+        assertSame(app, trie.longestPrefixOf("/app/adm"));
+        assertSame(app, trie.longestPrefixOf("/app"));
+        assertSame(root, trie.longestPrefixOf("/ap"));
+        assertSame(root, trie.longestPrefixOf("/image"));
+        assertSame(img, trie.longestPrefixOf("/img/"));
+        assertSame(root, trie.longestPrefixOf("/img"));
+        assertSame(root, trie.longestPrefixOf("/"));
+        assertNull(trie.longestPrefixOf(""));
+    }
 }
