@@ -27,23 +27,18 @@ import java.util.List;
  * the response head, then passes the body through the coding's encoder as it comes, compressing what
  * was written at each flush (or every {@link BodyEncoder#BATCH} bytes), so the handler's own backpressure
  * (writability, reads on demand) still governs the flow and memory stays at one batch plus the
- * encoder's window. It is also the listener the dispatcher talks to: an exchange that
- * ends early drops the encoder before the handler hears of it.
+ * encoder's window. An exchange that ends early drops the encoder before the handler hears of it
+ * ({@link CompressingHandler} wraps the handler's listener).
  */
-final class CompressingExchange extends ForwardingExchange implements ExchangeListener {
+final class CompressingExchange extends ForwardingExchange {
     private static final Logger log = LoggerFactory.getLogger(CompressingExchange.class);
 
     private final ResponseCompression compression;
-    private ExchangeListener listener = ExchangeListener.IGNORE_BODY;
     private BodyEncoder encoder;
 
     CompressingExchange(Exchange exchange, ResponseCompression compression) {
         super(exchange);
         this.compression = compression;
-    }
-
-    void listener(ExchangeListener listener) {
-        this.listener = listener;
     }
 
     @Override
@@ -186,7 +181,7 @@ final class CompressingExchange extends ForwardingExchange implements ExchangeLi
         return delegate.channel().newFailedFuture(cause);
     }
 
-    private void discardEncoder() {
+    void discardEncoder() {
         if (encoder != null) {
             BodyEncoder dropped = encoder;
             encoder = null;
@@ -200,21 +195,6 @@ final class CompressingExchange extends ForwardingExchange implements ExchangeLi
         delegate.abort(reason);
     }
 
-    @Override
-    public void onContent(HttpContent content) {
-        listener.onContent(content);
-    }
-
-    @Override
-    public void onWritabilityChanged(boolean writable) {
-        listener.onWritabilityChanged(writable);
-    }
-
-    @Override
-    public void onAbort() {
-        discardEncoder();
-        listener.onAbort();
-    }
 
 
 

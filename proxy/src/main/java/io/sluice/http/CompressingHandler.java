@@ -27,7 +27,6 @@ public final class CompressingHandler implements ExchangeHandler {
     @Override
     public ExchangeListener start(Exchange exchange) {
         CompressingExchange compressing = new CompressingExchange(exchange, compression);
-        compressing.listener(inner.start(compressing));
-        return compressing;
+        return ExchangeListener.abortingFirst(inner.start(compressing), compressing::discardEncoder);
     }
 }

@@ -27,4 +27,28 @@ public interface ExchangeListener {
      */
     default void onAbort() {
     }
+
+    /**
+     * {@code listener} for an exchange decorator that must let go of its own state when the exchange is
+     * aborted, before the handler hears of it: {@code beforeAbort} runs first, everything else is passed on.
+     */
+    static ExchangeListener abortingFirst(ExchangeListener listener, Runnable beforeAbort) {
+        return new ExchangeListener() {
+            @Override
+            public void onContent(HttpContent content) {
+                listener.onContent(content);
+            }
+
+            @Override
+            public void onWritabilityChanged(boolean writable) {
+                listener.onWritabilityChanged(writable);
+            }
+
+            @Override
+            public void onAbort() {
+                beforeAbort.run();
+                listener.onAbort();
+            }
+        };
+    }
 }

@@ -1,7 +1,6 @@
 package io.sluice.routing;
 
 import io.netty.channel.ChannelFuture;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.sluice.http.Exchange;
@@ -33,23 +32,7 @@ final class InFlightExchange extends ForwardingExchange {
 
     /** The listener the dispatcher gets: the handler's, releasing the slot when the exchange is aborted. */
     ExchangeListener listen(ExchangeListener listener) {
-        return new ExchangeListener() {
-            @Override
-            public void onContent(HttpContent content) {
-                listener.onContent(content);
-            }
-
-            @Override
-            public void onWritabilityChanged(boolean writable) {
-                listener.onWritabilityChanged(writable);
-            }
-
-            @Override
-            public void onAbort() {
-                release();
-                listener.onAbort();
-            }
-        };
+        return ExchangeListener.abortingFirst(listener, this::release);
     }
 
     @Override

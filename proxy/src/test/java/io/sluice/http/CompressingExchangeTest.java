@@ -146,7 +146,7 @@ class CompressingExchangeTest {
         assertEquals(BodyEncoder.BATCH, written, 1000, "unflushed input waits for one batch at most");
         channel.flush();
         releaseOutbound();
-        exchange.onAbort();
+        exchange.discardEncoder();
     }
 
     @Test
@@ -291,7 +291,7 @@ class CompressingExchangeTest {
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
         exchange.write(head);
         exchange.write(new DefaultHttpContent(Unpooled.wrappedBuffer(TEXT)));
-        exchange.onAbort();
+        exchange.discardEncoder();
         assertFalse(exchange.rewritesBody());
         releaseOutbound();
     }
