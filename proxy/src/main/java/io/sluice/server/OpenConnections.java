@@ -109,8 +109,4 @@ final class OpenConnections implements Iterable<Channel> {
     int active() {
         return active.get();
     }
-
-    long refused() {
-        return refused.sum();
-    }
 }
