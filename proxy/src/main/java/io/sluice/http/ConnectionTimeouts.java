@@ -229,9 +229,18 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         long timeoutAt = now + body.bodyTimeout().toNanos();
         long rate = body.minReceiveRate();
         if (rate > 0) {
-            // the waiting time this window's bytes pay for, never less than one window
-            double paidFor = (double) windowBytes * TimeUnit.SECONDS.toNanos(1) / rate;
-            long allowed = (long) Math.min(Math.max(RECEIVE_WINDOW_NANOS, paidFor), Long.MAX_VALUE / 4);
+            long allowed = allowedWait(rate);
+            if (windowWaited >= RECEIVE_WINDOW_NANOS) {
+                // the window ended with bytes arriving, maybe just after its deadline and before the timer
+                // ran: judge it now, or a trickle in step with the window would never be judged
+                if (windowWaited > allowed) {
+                    armAt(Phase.RECEIVE_RATE, now);
+                    return;
+                }
+                windowWaited = 0;
+                windowBytes = 0;
+                allowed = RECEIVE_WINDOW_NANOS;
+            }
             long rateAt = bodyWaitStart + allowed - windowWaited;
             if (rateAt - timeoutAt < 0) {
                 armAt(Phase.RECEIVE_RATE, rateAt);
@@ -252,10 +261,12 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
             bodyWaitStart = NONE;
         }
         windowBytes += bytes;
-        if (windowWaited >= RECEIVE_WINDOW_NANOS) {
-            windowWaited = 0;
-            windowBytes = 0;
-        }
+    }
+
+    /** The waiting time this window's bytes pay for at {@code rate}, never less than one window. */
+    private long allowedWait(long rate) {
+        double paidFor = (double) windowBytes * TimeUnit.SECONDS.toNanos(1) / rate;
+        return (long) Math.min(Math.max(RECEIVE_WINDOW_NANOS, paidFor), Long.MAX_VALUE / 4);
     }
 
     private void arm(Phase next, long nanos) {
