@@ -11,7 +11,7 @@ import java.util.Locale;
  * retry budget, {@code slow-start} (zero when off), and the per-server request limit
  * {@code max-connections} (zero when unlimited) with its {@code queue}.
  */
-public record BalancingConfig(Algorithm algorithm, HashKey hashKey, PassiveHealth passiveHealth,
+public record BalancingConfig(Algorithm algorithm, VariableText hashKey, PassiveHealth passiveHealth,
                               HealthCheck healthCheck, RetryBudget retryBudget, Duration slowStart,
                               int maxConnections, Queue queue) {
 
@@ -27,13 +27,6 @@ public record BalancingConfig(Algorithm algorithm, HashKey hashKey, PassiveHealt
         public String key() {
             return key;
         }
-    }
-
-    /** What the {@code hash} algorithm hashes: the client address, a request header, a cookie or the URI. */
-    public record HashKey(Source source, String name) {
-        public enum Source { REMOTE_ADDR, HEADER, COOKIE, URI }
-
-        static final HashKey REMOTE_ADDR = new HashKey(Source.REMOTE_ADDR, null);
     }
 
     /**
@@ -67,7 +60,7 @@ public record BalancingConfig(Algorithm algorithm, HashKey hashKey, PassiveHealt
         }
         String balance = ConfigChecks.oneOf(node, "balance", "round-robin", names);
         Algorithm algorithm = Algorithm.valueOf(balance.toUpperCase(Locale.ROOT).replace('-', '_'));
-        HashKey hashKey = readHashKey(node);
+        VariableText hashKey = VariableText.read(node, "hash-key", "$remote_addr", VariableText.ALL);
         PassiveHealth passive = readPassive(node.child("passive-health"));
         HealthCheck check = node.has("health-check") ? readHealthCheck(node.child("health-check")) : null;
         RetryBudget budget = readRetryBudget(node.child("retry-budget"));
@@ -92,25 +85,6 @@ public record BalancingConfig(Algorithm algorithm, HashKey hashKey, PassiveHealt
         Duration timeout = ConfigChecks.positive(node, "timeout", Duration.ofSeconds(1));
         node.finish();
         return new Queue(Math.max(0, size), timeout);
-    }
-
-    private static HashKey readHashKey(ConfigNode node) {
-        String text = node.string("hash-key", "$remote_addr");
-        if (text.equals("$remote_addr")) {
-            return HashKey.REMOTE_ADDR;
-        }
-        if (text.equals("$uri")) {
-            return new HashKey(HashKey.Source.URI, null);
-        }
-        if (text.startsWith("$header:") && text.length() > "$header:".length()) {
-            return new HashKey(HashKey.Source.HEADER, text.substring("$header:".length()));
-        }
-        if (text.startsWith("$cookie:") && text.length() > "$cookie:".length()) {
-            return new HashKey(HashKey.Source.COOKIE, text.substring("$cookie:".length()));
-        }
-        node.error("hash-key", "must be \"$remote_addr\", \"$uri\", \"$header:Name\" or \"$cookie:name\" (got \""
-                + text + "\")");
-        return HashKey.REMOTE_ADDR;
     }
 
     private static PassiveHealth readPassive(ConfigNode node) {

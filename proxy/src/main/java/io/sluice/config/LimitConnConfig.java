@@ -7,11 +7,11 @@ import java.util.TreeSet;
  * A location's {@code limit-conn { zone, key, max, status }}: at most {@code max} requests of one key in
  * progress at once (nginx's {@code limit_conn}); one more is refused with {@code status}.
  */
-public record LimitConnConfig(String zone, LimitKey key, int max, int status) {
+public record LimitConnConfig(String zone, VariableText key, int max, int status) {
 
     static LimitConnConfig read(ConfigNode node, Set<String> zones) {
         String zone = zone(node, zones);
-        LimitKey key = LimitKey.read(node, "key", "$remote_addr");
+        VariableText key = VariableText.read(node, "key", "$remote_addr", VariableText.ALL);
         int max = node.integer("max", 0);
         if (max < 1) {
             node.error("max", "required: the requests of one key that may be in progress at once (at least 1)");

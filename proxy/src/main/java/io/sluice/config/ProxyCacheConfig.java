@@ -10,20 +10,17 @@ import java.util.Locale;
  * cache keeps to itself by default (answers to requests with {@code Authorization}, answers that set
  * cookies).
  */
-public record ProxyCacheConfig(boolean enabled, CacheKeyTemplate key, boolean head, boolean cacheAuthorized,
+public record ProxyCacheConfig(boolean enabled, VariableText key, boolean head, boolean cacheAuthorized,
                                boolean cacheSetCookie) {
 
     public static final String DEFAULT_KEY = "$scheme$host$uri$args";
 
     static ProxyCacheConfig read(ConfigNode node) {
         boolean enabled = node.bool("cache", false);
-        String keyText = node.string("cache-key", DEFAULT_KEY);
-        CacheKeyTemplate key;
-        try {
-            key = CacheKeyTemplate.parse(keyText);
-        } catch (IllegalArgumentException e) {
-            node.error("cache-key", e.getMessage());
-            key = CacheKeyTemplate.parse(DEFAULT_KEY);
+        VariableText key = VariableText.read(node, "cache-key", DEFAULT_KEY, VariableText.ALL);
+        if (!key.hasVariables()) {
+            node.error("cache-key", "\"" + key.text() + "\" has no variable: every request would share one entry");
+            key = VariableText.parse(DEFAULT_KEY, VariableText.ALL);
         }
         List<String> methods = new ArrayList<>();
         for (String method : node.strings("cache-methods", List.of("GET", "HEAD"))) {

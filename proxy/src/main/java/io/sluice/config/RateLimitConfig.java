@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * conform to the rate, as nginx's {@code limit_req} does, except for the first {@code delay} of them.
  * {@code intervalNanos} is the time one request takes to drain at the rate.
  */
-public record RateLimitConfig(String zone, LimitKey key, String rate, long intervalNanos, int burst, boolean nodelay,
+public record RateLimitConfig(String zone, VariableText key, String rate, long intervalNanos, int burst, boolean nodelay,
                               int delay, int status) {
     private static final Pattern RATE = Pattern.compile("(\\d{1,9})\\s*r/(s|m)");
 
@@ -28,7 +28,7 @@ public record RateLimitConfig(String zone, LimitKey key, String rate, long inter
 
     static RateLimitConfig read(ConfigNode node, Set<String> zones) {
         String zone = LimitConnConfig.zone(node, zones);
-        LimitKey key = LimitKey.read(node, "key", "$remote_addr");
+        VariableText key = VariableText.read(node, "key", "$remote_addr", VariableText.ALL);
         String rate = node.string("rate", "");
         long intervalNanos = TimeUnit.SECONDS.toNanos(1);
         Matcher matcher = RATE.matcher(rate.trim());

@@ -1,9 +1,9 @@
 package io.sluice.routing;
 
-import io.sluice.config.LimitKey;
+import io.sluice.config.RequestVariable;
+import io.sluice.config.VariableText;
 import io.sluice.http.Exchange;
-
-import java.net.InetSocketAddress;
+import io.sluice.http.RequestVariables;
 
 /** Evaluates a {@code rate-limit} or {@code limit-conn} key for one request. */
 final class LimitKeys {
@@ -11,17 +11,17 @@ final class LimitKeys {
     }
 
     /**
-     * The key of {@code exchange}; empty when every variable of the key is empty (only headers the request
-     * does not carry can be), which, as in nginx, exempts the request from the limit.
+     * The key of {@code exchange}; empty when every variable of the key is empty (a header or cookie the
+     * request does not carry, no query), which, as in nginx, exempts the request from the limit.
      */
-    static String evaluate(LimitKey key, Exchange exchange) {
+    static String evaluate(VariableText key, Exchange exchange) {
         if (key.parts().size() == 1) {
             return value(key.parts().get(0), exchange);
         }
         StringBuilder text = new StringBuilder(64);
         boolean variables = false;
         boolean anyValue = false;
-        for (LimitKey.Part part : key.parts()) {
+        for (VariableText.Part part : key.parts()) {
             String value = value(part, exchange);
             if (part.variable() != null) {
                 variables = true;
@@ -32,23 +32,15 @@ final class LimitKeys {
         return !variables || anyValue ? text.toString() : "";
     }
 
-    private static String value(LimitKey.Part part, Exchange exchange) {
+    private static String value(VariableText.Part part, Exchange exchange) {
         if (part.variable() == null) {
-            return part.value();
+            return part.literal();
         }
-        return switch (part.variable()) {
-            case REMOTE_ADDR -> address(exchange.clientAddress());
-            // HTTP/1.0 without Host: one shared key, so leaving Host out is no way around a per-host limit
-            case HOST -> exchange.host().isEmpty() ? "-" : exchange.host();
-            case URI -> exchange.path();
-            case HEADER -> {
-                String header = exchange.request().headers().get(part.value());
-                yield header == null ? "" : header;
-            }
-        };
-    }
-
-    private static String address(InetSocketAddress client) {
-        return client == null || client.getAddress() == null ? "" : client.getAddress().getHostAddress();
+        String value = RequestVariables.value(part.variable(), exchange);
+        // HTTP/1.0 without Host: one shared key, so leaving Host out is no way around a per-host limit
+        if (part.variable().kind() == RequestVariable.Kind.HOST && (value == null || value.isEmpty())) {
+            return "-";
+        }
+        return value == null ? "" : value;
     }
 }

@@ -2,16 +2,18 @@ package io.sluice.routing;
 
 import io.sluice.config.BalancingConfig;
 import io.sluice.config.LimitConnConfig;
+import io.sluice.config.ListenConfig;
 import io.sluice.config.LocationConfig;
 import io.sluice.config.LocationMatch;
-import io.sluice.config.ListenConfig;
 import io.sluice.config.ProxyConfig;
 import io.sluice.config.RateLimitConfig;
 import io.sluice.config.RequestLimits;
+import io.sluice.config.RequestVariable;
 import io.sluice.config.ReturnConfig;
 import io.sluice.config.ServerConfig;
 import io.sluice.config.StaticConfig;
 import io.sluice.config.UpstreamConfig;
+import io.sluice.config.VariableText;
 import io.sluice.http.Authority;
 import io.sluice.http.RequestPath;
 
@@ -155,15 +157,24 @@ public final class RouteExplainer {
             servers.add(ordered("address", server.address().toString(), "tls", server.tls(), "weight", server.weight(),
                     "backup", server.backup()));
         }
-        BalancingConfig.HashKey hashKey = upstream.balancing().hashKey();
+        VariableText hashKey = upstream.balancing().hashKey();
         boolean keyKnown = upstream.balancing().algorithm() != BalancingConfig.Algorithm.HASH
-                || hashKey.source() == BalancingConfig.HashKey.Source.URI;
-        String key = hashKey.source() == BalancingConfig.HashKey.Source.URI ? path : null;
+                || hashKey.onlyVariablesOf(RequestVariable.Kind.URI);
+        String key = hashKey.onlyVariablesOf(RequestVariable.Kind.URI) ? pathKey(hashKey, path) : null;
         return ordered("type", "proxy", "upstream", proxy.upstream(), "balance",
                 upstream.balancing().algorithm().name().toLowerCase(Locale.ROOT).replace('_', '-'), "servers", servers,
                 "pick_now", picks.pick(proxy.upstream(), key),
                 "pick_note", keyKnown ? "from the live health and load of the servers; round-robin rotates per event loop"
                         : "the hash key of this request is not known here, so this is a keyless (random) pick");
+    }
+
+    /** A hash key made of {@code $uri} and literal text, as this path renders it. */
+    private static String pathKey(VariableText hashKey, String path) {
+        StringBuilder key = new StringBuilder();
+        for (VariableText.Part part : hashKey.parts()) {
+            key.append(part.variable() == null ? part.literal() : path);
+        }
+        return key.toString();
     }
 
     /** The location's request limits as configured; whether this request would pass depends on live state. */

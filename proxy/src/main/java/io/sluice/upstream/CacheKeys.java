@@ -1,36 +1,33 @@
 package io.sluice.upstream;
 
-import io.sluice.config.CacheKeyTemplate;
+import io.sluice.config.VariableText;
 import io.sluice.http.Exchange;
+import io.sluice.http.RequestVariables;
 
-/** Renders a location's {@code cache-key} for one request. */
+/**
+ * Renders a location's {@code cache-key} for one request. {@code $scheme} renders as {@code http://} or
+ * {@code https://} so that keys read as URLs and a host cannot run into the scheme; {@code $args} renders
+ * with its {@code ?} so that {@code /a?b} and {@code /ab} differ.
+ */
 final class CacheKeys {
     private CacheKeys() {
     }
 
-    static String render(CacheKeyTemplate template, Exchange exchange) {
+    static String render(VariableText template, Exchange exchange) {
         StringBuilder key = new StringBuilder(64);
-        String uri = exchange.request().uri();
-        for (CacheKeyTemplate.Part part : template.parts()) {
-            switch (part.kind()) {
-                case LITERAL -> key.append(part.value());
-                case SCHEME -> key.append(exchange.secure() ? "https://" : "http://");
-                case HOST -> key.append(exchange.host());
-                case URI -> key.append(exchange.path());
-                case ARGS -> {
-                    int query = uri.indexOf('?');
-                    if (query >= 0 && query < uri.length() - 1) {
-                        key.append(uri, query, uri.length());
-                    }
-                }
-                case REQUEST_URI -> key.append(uri);
-                case METHOD -> key.append(exchange.request().method().name());
-                case HEADER -> {
-                    String value = exchange.request().headers().get(part.value());
-                    if (value != null) {
-                        key.append(value);
-                    }
-                }
+        for (VariableText.Part part : template.parts()) {
+            if (part.variable() == null) {
+                key.append(part.literal());
+                continue;
+            }
+            String value = RequestVariables.value(part.variable(), exchange);
+            if (value == null) {
+                continue;
+            }
+            switch (part.variable().kind()) {
+                case SCHEME -> key.append(value).append("://");
+                case ARGS -> key.append('?').append(value);
+                default -> key.append(value);
             }
         }
         return key.toString();

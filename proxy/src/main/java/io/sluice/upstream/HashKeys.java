@@ -1,40 +1,32 @@
 package io.sluice.upstream;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.cookie.Cookie;
-import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
-import io.sluice.config.BalancingConfig;
+import io.sluice.config.VariableText;
 import io.sluice.http.Exchange;
+import io.sluice.http.RequestVariables;
 
-import java.net.InetSocketAddress;
-
-/** Extracts the {@code hash-key} of a request: client address, a header, a cookie or the path. */
+/** Renders the {@code hash-key} of a request: client address, a header, a cookie, the path, or text made of them. */
 final class HashKeys {
     private HashKeys() {
     }
 
-    /** The key, or null when the request has none (no such header or cookie). */
-    static String of(Exchange exchange, BalancingConfig.HashKey key) {
-        return switch (key.source()) {
-            case REMOTE_ADDR -> {
-                InetSocketAddress client = exchange.clientAddress();
-                yield client == null ? null : client.getAddress() != null
-                        ? client.getAddress().getHostAddress() : client.getHostString();
+    /** The key, or null when the request has none of its variables (no such header or cookie). */
+    static String of(Exchange exchange, VariableText key) {
+        if (key.parts().size() == 1 && key.parts().get(0).variable() != null) {
+            return RequestVariables.value(key.parts().get(0).variable(), exchange);
+        }
+        StringBuilder text = new StringBuilder(64);
+        boolean anyValue = false;
+        for (VariableText.Part part : key.parts()) {
+            if (part.variable() == null) {
+                text.append(part.literal());
+                continue;
             }
-            case URI -> exchange.path();
-            case HEADER -> exchange.request().headers().get(key.name());
-            case COOKIE -> cookie(exchange, key.name());
-        };
-    }
-
-    private static String cookie(Exchange exchange, String name) {
-        for (String header : exchange.request().headers().getAll(HttpHeaderNames.COOKIE)) {
-            for (Cookie cookie : ServerCookieDecoder.LAX.decodeAll(header)) {
-                if (cookie.name().equals(name)) {
-                    return cookie.value();
-                }
+            String value = RequestVariables.value(part.variable(), exchange);
+            if (value != null) {
+                anyValue = true;
+                text.append(value);
             }
         }
-        return null;
+        return anyValue || !key.hasVariables() ? text.toString() : null;
     }
 }

@@ -3,6 +3,7 @@ package io.sluice.balance;
 import io.sluice.config.BalancingConfig;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.InvalidConfigException;
+import io.sluice.config.RequestVariable;
 import io.sluice.config.SluiceConfig;
 import io.sluice.config.UpstreamConfig;
 import io.sluice.util.HostAndPort;
@@ -34,7 +35,8 @@ class BalancingConfigTest {
         assertTrue(config.upstreams().get("app").servers().get(3).backup());
         BalancingConfig sessions = config.upstreams().get("sessions").balancing();
         assertEquals(BalancingConfig.Algorithm.HASH, sessions.algorithm());
-        assertEquals(new BalancingConfig.HashKey(BalancingConfig.HashKey.Source.COOKIE, "session"), sessions.hashKey());
+        assertEquals("$cookie:session", sessions.hashKey().text());
+        assertEquals(new RequestVariable(RequestVariable.Kind.COOKIE, "session"), sessions.hashKey().parts().get(0).variable());
         assertEquals(new UpstreamConfig.Dns(Duration.ofSeconds(5), List.of(new HostAndPort("10.96.0.10", 53))),
                 config.upstreams().get("pods").dns());
     }
@@ -71,17 +73,19 @@ class BalancingConfigTest {
         UpstreamConfig config = BalancersTest.upstream("{ address = \"10.0.0.1:80\" }", "");
         BalancingConfig balancing = config.balancing();
         assertEquals(BalancingConfig.Algorithm.ROUND_ROBIN, balancing.algorithm());
-        assertEquals(BalancingConfig.HashKey.Source.REMOTE_ADDR, balancing.hashKey().source());
+        assertEquals("$remote_addr", balancing.hashKey().text());
         assertEquals(3, balancing.passiveHealth().maxFails());
         assertNull(balancing.healthCheck());
     }
 
     @Test
     void hashKeysOfEveryKind() {
-        assertEquals(new BalancingConfig.HashKey(BalancingConfig.HashKey.Source.HEADER, "X-User"),
-                BalancersTest.upstream("{ address = \"10.0.0.1:80\" }", "hash-key = \"$header:X-User\"").balancing().hashKey());
-        assertEquals(BalancingConfig.HashKey.Source.URI,
-                BalancersTest.upstream("{ address = \"10.0.0.1:80\" }", "hash-key = \"$uri\"").balancing().hashKey().source());
+        for (String spelling : List.of("$header:X-User", "$http_x_user")) {
+            assertEquals(new RequestVariable(RequestVariable.Kind.HEADER, "x-user"), BalancersTest.upstream(
+                    "{ address = \"10.0.0.1:80\" }", "hash-key = \"" + spelling + "\"").balancing().hashKey().parts().get(0).variable());
+        }
+        assertTrue(BalancersTest.upstream("{ address = \"10.0.0.1:80\" }", "hash-key = \"$uri\"").balancing().hashKey()
+                .onlyVariablesOf(RequestVariable.Kind.URI));
     }
 
     @Test

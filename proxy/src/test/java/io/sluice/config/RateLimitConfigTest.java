@@ -46,7 +46,7 @@ class RateLimitConfigTest {
         assertEquals(50, api.burst());
         assertTrue(api.nodelay());
         assertEquals(429, api.status());
-        assertEquals(List.of(new LimitKey.Part(LimitKey.Variable.REMOTE_ADDR, "")), api.key().parts());
+        assertEquals(List.of(VariableText.Part.of(RequestVariable.of(RequestVariable.Kind.REMOTE_ADDR))), api.key().parts());
         LimitConnConfig conn = locations.get(0).requestLimits().conn();
         assertEquals(10, conn.max());
         assertEquals(503, conn.status());
@@ -55,9 +55,9 @@ class RateLimitConfigTest {
         assertEquals(TimeUnit.SECONDS.toNanos(2), login.intervalNanos());
         assertFalse(login.nodelay());
         assertEquals(503, login.status());
-        assertEquals(List.of(new LimitKey.Part(LimitKey.Variable.HOST, ""), new LimitKey.Part(null, ":"),
-                new LimitKey.Part(LimitKey.Variable.HEADER, "x-api-key"), new LimitKey.Part(LimitKey.Variable.URI, "")),
-                login.key().parts());
+        assertEquals(List.of(VariableText.Part.of(RequestVariable.of(RequestVariable.Kind.HOST)), new VariableText.Part(null, ":"),
+                VariableText.Part.of(new RequestVariable(RequestVariable.Kind.HEADER, "x-api-key")),
+                VariableText.Part.of(RequestVariable.of(RequestVariable.Kind.URI))), login.key().parts());
         assertSame(RequestLimits.NONE, locations.get(2).requestLimits());
 
         assertEquals(50_000, config.rateLimitZones().get("per-ip").maxKeys());
@@ -114,8 +114,9 @@ class RateLimitConfigTest {
                 "sluice.conf:9: servers[0].locations[0].limit-conn.max: required: the requests of one key that may be"
                         + " in progress at once (at least 1)",
                 "sluice.conf:9: servers[0].locations[0].limit-conn.status: must be between 400 and 599",
-                "sluice.conf:11: servers[0].locations[1].rate-limit.key: unknown variable \"$remote_address\" in"
-                        + " \"$remote_address\" (known: $remote_addr, $host, $uri, $header:NAME)"), e.problems());
+                "sluice.conf:11: servers[0].locations[1].rate-limit.key: unknown variable $remote_address in"
+                        + " \"$remote_address\" (known: $remote_addr, $scheme, $host, $uri, $args, $request_uri, $request_method,"
+                        + " $http_NAME or $header:NAME, $cookie_NAME or $cookie:NAME)"), e.problems());
     }
 
     @Test
@@ -146,8 +147,8 @@ class RateLimitConfigTest {
     void aHeaderVariableNeedsAName() {
         String text = CONFIG.replace("$host:$header:X-Api-Key$uri", "$header:");
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(text, dir));
-        assertEquals(List.of("sluice.conf:11: servers[0].locations[1].rate-limit.key: $header needs a header name,"
-                + " e.g. $header:X-Api-Key (in \"$header:\")"), e.problems());
+        assertEquals(List.of("sluice.conf:11: servers[0].locations[1].rate-limit.key: a header variable needs a name,"
+                + " e.g. $header:X-Api-Key or $http_x_api_key (in \"$header:\")"), e.problems());
     }
 
     @Test

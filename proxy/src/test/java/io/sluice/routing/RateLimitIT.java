@@ -302,7 +302,7 @@ class RateLimitIT {
                   upstreams { app { servers = [ { address = "127.0.0.1:%d" } ] } }
                   servers = [ { listen = [ "127.0.0.1:0" ], server-names = [ "limits.test" ], locations = [
                     { match = "/", proxy { upstream = app }
-                      limit-conn { zone = "slots", key = "$header:X-Client", max = 2 } }
+                      limit-conn { zone = "slots", key = "$http_x_client", max = 2 } }
                   ] } ]
                 }""".formatted(backend.getAddress().getPort());
         try (RunningSluice sluice = RunningSluice.start(config, dir)) {

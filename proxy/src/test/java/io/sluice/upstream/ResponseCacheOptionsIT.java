@@ -33,6 +33,7 @@ class ResponseCacheOptionsIT {
                   upstreams { app { servers = [ { address = "%s" } ] } }
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [
                     { match = "/tenant/", proxy { upstream = app, cache = true, cache-key = "$uri|$http_x_tenant" } }
+                    { match = "/by-cookie/", proxy { upstream = app, cache = true, cache-key = "$uri|$cookie:tenant" } }
                     { match = "/", proxy { upstream = app, cache = true, cache-methods = [ GET ],
                         cache-authorized = true, cache-set-cookie = true } }
                   ] } ]
@@ -106,6 +107,17 @@ class ResponseCacheOptionsIT {
         assertEquals(2, backend.count("/tenant/page"));
         HttpResponse<String> purge = sluice.post(sluice.adminUri("/cache/purge?key=/tenant/page%7Cb"));
         assertEquals("{\"purged\":1}", purge.body().strip());
+    }
+
+    @Test
+    void aCookieInTheCacheKeySeparatesEntries() throws Exception {
+        backend.answer("/by-cookie/page", new CountingBackend.Answer(200, request -> "for " + request.get("cookie"),
+                List.of("Cache-Control", "max-age=60"), 0));
+        assertEquals("for tenant=a; x=1", send("GET", "/by-cookie/page", "Cookie", "tenant=a; x=1").body());
+        assertEquals("for tenant=b", send("GET", "/by-cookie/page", "Cookie", "tenant=b").body());
+        assertEquals("for tenant=a; x=1", send("GET", "/by-cookie/page", "Cookie", "x=2; tenant=a").body(),
+                "only the tenant cookie is in the key");
+        assertEquals(2, backend.count("/by-cookie/page"));
     }
 
     @Test
