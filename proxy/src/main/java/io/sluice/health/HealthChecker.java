@@ -24,7 +24,7 @@ import java.util.Map;
  * Active health checks of one upstream group: every server is probed with a GET of the check path on an
  * event loop of the worker group, with non-blocking I/O and Netty's asynchronous resolver, off the
  * request path. A server written {@code https://} is probed over TLS, verified and with SNI as proxied
- * requests are. Each server's probes always run on the same loop, so its rise/fall counters are plain
+ * requests are; a group that speaks HTTP/2 to its servers is probed over HTTP/2. Each server's probes always run on the same loop, so its rise/fall counters are plain
  * fields. A server starts healthy (it receives traffic at once, as with HAProxy); {@code fall} failed
  * probes in a row mark it down, {@code rise} passed probes in a row bring it back. The listener hears the
  * verdict of the first probe and every change after it; changes are logged once, when they happen.
@@ -48,6 +48,8 @@ public final class HealthChecker implements AutoCloseable {
     private final AddressResolverGroup<InetSocketAddress> resolver;
     private final Listener listener;
     private final SslContext ssl;
+    /** Probes speak what the group speaks: HTTP/2 (h2 by ALPN, h2c with prior knowledge) or HTTP/1.1. */
+    private final boolean http2;
     private final Map<String, ServerCheck> checks = new HashMap<>();
     private boolean closed;
 
@@ -59,8 +61,9 @@ public final class HealthChecker implements AutoCloseable {
         this.channelClass = channelClass;
         this.resolver = resolver;
         this.listener = listener;
+        this.http2 = upstream.protocol() != UpstreamConfig.Protocol.HTTP1;
         boolean anyTls = upstream.servers().stream().anyMatch(UpstreamConfig.Server::tls);
-        this.ssl = anyTls ? UpstreamClientContexts.context(upstream.tls(), false) : null;
+        this.ssl = anyTls ? UpstreamClientContexts.context(upstream.tls(), http2) : null;
     }
 
     /**
@@ -103,7 +106,7 @@ public final class HealthChecker implements AutoCloseable {
         String name = upstream.name() + " server " + server.name();
         String sni = upstream.tls().sni() != null ? upstream.tls().sni() : server.address().host();
         return new ServerCheck(server, name, address(server), bootstrap, loop, config, listener, log,
-                server.tls() ? ssl : null, sni);
+                server.tls() ? ssl : null, sni, http2);
     }
 
     private static InetSocketAddress address(UpstreamConfig.Server server) {

@@ -16,6 +16,15 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ChannelDuplexHandler;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -31,10 +40,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * The probes of one server, all on one event loop: connect (and for an {@code https://} server, the TLS
  * handshake: the request waits in the TLS handler until it is done), send the check request, read the
- * status of the response head, close. A probe that gets no head within {@code timeout} (connect and
+ * status of the response head, close. A server of a group that speaks HTTP/2 gets the request as one
+ * HEADERS frame on a new connection (h2 by ALPN, or h2c with prior knowledge): an HTTP/2-only server,
+ * such as a gRPC service, would fail an HTTP/1.1 probe. A probe that gets no head within {@code timeout} (connect and
  * handshake included) fails; so does one whose handshake fails, e.g. a certificate that does not verify.
  */
 final class ServerCheck {
+    /** A check reads only the status of the response head. */
+    private static final long PROBE_HEADER_LIST_SIZE = 16 * 1024;
+
     private final UpstreamConfig.Server server;
     private final String name;
     private final String hostHeader;
@@ -46,6 +60,7 @@ final class ServerCheck {
     private final Logger log;
     private final SslContext ssl;
     private final String sni;
+    private final boolean http2;
 
     private boolean healthy = true;
     private boolean judged;
@@ -55,11 +70,15 @@ final class ServerCheck {
     private ScheduledFuture<?> next;
     private Channel probe;
 
-    /** {@code ssl} is null for a plain HTTP server; {@code sni} is the TLS server name, also verified. */
+    /**
+     * {@code ssl} is null for a plain HTTP server; {@code sni} is the TLS server name, also verified;
+     * {@code http2} when the group speaks HTTP/2 to its servers.
+     */
     ServerCheck(UpstreamConfig.Server server, String name, InetSocketAddress address, Bootstrap bootstrap,
                 EventLoop loop, BalancingConfig.HealthCheck config, HealthChecker.Listener listener, Logger log,
-                SslContext ssl, String sni) {
+                SslContext ssl, String sni, boolean http2) {
         this.server = server;
+        this.http2 = http2;
         this.ssl = ssl;
         this.sni = sni;
         this.name = name;
@@ -117,7 +136,11 @@ final class ServerCheck {
                 if (ssl != null) {
                     channel.pipeline().addLast(ssl.newHandler(channel.alloc(), sni, address.getPort()));
                 }
-                channel.pipeline().addLast(new HttpClientCodec(), new ProbeHandler(outcome));
+                if (http2) {
+                    channel.pipeline().addLast(http2Codec(), new StreamOpener(), new ProbeHandler(outcome));
+                } else {
+                    channel.pipeline().addLast(new HttpClientCodec(), new ProbeHandler(outcome));
+                }
             }
         }).connect(address);
         probe = connect.channel();
@@ -127,12 +150,32 @@ final class ServerCheck {
                 outcome.finish(false, "connect failed: " + future.cause().getMessage());
                 return;
             }
-            FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, config.path());
-            request.headers().set(HttpHeaderNames.HOST, hostHeader);
-            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            request.headers().set(HttpHeaderNames.USER_AGENT, "sluice-health-check");
-            connect.channel().writeAndFlush(request);
+            Channel channel = connect.channel();
+            channel.writeAndFlush(http2 ? http2Request(channel) : http1Request());
         });
+    }
+
+    private FullHttpRequest http1Request() {
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, config.path());
+        request.headers().set(HttpHeaderNames.HOST, hostHeader);
+        request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        request.headers().set(HttpHeaderNames.USER_AGENT, "sluice-health-check");
+        return request;
+    }
+
+    /** The check as the first stream of the probe's connection; the codec sends the preface before it. */
+    private Http2HeadersFrame http2Request(Channel channel) {
+        Http2Headers headers = new DefaultHttp2Headers().method("GET").scheme(ssl != null ? "https" : "http")
+                .authority(hostHeader).path(config.path());
+        headers.set(HttpHeaderNames.USER_AGENT, "sluice-health-check");
+        return new DefaultHttp2HeadersFrame(headers, true).stream(channel.pipeline().get(StreamOpener.class).open());
+    }
+
+    private static Http2FrameCodec http2Codec() {
+        return Http2FrameCodecBuilder.forClient()
+                .initialSettings(Http2Settings.defaultSettings().pushEnabled(false).maxHeaderListSize(PROBE_HEADER_LIST_SIZE))
+                .validateHeaders(true)
+                .build();
     }
 
     private void result(boolean passed, String detail) {
@@ -182,6 +225,13 @@ final class ServerCheck {
         }
     }
 
+    /** Opens the stream the check goes out on: Netty lets only a handler behind the frame codec do that. */
+    private static final class StreamOpener extends Http2ChannelDuplexHandler {
+        Http2FrameStream open() {
+            return newStream();
+        }
+    }
+
     private final class ProbeHandler extends ChannelInboundHandlerAdapter {
         private final Outcome outcome;
 
@@ -193,11 +243,19 @@ final class ServerCheck {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
                 if (msg instanceof HttpResponse response) {
-                    int status = response.status().code();
-                    outcome.finish(config.expectStatus().contains(status), "status " + status);
+                    judge(response.status().code());
+                } else if (msg instanceof Http2HeadersFrame headers && headers.headers().status() != null) {
+                    judge(Integer.parseInt(headers.headers().status().toString()));
                 }
             } finally {
                 ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void judge(int status) {
+            // an informational head (100, 103) is not the answer
+            if (status >= 200) {
+                outcome.finish(config.expectStatus().contains(status), "status " + status);
             }
         }
 

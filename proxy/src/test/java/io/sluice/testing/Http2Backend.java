@@ -61,12 +61,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@code /trailers-only}: a single HEADERS frame that ends the stream ({@code grpc-status: 5});</li>
  * <li>{@code /held}: answered only once {@link #holdUntil} streams are held open at once;</li>
  * <li>{@code /goaway}: answered, then the connection gets a GOAWAY;</li>
+ * <li>{@code /healthz}: a head-only answer with the status {@link #healthStatus} holds;</li>
  * <li>{@code /die}: the whole connection is closed without an answer.</li>
  * </ul>
  */
 public final class Http2Backend implements AutoCloseable {
     public final BlockingQueue<Http2Headers> requests = new LinkedBlockingQueue<>();
     public final AtomicInteger connections = new AtomicInteger();
+    /** The status {@code /healthz} answers with. */
+    public final AtomicInteger healthStatus = new AtomicInteger(200);
+    public final AtomicInteger healthChecks = new AtomicInteger();
     public final AtomicInteger maxOpenStreams = new AtomicInteger();
     /** Body bytes written by {@code /stream/N} responses so far. */
     public final AtomicLong streamedBytes = new AtomicLong();
@@ -224,6 +228,10 @@ public final class Http2Backend implements AutoCloseable {
                         .add("grpc-message", "no such thing"), true));
             } else if (path.endsWith("/held")) {
                 hold();
+            } else if (path.endsWith("/healthz")) {
+                healthChecks.incrementAndGet();
+                ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers()
+                        .status(Integer.toString(healthStatus.get())), true));
             } else if (path.endsWith("/goaway")) {
                 answer("bye");
                 ctx.channel().parent().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));

@@ -1,0 +1,85 @@
+package io.sluice.balance;
+
+import io.netty.handler.ssl.util.SelfSignedCertificate;
+import io.sluice.testing.Http2Backend;
+import io.sluice.testing.RunningSluice;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Active health checks of a group that speaks HTTP/2 to its servers go out over HTTP/2: an HTTP/2-only
+ * backend (as gRPC services are) answers its {@code /healthz} with a status the test sets, in cleartext
+ * with prior knowledge and over TLS with ALPN.
+ */
+class Http2HealthCheckIT {
+    private static SelfSignedCertificate certificate;
+
+    @BeforeAll
+    static void createCertificate() throws Exception {
+        certificate = new SelfSignedCertificate("backend.test");
+    }
+
+    @AfterAll
+    static void deleteCertificate() {
+        certificate.delete();
+    }
+
+    private static String config(String protocol, String address, String tls) {
+        return """
+                sluice {
+                  workers = 1
+                  upstreams { app {
+                    protocol = %s
+                    servers = [ { address = "%s" } ]
+                    %s
+                    health-check { path = "/healthz", interval = 200ms, timeout = 3s, rise = 1, fall = 1 }
+                  } }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", proxy { upstream = app } } ] } ]
+                }""".formatted(protocol, address, tls);
+    }
+
+    private static String state(RunningSluice sluice) {
+        return sluice.server().upstreamStates().get("app").get(0).state();
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    private static void followsTheStatus(Http2Backend backend, RunningSluice sluice) throws InterruptedException {
+        await("checks over HTTP/2", () -> backend.healthChecks.get() >= 2);
+        assertEquals("up", state(sluice));
+        backend.healthStatus.set(503);
+        await("the server to be marked down", () -> state(sluice).equals("down"));
+        backend.healthStatus.set(200);
+        await("the server to be up again", () -> state(sluice).equals("up"));
+    }
+
+    @Test
+    void anH2cGroupIsCheckedWithPriorKnowledge() throws Exception {
+        try (Http2Backend backend = Http2Backend.cleartext(100);
+             RunningSluice sluice = RunningSluice.start(config("h2c", backend.address(), ""))) {
+            followsTheStatus(backend, sluice);
+        }
+    }
+
+    @Test
+    void anH2GroupIsCheckedOverTlsWithAlpn() throws Exception {
+        try (Http2Backend backend = Http2Backend.tls(certificate.certificate().toPath(), certificate.privateKey().toPath(), 100);
+             RunningSluice sluice = RunningSluice.start(config("h2", backend.address(),
+                     "tls { ca-file = \"%s\", sni = \"backend.test\" }".formatted(certificate.certificate().getAbsolutePath())))) {
+            followsTheStatus(backend, sluice);
+        }
+    }
+}
