@@ -73,7 +73,13 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
     }
 
     /** Idle-connection pooling per event loop. */
-    public record Keepalive(int maxIdle, Duration idleTimeout, int maxRequests) {
+    /**
+     * Upstream connection reuse. {@code pingInterval} (zero when off) and {@code pingTimeout} apply to HTTP/2
+     * connections only: a PING every interval, and a connection whose server does not answer one within the
+     * timeout is closed, so a dead peer fails its streams at once instead of after {@code read-timeout}.
+     */
+    public record Keepalive(int maxIdle, Duration idleTimeout, int maxRequests, Duration pingInterval,
+                            Duration pingTimeout) {
     }
 
     static UpstreamConfig read(String name, ConfigNode node, Path baseDirectory) {
@@ -108,6 +114,15 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
         if (maxRequests < 1) {
             keepaliveNode.error("max-requests", "must be at least 1");
         }
+        Duration pingInterval = keepaliveNode.duration("ping-interval", Duration.ZERO);
+        if (pingInterval.isNegative()) {
+            keepaliveNode.error("ping-interval", "must not be negative (0s turns PINGs off)");
+            pingInterval = Duration.ZERO;
+        }
+        Duration pingTimeout = ConfigChecks.positive(keepaliveNode, "ping-timeout", Duration.ofSeconds(10));
+        if (!pingInterval.isZero() && protocol == Protocol.HTTP1) {
+            keepaliveNode.error("ping-interval", "PINGs are HTTP/2 frames: only for protocol = h2 or h2c");
+        }
         keepaliveNode.finish();
         int retries = node.integer("retries", 1);
         if (retries < 0) {
@@ -117,7 +132,7 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
         Dns dns = readDns(node);
         node.finish();
         return new UpstreamConfig(name, List.copyOf(servers), connectTimeout, readTimeout, sendTimeout,
-                new Keepalive(Math.max(0, maxIdle), idleTimeout, Math.max(1, maxRequests)), Math.max(0, retries), tls,
+                new Keepalive(Math.max(0, maxIdle), idleTimeout, Math.max(1, maxRequests), pingInterval, pingTimeout), Math.max(0, retries), tls,
                 balancing, protocol, dns);
     }
 

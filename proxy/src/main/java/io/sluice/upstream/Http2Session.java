@@ -6,7 +6,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
@@ -26,8 +28,11 @@ import java.util.concurrent.TimeUnit;
  * the server's first SETTINGS arrived (within {@code connect-timeout}), while fewer than the server's
  * {@code SETTINGS_MAX_CONCURRENT_STREAMS} are open, until a GOAWAY or {@code keepalive.max-requests}
  * streams; then it closes when its last stream ends. Without streams it closes after
- * {@code keepalive.idle-timeout} (at once with {@code max-idle = 0}). When it closes, the multiplexer
- * closes its streams, and each exchange still using one fails as on a closed HTTP/1.1 connection.
+ * {@code keepalive.idle-timeout} (at once with {@code max-idle = 0}). With {@code keepalive.ping-interval}
+ * it sends a PING every interval and closes when one goes unanswered for {@code ping-timeout}: a server
+ * that died without a FIN would otherwise hold its streams until their read timeouts. When it closes, the
+ * multiplexer closes its streams, and each exchange still using one fails as on a closed HTTP/1.1
+ * connection.
  */
 final class Http2Session extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(Http2Session.class);
@@ -44,6 +49,10 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
     private boolean goingAway;
     private Throwable failure;
     private ScheduledFuture<?> timer;
+    private ScheduledFuture<?> pingTimer;
+    /** The payload of the PING waiting for its ACK; 0 when none is. */
+    private long pingPayload;
+    private long pingCounter;
 
     Http2Session(Http2Sessions sessions) {
         this.sessions = sessions;
@@ -116,10 +125,13 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
                     ready = true;
                     cancelTimer();
                     scheduleIdleTimer();
+                    schedulePing();
                     sessions.ready(this);
                 } else {
                     sessions.dispatch();
                 }
+            } else if (msg instanceof Http2PingFrame ping && ping.ack() && ping.content() == pingPayload) {
+                pingPayload = 0;
             } else if (msg instanceof Http2GoAwayFrame goAway) {
                 log.debug("upstream {}: GOAWAY {} after stream {}", channel.remoteAddress(), goAway.errorCode(),
                         goAway.lastStreamId());
@@ -139,6 +151,32 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
             timer = channel.eventLoop().schedule(this::idleTimedOut, keepalive.idleTimeout().toNanos(),
                     TimeUnit.NANOSECONDS);
         }
+    }
+
+    private void schedulePing() {
+        if (!keepalive.pingInterval().isZero()) {
+            pingTimer = channel.eventLoop().schedule(this::ping, keepalive.pingInterval().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void ping() {
+        pingPayload = ++pingCounter;
+        channel.writeAndFlush(new DefaultHttp2PingFrame(pingPayload), channel.voidPromise());
+        pingTimer = channel.eventLoop().schedule(this::pingTimedOut, keepalive.pingTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void pingTimedOut() {
+        if (pingPayload == 0) {
+            long rest = keepalive.pingInterval().toNanos() - keepalive.pingTimeout().toNanos();
+            pingTimer = channel.eventLoop().schedule(this::ping, Math.max(0, rest), TimeUnit.NANOSECONDS);
+            return;
+        }
+        pingTimer = null;
+        log.info("upstream {}: no PING ACK within ping-timeout {}ms, closing the connection", channel.remoteAddress(),
+                keepalive.pingTimeout().toMillis());
+        failure = new IOException("no HTTP/2 PING ACK from the server within ping-timeout "
+                + keepalive.pingTimeout().toMillis() + "ms");
+        channel.close();
     }
 
     private void settingsTimedOut() {
@@ -167,6 +205,10 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimer();
+        if (pingTimer != null) {
+            pingTimer.cancel(false);
+            pingTimer = null;
+        }
         sessions.closed(this, failure != null ? failure
                 : new IOException("connection closed before the server's HTTP/2 SETTINGS"));
         ctx.fireChannelInactive();
