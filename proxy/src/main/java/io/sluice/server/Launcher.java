@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -81,6 +82,28 @@ public final class Launcher {
         if (config == null) {
             return 1;
         }
+        // before the start, which logs "started": a SIGTERM sent as soon as that line appears must drain,
+        // not kill the JVM with status 143 because no handler was installed yet
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+        Signal.handle(new Signal("INT"), signal -> stop.countDown());
+        AtomicReference<SluiceServer> started = new AtomicReference<>();
+        handle("HUP", () -> {
+            SluiceServer running = started.get();
+            if (running == null) {
+                log.info("SIGHUP while starting: ignored");
+                return;
+            }
+            log.info("SIGHUP: reloading {}", file == null ? "(embedded default cannot be reloaded)" : file);
+            running.reload();
+        });
+        handle("USR1", () -> {
+            SluiceServer running = started.get();
+            if (running != null) {
+                log.info("SIGUSR1: reopening access logs");
+                running.accessLogWriter().reopen();
+            }
+        });
         SluiceServer server;
         AutoCloseable adminListener;
         try {
@@ -100,17 +123,7 @@ public final class Launcher {
             server.close();
             return 1;
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        Signal.handle(new Signal("TERM"), signal -> stop.countDown());
-        Signal.handle(new Signal("INT"), signal -> stop.countDown());
-        handle("HUP", () -> {
-            log.info("SIGHUP: reloading {}", file == null ? "(embedded default cannot be reloaded)" : file);
-            server.reload();
-        });
-        handle("USR1", () -> {
-            log.info("SIGUSR1: reopening access logs");
-            server.accessLogWriter().reopen();
-        });
+        started.set(server);
         try {
             stop.await();
         } catch (InterruptedException e) {

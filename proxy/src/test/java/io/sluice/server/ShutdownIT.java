@@ -13,6 +13,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -81,6 +83,58 @@ class ShutdownIT {
             Files.deleteIfExists(config);
             Files.deleteIfExists(output);
         }
+    }
+
+    @Test
+    void sighupReloadsTheFileAndTheNextRequestSeesIt() throws Exception {
+        Path config = Files.createTempFile("sluice", ".conf");
+        String text = """
+                sluice {
+                  admin { listen = off }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "%s" } } ] } ]
+                }""";
+        Files.writeString(config, text.formatted("before"));
+        Path output = Files.createTempFile("sluice", ".out");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.sluice.Main", "-c", config.toString())
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            String log = awaitLog(output, "sluice started");
+            Matcher listening = Pattern.compile("127\\.0\\.0\\.1:0=(\\d+)").matcher(log);
+            assertTrue(listening.find(), log);
+            int port = Integer.parseInt(listening.group(1));
+            try (RawHttp client = new RawHttp(port)) {
+                assertEquals("before", client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").readResponse().bodyText());
+            }
+            Files.writeString(config, text.formatted("after"));
+            Process hup = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).start();
+            assertEquals(0, hup.waitFor());
+            awaitLog(output, "SIGHUP: reloading");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            String body;
+            do {
+                Thread.sleep(50);
+                try (RawHttp client = new RawHttp(port)) {
+                    body = client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").readResponse().bodyText();
+                }
+            } while (!body.equals("after") && System.nanoTime() < deadline);
+            assertEquals("after", body, Files.readString(output));
+            assertTrue(process.isAlive(), "SIGHUP reloads; it does not stop the process");
+        } finally {
+            process.destroyForcibly();
+            Files.deleteIfExists(config);
+            Files.deleteIfExists(output);
+        }
+    }
+
+    private static String awaitLog(Path output, String line) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.readString(output).contains(line) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        String log = Files.readString(output);
+        assertTrue(log.contains(line), "no \"" + line + "\" in:\n" + log);
+        return log;
     }
 
     private static final class OutputStreamSink extends java.io.OutputStream {
