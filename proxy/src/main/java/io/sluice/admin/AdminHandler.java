@@ -108,6 +108,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     send(ctx, request, purge(query));
                 }
             }
+            case "/upstreams/drain", "/upstreams/undrain" -> {
+                if (!HttpMethod.POST.equals(method)) {
+                    send(ctx, request, notAllowed("POST"));
+                } else {
+                    send(ctx, request, drain(query, query.path().endsWith("/drain")));
+                }
+            }
             case "/reopen-logs" -> {
                 if (!HttpMethod.POST.equals(method)) {
                     send(ctx, request, notAllowed("POST"));
@@ -118,7 +125,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             default -> send(ctx, request, text(HttpResponseStatus.NOT_FOUND,
-                    "not found; try /status, /healthz, /readyz, /metrics, /explain?host=&path=, /cache, POST /reload\n"));
+                    "not found; try /status, /healthz, /readyz, /metrics, /explain?host=&path=, /cache, POST /reload,"
+                            + " POST /upstreams/drain?upstream=&server=\n"));
         }
     }
 
@@ -201,6 +209,20 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         log.info("admin: purged {} cache entries ({})", purged, key != null ? "key " + key
                 : prefix != null ? "prefix " + prefix : "all");
         return json(HttpResponseStatus.OK, Map.of("purged", purged));
+    }
+
+    private FullHttpResponse drain(QueryStringDecoder query, boolean drained) {
+        String upstream = first(query, "upstream");
+        String name = first(query, "server");
+        if (upstream == null || name == null) {
+            return json(HttpResponseStatus.BAD_REQUEST, Map.of("error",
+                    "say which server: ?upstream=app&server=10.0.0.5:8080 (names as in /status.json)"));
+        }
+        if (!server.drainServer(upstream, name, drained)) {
+            return json(HttpResponseStatus.NOT_FOUND, Map.of("error", "no server " + name + " in upstream " + upstream
+                    + " (an upstream is listed once it has served; names as in /status.json)"));
+        }
+        return json(HttpResponseStatus.OK, Map.of("upstream", upstream, "server", name, "state", drained ? "drain" : "in service"));
     }
 
     /** What reloading the configuration file now would change, without applying it. */

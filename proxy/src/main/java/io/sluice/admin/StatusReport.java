@@ -86,7 +86,10 @@ final class StatusReport {
             List<ServerView> servers = live.get(upstream.name());
             if (servers != null) {
                 for (ServerView view : servers) {
-                    rows.add(row(upstream.name(), view.server(), view.tls(), view.weight(), view.backup()));
+                    Map<String, Object> row = row(upstream.name(), view.server(), view.tls(), view.weight(), view.backup());
+                    // what the balancer does with it now: up, down (checks), out (passive health) or drain (admin)
+                    row.put("state", view.state());
+                    rows.add(row);
                 }
                 Set<String> present = servers.stream().map(ServerView::configuredAddress).collect(Collectors.toSet());
                 for (UpstreamConfig.Server configured : upstream.servers()) {

@@ -86,10 +86,29 @@ public final class ServerStates {
         states[server].inFlight.decrementAndGet();
     }
 
-    /** Usable now: not marked down by health checks and not taken out by passive health. */
+    /** Usable now: not drained, not marked down by health checks and not taken out by passive health. */
     public boolean available(int server, long nowNanos) {
         ServerState state = states[server];
-        return state.checkedDown.get() == 0 && nowNanos - state.outUntil.get() >= 0;
+        return state.checkedDown.get() == 0 && state.drained.get() == 0 && nowNanos - state.outUntil.get() >= 0;
+    }
+
+    /**
+     * An operator drains the server of that name ({@code drained}) or puts it back; false when this set has
+     * no such server. The state belongs to the server, so it outlives reloads and DNS changes that keep it.
+     */
+    public boolean drain(String name, boolean drained) {
+        ServerState state = state(name);
+        if (state == null) {
+            return false;
+        }
+        int was = state.drained.getAndSet(drained ? 1 : 0);
+        if (was == 1 && !drained) {
+            state.recoveredAt.set(System.nanoTime());
+        }
+        if (was != (drained ? 1 : 0)) {
+            log.info("upstream {} server {}: {} by the admin API", upstream, name, drained ? "drained" : "back in service");
+        }
+        return true;
     }
 
     /** Active health checks concluded {@code healthy}; a server marked down receives no requests. */
@@ -168,7 +187,7 @@ public final class ServerStates {
         List<ServerView> views = new ArrayList<>();
         for (int i = 0; i < servers.size(); i++) {
             UpstreamConfig.Server server = servers.get(i);
-            String state = checkedDown(i) ? "down" : passivelyOut(i, now) ? "out" : "up";
+            String state = states[i].drained.get() != 0 ? "drain" : checkedDown(i) ? "down" : passivelyOut(i, now) ? "out" : "up";
             views.add(new ServerView(name(i), server.backup(), state, inFlight(i), states[i].fails.get(), server.weight(),
                     effectiveWeight(i, server.weight(), now) / 100.0, server.tls(), server.address().toString()));
         }

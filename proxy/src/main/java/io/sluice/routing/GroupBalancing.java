@@ -97,6 +97,12 @@ final class GroupBalancing implements ServerPicker.Factory {
         };
     }
 
+    /** Drains (or puts back) {@code server} of {@code upstream}; false when no group in use has it. */
+    boolean drain(String upstream, String server, boolean drained) {
+        GroupBalance balance = current.get(upstream);
+        return balance != null && balance.states().drain(server, drained);
+    }
+
     /** Every upstream group in use, by name, with what its balancer sees of each server. */
     Map<String, List<ServerView>> view() {
         Map<String, List<ServerView>> view = new TreeMap<>();

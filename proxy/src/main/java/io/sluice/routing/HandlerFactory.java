@@ -84,6 +84,11 @@ public final class HandlerFactory {
         return balancing.view();
     }
 
+    /** See {@link GroupBalancing#drain}. */
+    public boolean drainServer(String upstream, String server, boolean drained) {
+        return balancing.drain(upstream, server, drained);
+    }
+
     /**
      * The handler of {@code location}, a location of the configuration {@code snapshot}: its action behind
      * its response compression, both behind its request limits (outermost, so a refused request costs

@@ -417,6 +417,14 @@ public final class SluiceServer implements AutoCloseable {
         return handlers.balancingView();
     }
 
+    /**
+     * Takes {@code server} of {@code upstream} out of service for new requests ({@code drained}) or puts it
+     * back, at once on every event loop; requests in flight on it finish. False when there is no such server.
+     */
+    public boolean drainServer(String upstream, String server, boolean drained) {
+        return handlers.drainServer(upstream, server, drained);
+    }
+
     public int activeConnections() {
         return connections.active();
     }
