@@ -32,8 +32,11 @@ public record TlsConfig(List<CertificateConfig> certificates, List<String> proto
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
     private static final Set<String> SUPPORTED_PROTOCOLS = Set.of("TLSv1.2", "TLSv1.3");
 
-    /** One certificate chain and its private key, both PEM files. */
-    public record CertificateConfig(Path cert, Path key) {
+    /**
+     * One certificate chain and its private key, both PEM files, and optionally a DER OCSP response to
+     * staple for it ({@code null}: none from a file).
+     */
+    public record CertificateConfig(Path cert, Path key, Path ocspResponse) {
     }
 
     static TlsConfig read(ConfigNode node, Path baseDirectory) {
@@ -41,9 +44,10 @@ public record TlsConfig(List<CertificateConfig> certificates, List<String> proto
         for (ConfigNode entry : node.objects("certificates")) {
             Path cert = file(entry, "cert", baseDirectory);
             Path key = file(entry, "key", baseDirectory);
+            Path ocspResponse = entry.has("ocsp-response") ? file(entry, "ocsp-response", baseDirectory) : null;
             entry.finish();
             if (cert != null && key != null) {
-                certificates.add(new CertificateConfig(cert, key));
+                certificates.add(new CertificateConfig(cert, key, ocspResponse));
             }
         }
         if (certificates.isEmpty() && !node.has("certificates")) {
@@ -77,7 +81,7 @@ public record TlsConfig(List<CertificateConfig> certificates, List<String> proto
     private static Path file(ConfigNode entry, String key, Path baseDirectory) {
         String text = entry.string(key, "");
         if (text.isEmpty()) {
-            entry.error(key, "required: a PEM file");
+            entry.error(key, "required: a file name");
             return null;
         }
         Path path = baseDirectory.resolve(text).normalize();

@@ -33,6 +33,7 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -62,7 +63,8 @@ import java.util.function.Consumer;
  * engine made from it is closed. A configuration reload stages the certificates of the next configuration
  * first ({@link #stage}), binds what it needs with them ({@link #selector(String, Staged)}) and then installs
  * or discards them, so a reload that fails anywhere leaves the running certificates in place. Installs are
- * serialised; key rotation and releases run on one timer thread.
+ * serialised; key rotation and releases run on one timer thread. A certificate's {@code ocsp-response} file
+ * is read and verified with it, and watched with it.
  */
 public final class TlsContexts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
@@ -340,8 +342,8 @@ public final class TlsContexts implements AutoCloseable {
                         Built context = build(server, certificate, http2);
                         built.add(context.context());
                         contexts.add(context.context());
-                        ofServer.add(context.context());
-                        names.add(new AbstractMap.SimpleImmutableEntry<>(context.context(), context.names()));
+                        ofServer.add(context.selected());
+                        names.add(new AbstractMap.SimpleImmutableEntry<>(context.selected(), context.names()));
                     }
                     // a server name no certificate lists still gets the block's first certificate
                     names.add(new AbstractMap.SimpleImmutableEntry<>(ofServer.get(0), server.serverNames()));
@@ -355,7 +357,11 @@ public final class TlsContexts implements AutoCloseable {
         return new Loaded(generations, stamps);
     }
 
-    private record Built(SslContext context, List<String> names) {
+    /**
+     * A certificate's context ({@code context}, reference-counted: the one to release) and what handshakes
+     * are given ({@code selected}: the same, or a wrapper that staples its OCSP response).
+     */
+    private record Built(SslContext context, SslContext selected, List<String> names) {
     }
 
     private static Built build(ServerConfig server, CertificateConfig certificate, boolean http2)
@@ -366,9 +372,10 @@ public final class TlsContexts implements AutoCloseable {
             X509Certificate[] chain = PemFiles.certificates(certificate.cert());
             PrivateKey key = PemFiles.privateKey(certificate.key());
             PemFiles.checkKeyMatches(key, chain[0], certificate.key(), certificate.cert());
+            CertificateStaple staple = staple(certificate, chain, where);
             List<String> protocols = http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
                     : List.of(ApplicationProtocolNames.HTTP_1_1);
-            SslContext context = SslContextBuilder.forServer(key, chain)
+            SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
                     .sslProvider(TlsProvider.provider())
                     .trustManager(NoClientCertificates.INSTANCE)
                     // the key store only carries the key from here to the key manager, in memory: JKS wraps
@@ -381,16 +388,40 @@ public final class TlsContexts implements AutoCloseable {
                     .sessionTimeout(tls.sessionTimeout().toSeconds())
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols))
-                    .build();
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols));
+            boolean stapling = staple != null && TlsProvider.nativeSsl();
+            if (staple != null && !stapling) {
+                log.warn("{}: OCSP stapling needs the native TLS provider; handshakes go without a staple", where);
+            }
+            SslContext context = builder.enableOcsp(stapling).build();
             if (context.sessionContext() instanceof OpenSslServerSessionContext sessions) {
                 // a session resumes only under the certificate it was made with: a ticket from one SNI name's
                 // context must not skip authentication for another name sharing the ticket keys
                 sessions.setSessionIdContext(MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded()));
             }
-            return new Built(context, names(chain[0]));
+            return new Built(context, stapling ? new StapledContext(context, staple) : context, names(chain[0]));
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
             throw new CertificateLoadException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The staple of a certificate with an {@code ocsp-response} file, read and verified now; null when it has
+     * none. A file that cannot be stapled fails the load, as nginx refuses such a configuration.
+     */
+    private static CertificateStaple staple(CertificateConfig certificate, X509Certificate[] chain, String where)
+            throws IOException, GeneralSecurityException, CertificateLoadException {
+        if (certificate.ocspResponse() == null) {
+            return null;
+        }
+        OcspCertificate ocsp = OcspCertificate.of(chain);
+        try {
+            OcspStaple staple = OcspResponses.verify(Files.readAllBytes(certificate.ocspResponse()), ocsp,
+                    Instant.now());
+            return new CertificateStaple(ocsp, null, staple);
+        } catch (OcspResponses.RefusedException e) {
+            throw new CertificateLoadException(where + ": ocsp-response " + certificate.ocspResponse() + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -422,7 +453,11 @@ public final class TlsContexts implements AutoCloseable {
     private static Map<Path, FileTime> stampFiles(ServerConfig server, CertificateConfig certificate)
             throws CertificateLoadException {
         try {
-            return stamp(List.of(certificate.cert(), certificate.key()));
+            List<Path> files = new ArrayList<>(List.of(certificate.cert(), certificate.key()));
+            if (certificate.ocspResponse() != null) {
+                files.add(certificate.ocspResponse());
+            }
+            return stamp(files);
         } catch (IOException e) {
             throw new CertificateLoadException(server.configPath() + ".tls: " + e, e);
         }

@@ -66,6 +66,21 @@ class TlsConfigTest {
     }
 
     @Test
+    void aCertificateMayNameAnOcspResponseFileThatMustExist() throws IOException {
+        placeholderFiles();
+        Files.writeString(directory.resolve("site.ocsp.der"), "placeholder");
+        TlsConfig tls = parse("""
+                tls { certificates = [ { cert = "fullchain.pem", key = "privkey.pem", ocsp-response = "site.ocsp.der" } ] }
+                """).servers().get(0).tls();
+        assertEquals(directory.resolve("site.ocsp.der"), tls.certificates().get(0).ocspResponse());
+
+        String problems = problems("""
+                tls { certificates = [ { cert = "fullchain.pem", key = "privkey.pem", ocsp-response = "gone.der" } ] }""");
+        assertTrue(problems.contains("tls.certificates[0].ocsp-response: cannot read " + directory.resolve("gone.der")),
+                problems);
+    }
+
+    @Test
     void aTlsListenerNeedsCertificates() {
         assertTrue(problems("").contains("needs a tls { certificates"), problems(""));
     }
