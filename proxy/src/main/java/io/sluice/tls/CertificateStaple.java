@@ -1,6 +1,7 @@
 package io.sluice.tls;
 
 import java.net.URI;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 
 /**
@@ -13,11 +14,22 @@ final class CertificateStaple {
     private final URI responder;
     private volatile OcspStaple current;
 
+    /**
+     * What makes two loads' fetched staples the same: the certificate and where its responses come from. A
+     * reload that keeps both keeps the staple (and its last good response) instead of starting without one.
+     */
+    record Key(X509Certificate certificate, URI responder) {
+    }
+
     /** {@code responder} is where fresh responses are fetched, or null when they come from a file. */
     CertificateStaple(OcspCertificate certificate, URI responder, OcspStaple initial) {
         this.certificate = certificate;
         this.responder = responder;
         this.current = initial;
+    }
+
+    Key key() {
+        return new Key(certificate.leaf(), responder);
     }
 
     OcspCertificate certificate() {
@@ -34,6 +46,10 @@ final class CertificateStaple {
 
     void update(OcspStaple staple) {
         current = staple;
+    }
+
+    boolean fetched() {
+        return responder != null;
     }
 
     /** The DER response to staple in a handshake starting now, or null. */

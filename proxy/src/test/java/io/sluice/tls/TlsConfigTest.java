@@ -81,6 +81,23 @@ class TlsConfigTest {
     }
 
     @Test
+    void ocspStaplingIsOffByDefaultAndItsResponderMustBeAPlainHttpUrl() throws IOException {
+        placeholderFiles();
+        String certificates = "certificates = [ { cert = \"fullchain.pem\", key = \"privkey.pem\" } ]";
+        TlsConfig off = parse("tls { " + certificates + " }").servers().get(0).tls();
+        assertEquals(false, off.ocspStapling());
+        TlsConfig on = parse("tls { " + certificates + ", ocsp-stapling = true, ocsp-responder = \"http://ocsp.test/\" }")
+                .servers().get(0).tls();
+        assertEquals(true, on.ocspStapling());
+        assertEquals(java.net.URI.create("http://ocsp.test/"), on.ocspResponder());
+
+        String https = problems("tls { " + certificates + ", ocsp-stapling = true, ocsp-responder = \"https://ocsp.test/\" }");
+        assertTrue(https.contains("tls.ocsp-responder: must be an http:// URL"), https);
+        String unused = problems("tls { " + certificates + ", ocsp-responder = \"http://ocsp.test/\" }");
+        assertTrue(unused.contains("tls.ocsp-responder: only used with ocsp-stapling = true"), unused);
+    }
+
+    @Test
     void aTlsListenerNeedsCertificates() {
         assertTrue(problems("").contains("needs a tls { certificates"), problems(""));
     }
