@@ -107,6 +107,8 @@ public final class SluiceServer implements AutoCloseable {
         metrics.configLoaded(config.hash(), false);
         registerUpstreams(config);
         this.tls = startTls(config);
+        metrics.gauge("sluice_tls_ocsp_stapled_certificates", "TLS certificates with a valid OCSP response to staple",
+                tls::stapledCertificates);
         tls.onInstall(http3::reloadCertificates);
     }
 

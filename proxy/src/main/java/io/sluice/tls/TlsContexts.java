@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -33,6 +34,7 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -62,7 +64,8 @@ import java.util.function.Consumer;
  * engine made from it is closed. A configuration reload stages the certificates of the next configuration
  * first ({@link #stage}), binds what it needs with them ({@link #selector(String, Staged)}) and then installs
  * or discards them, so a reload that fails anywhere leaves the running certificates in place. Installs are
- * serialised; key rotation and releases run on one timer thread.
+ * serialised; key rotation and releases run on one timer thread. A certificate's {@code ocsp-response} file
+ * is read and verified with it, and watched with it.
  */
 public final class TlsContexts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
@@ -72,6 +75,9 @@ public final class TlsContexts implements AutoCloseable {
     private final EventExecutorGroup loops;
     private final TicketKeys ticketKeys = new TicketKeys();
     private final ScheduledExecutorService timer;
+    private final OcspFetcher fetcher;
+    /** The OCSP staples of the certificates in service, by listen address. */
+    private final Map<String, List<CertificateStaple>> staples = new ConcurrentHashMap<>();
     private final AtomicBoolean checking = new AtomicBoolean();
     private volatile SluiceConfig config;
     private volatile Map<Path, FileTime> stamps;
@@ -90,6 +96,7 @@ public final class TlsContexts implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        this.fetcher = new OcspFetcher(timer, blockingPool);
     }
 
     /**
@@ -101,7 +108,7 @@ public final class TlsContexts implements AutoCloseable {
     public static TlsContexts start(SluiceConfig config, BlockingPool blockingPool, EventExecutorGroup loops) {
         Loaded loaded;
         try {
-            loaded = load(config);
+            loaded = load(config, Map.of());
         } catch (CertificateLoadException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
@@ -110,6 +117,8 @@ public final class TlsContexts implements AutoCloseable {
         TlsContexts contexts = new TlsContexts(config, new ConcurrentHashMap<>(selectors), loaded.stamps, blockingPool,
                 loops);
         loaded.generations.values().forEach(generation -> generation.contexts().forEach(contexts.ticketKeys::applyTo));
+        contexts.staples.putAll(loaded.staples);
+        contexts.fetcher.track(contexts.staplesInService());
         contexts.schedule(config);
         return contexts;
     }
@@ -147,7 +156,8 @@ public final class TlsContexts implements AutoCloseable {
 
     /** Reads the certificates of {@code next} on the blocking pool; fails naming the block and file. */
     public Future<Staged> stage(SluiceConfig next) {
-        return blockingPool.submit(() -> new Staged(next, load(next), selectors), ImmediateEventExecutor.INSTANCE);
+        return blockingPool.submit(() -> new Staged(next, load(next, fetchedInService()), selectors),
+                ImmediateEventExecutor.INSTANCE);
     }
 
     /**
@@ -167,6 +177,8 @@ public final class TlsContexts implements AutoCloseable {
                 selectors.put(address, added);
             }
         });
+        staples.putAll(staged.loaded.staples);
+        fetcher.track(staplesInService());
         config = staged.config;
         stamps = staged.loaded.stamps;
         if (!staged.loaded.generations.isEmpty()) {
@@ -212,6 +224,27 @@ public final class TlsContexts implements AutoCloseable {
             done.trySuccess(null);
         });
         return done;
+    }
+
+    /** How many certificates in service have an OCSP response stapled to their handshakes right now. */
+    public int stapledCertificates() {
+        Instant now = Instant.now();
+        return (int) staplesInService().stream().filter(staple -> staple.responseAt(now) != null).count();
+    }
+
+    private List<CertificateStaple> staplesInService() {
+        return staples.values().stream().flatMap(List::stream).distinct().toList();
+    }
+
+    /** The fetched staples in service, which a reload keeping their certificate and responder reuses. */
+    private Map<CertificateStaple.Key, CertificateStaple> fetchedInService() {
+        Map<CertificateStaple.Key, CertificateStaple> fetched = new HashMap<>();
+        for (CertificateStaple staple : staplesInService()) {
+            if (staple.fetched()) {
+                fetched.putIfAbsent(staple.key(), staple);
+            }
+        }
+        return fetched;
     }
 
     /** Releases contexts once every event loop has run a task queued after the swap. */
@@ -294,6 +327,7 @@ public final class TlsContexts implements AutoCloseable {
             return;
         }
         closed = true;
+        fetcher.close();
         timer.shutdownNow();
         try {
             timer.awaitTermination(5, TimeUnit.SECONDS);
@@ -309,11 +343,17 @@ public final class TlsContexts implements AutoCloseable {
         contexts.forEach(ReferenceCountUtil::release);
     }
 
-    /** What one load produced: a generation per TLS address and the modification times it was read at. */
-    private record Loaded(Map<String, CertificateSelector.Generation> generations, Map<Path, FileTime> stamps) {
+    /**
+     * What one load produced: a generation per TLS address, the OCSP staples of its certificates, and the
+     * modification times the files were read at.
+     */
+    private record Loaded(Map<String, CertificateSelector.Generation> generations,
+                          Map<String, List<CertificateStaple>> staples, Map<Path, FileTime> stamps) {
     }
 
-    private static Loaded load(SluiceConfig config) throws CertificateLoadException {
+    /** {@code fetched}: staples in service that a certificate of this load may keep, see {@link CertificateStaple.Key}. */
+    private static Loaded load(SluiceConfig config, Map<CertificateStaple.Key, CertificateStaple> fetched)
+            throws CertificateLoadException {
         Map<String, List<ServerConfig>> serversByAddress = new LinkedHashMap<>();
         Map<String, ListenConfig> listeners = new HashMap<>();
         for (ServerConfig server : config.servers()) {
@@ -327,48 +367,61 @@ public final class TlsContexts implements AutoCloseable {
         }
         Map<Path, FileTime> stamps = new HashMap<>();
         Map<String, CertificateSelector.Generation> generations = new LinkedHashMap<>();
+        Map<String, List<CertificateStaple>> staples = new HashMap<>();
+        Map<CertificateStaple.Key, CertificateStaple> reusable = new HashMap<>(fetched);
         List<SslContext> built = new ArrayList<>();
         try {
             for (Map.Entry<String, List<ServerConfig>> entry : serversByAddress.entrySet()) {
                 boolean http2 = listeners.get(entry.getKey()).http2();
                 List<Map.Entry<SslContext, List<String>>> names = new ArrayList<>();
                 List<SslContext> contexts = new ArrayList<>();
+                List<CertificateStaple> ofAddress = new ArrayList<>();
                 for (ServerConfig server : entry.getValue()) {
                     List<SslContext> ofServer = new ArrayList<>();
                     for (CertificateConfig certificate : server.tls().certificates()) {
                         stamps.putAll(stampFiles(server, certificate));
-                        Built context = build(server, certificate, http2);
+                        Built context = build(server, certificate, http2, reusable);
+                        if (context.staple() != null) {
+                            ofAddress.add(context.staple());
+                        }
                         built.add(context.context());
                         contexts.add(context.context());
-                        ofServer.add(context.context());
-                        names.add(new AbstractMap.SimpleImmutableEntry<>(context.context(), context.names()));
+                        ofServer.add(context.selected());
+                        names.add(new AbstractMap.SimpleImmutableEntry<>(context.selected(), context.names()));
                     }
                     // a server name no certificate lists still gets the block's first certificate
                     names.add(new AbstractMap.SimpleImmutableEntry<>(ofServer.get(0), server.serverNames()));
                 }
                 generations.put(entry.getKey(), new CertificateSelector.Generation(names, contexts));
+                staples.put(entry.getKey(), List.copyOf(ofAddress));
             }
         } catch (CertificateLoadException | RuntimeException e) {
             release(built);
             throw e;
         }
-        return new Loaded(generations, stamps);
+        return new Loaded(generations, staples, stamps);
     }
 
-    private record Built(SslContext context, List<String> names) {
+    /**
+     * A certificate's context ({@code context}, reference-counted: the one to release), what handshakes are
+     * given ({@code selected}: the same, or a wrapper that staples its OCSP response) and that staple (or null).
+     */
+    private record Built(SslContext context, SslContext selected, CertificateStaple staple, List<String> names) {
     }
 
-    private static Built build(ServerConfig server, CertificateConfig certificate, boolean http2)
-            throws CertificateLoadException {
+    private static Built build(ServerConfig server, CertificateConfig certificate, boolean http2,
+                               Map<CertificateStaple.Key, CertificateStaple> fetched) throws CertificateLoadException {
         TlsConfig tls = server.tls();
         String where = server.configPath() + ".tls (" + certificate.cert() + ", " + certificate.key() + ")";
         try {
             X509Certificate[] chain = PemFiles.certificates(certificate.cert());
             PrivateKey key = PemFiles.privateKey(certificate.key());
             PemFiles.checkKeyMatches(key, chain[0], certificate.key(), certificate.cert());
+            CertificateStaple staple = certificate.ocspResponse() != null ? stapleFromFile(certificate, chain, where)
+                    : tls.ocspStapling() ? fetchedStaple(tls, chain, where, fetched) : null;
             List<String> protocols = http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
                     : List.of(ApplicationProtocolNames.HTTP_1_1);
-            SslContext context = SslContextBuilder.forServer(key, chain)
+            SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
                     .sslProvider(TlsProvider.provider())
                     .trustManager(NoClientCertificates.INSTANCE)
                     // the key store only carries the key from here to the key manager, in memory: JKS wraps
@@ -381,17 +434,65 @@ public final class TlsContexts implements AutoCloseable {
                     .sessionTimeout(tls.sessionTimeout().toSeconds())
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols))
-                    .build();
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols));
+            boolean stapling = staple != null && TlsProvider.nativeSsl();
+            if (staple != null && !stapling) {
+                log.warn("{}: OCSP stapling needs the native TLS provider; handshakes go without a staple", where);
+            }
+            SslContext context = builder.enableOcsp(stapling).build();
             if (context.sessionContext() instanceof OpenSslServerSessionContext sessions) {
                 // a session resumes only under the certificate it was made with: a ticket from one SNI name's
                 // context must not skip authentication for another name sharing the ticket keys
                 sessions.setSessionIdContext(MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded()));
             }
-            return new Built(context, names(chain[0]));
+            return stapling ? new Built(context, new StapledContext(context, staple), staple, names(chain[0]))
+                    : new Built(context, context, null, names(chain[0]));
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
             throw new CertificateLoadException(where + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The staple of a certificate with an {@code ocsp-response} file, read and verified now; null when it has
+     * none. A file that cannot be stapled fails the load, as nginx refuses such a configuration.
+     */
+    private static CertificateStaple stapleFromFile(CertificateConfig certificate, X509Certificate[] chain,
+                                                    String where)
+            throws IOException, GeneralSecurityException, CertificateLoadException {
+        OcspCertificate ocsp = OcspCertificate.of(chain);
+        try {
+            OcspStaple staple = OcspResponses.verify(Files.readAllBytes(certificate.ocspResponse()), ocsp,
+                    Instant.now());
+            return new CertificateStaple(ocsp, null, staple);
+        } catch (OcspResponses.RefusedException e) {
+            throw new CertificateLoadException(where + ": ocsp-response " + certificate.ocspResponse() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The staple {@code ocsp-stapling} fetches for a certificate: the one in service (or already made by this
+     * load for another address) when the certificate and responder are the same, else a new one with nothing to staple until its first response arrives. Null,
+     * with a warning, when the certificate cannot be stapled (no issuer in the chain, no responder URL), as
+     * nginx goes on without stapling it: a CA may have stopped running OCSP.
+     */
+    private static CertificateStaple fetchedStaple(TlsConfig tls, X509Certificate[] chain, String where,
+                                                   Map<CertificateStaple.Key, CertificateStaple> fetched) {
+        OcspCertificate ocsp;
+        try {
+            ocsp = OcspCertificate.of(chain);
+        } catch (GeneralSecurityException e) {
+            log.warn("{}: not stapled: {}", where, e.getMessage());
+            return null;
+        }
+        URI responder = tls.ocspResponder() != null ? tls.ocspResponder() : ocsp.responder();
+        if (responder == null || !"http".equalsIgnoreCase(responder.getScheme())) {
+            log.warn("{}: not stapled: the certificate names no http:// OCSP responder (Authority Information"
+                    + " Access: {}) and ocsp-responder is not set", where, responder);
+            return null;
+        }
+        return fetched.computeIfAbsent(new CertificateStaple.Key(chain[0], responder),
+                key -> new CertificateStaple(ocsp, responder, null));
     }
 
     /** The DNS names a certificate is for: its subject alternative names, else its common name. */
@@ -422,7 +523,11 @@ public final class TlsContexts implements AutoCloseable {
     private static Map<Path, FileTime> stampFiles(ServerConfig server, CertificateConfig certificate)
             throws CertificateLoadException {
         try {
-            return stamp(List.of(certificate.cert(), certificate.key()));
+            List<Path> files = new ArrayList<>(List.of(certificate.cert(), certificate.key()));
+            if (certificate.ocspResponse() != null) {
+                files.add(certificate.ocspResponse());
+            }
+            return stamp(files);
         } catch (IOException e) {
             throw new CertificateLoadException(server.configPath() + ".tls: " + e, e);
         }

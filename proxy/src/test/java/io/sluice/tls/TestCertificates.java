@@ -49,6 +49,15 @@ final class TestCertificates {
      * given DNS names (the first is also the common name) plus IP 127.0.0.1.
      */
     Leaf issue(String name, KeyFormat format, String... dnsNames) throws IOException, InterruptedException {
+        return issueWith(name, format, "", dnsNames);
+    }
+
+    /**
+     * Issues a leaf as {@link #issue(String, KeyFormat, String...)} does, with extra lines of the OpenSSL
+     * extension file (such as {@code authorityInfoAccess=OCSP;URI:http://...} or {@code extendedKeyUsage}).
+     */
+    Leaf issueWith(String name, KeyFormat format, String extraExtensions, String... dnsNames)
+            throws IOException, InterruptedException {
         Path key = directory.resolve(name + ".key");
         Path tmpKey = directory.resolve(name + ".tmp.key");
         boolean rsa = format == KeyFormat.RSA_PKCS8 || format == KeyFormat.RSA_TRADITIONAL
@@ -64,7 +73,8 @@ final class TestCertificates {
         }
         san.add("IP:127.0.0.1");
         Path extensions = directory.resolve(name + ".ext");
-        Files.writeString(extensions, "subjectAltName=" + String.join(",", san) + "\nbasicConstraints=CA:FALSE\n");
+        Files.writeString(extensions, "subjectAltName=" + String.join(",", san) + "\nbasicConstraints=CA:FALSE\n"
+                + extraExtensions + "\n");
         Path csr = directory.resolve(name + ".csr");
         Path leaf = directory.resolve(name + ".leaf.pem");
         openssl(directory, "req", "-new", "-key", tmpKey.toString(), "-subj", "/CN=" + dnsNames[0], "-out", csr.toString());
@@ -103,6 +113,10 @@ final class TestCertificates {
         return caCert;
     }
 
+    Path caKey() {
+        return caKey;
+    }
+
     static X509Certificate read(Path pem) throws IOException {
         try (InputStream in = Files.newInputStream(pem)) {
             return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
@@ -130,7 +144,7 @@ final class TestCertificates {
         return text;
     }
 
-    private static void openssl(Path directory, String... arguments) throws IOException, InterruptedException {
+    static void openssl(Path directory, String... arguments) throws IOException, InterruptedException {
         String[] command = new String[arguments.length + 1];
         command[0] = "openssl";
         System.arraycopy(arguments, 0, command, 1, arguments.length);

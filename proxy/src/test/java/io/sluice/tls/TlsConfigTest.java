@@ -66,6 +66,38 @@ class TlsConfigTest {
     }
 
     @Test
+    void aCertificateMayNameAnOcspResponseFileThatMustExist() throws IOException {
+        placeholderFiles();
+        Files.writeString(directory.resolve("site.ocsp.der"), "placeholder");
+        TlsConfig tls = parse("""
+                tls { certificates = [ { cert = "fullchain.pem", key = "privkey.pem", ocsp-response = "site.ocsp.der" } ] }
+                """).servers().get(0).tls();
+        assertEquals(directory.resolve("site.ocsp.der"), tls.certificates().get(0).ocspResponse());
+
+        String problems = problems("""
+                tls { certificates = [ { cert = "fullchain.pem", key = "privkey.pem", ocsp-response = "gone.der" } ] }""");
+        assertTrue(problems.contains("tls.certificates[0].ocsp-response: cannot read " + directory.resolve("gone.der")),
+                problems);
+    }
+
+    @Test
+    void ocspStaplingIsOffByDefaultAndItsResponderMustBeAPlainHttpUrl() throws IOException {
+        placeholderFiles();
+        String certificates = "certificates = [ { cert = \"fullchain.pem\", key = \"privkey.pem\" } ]";
+        TlsConfig off = parse("tls { " + certificates + " }").servers().get(0).tls();
+        assertEquals(false, off.ocspStapling());
+        TlsConfig on = parse("tls { " + certificates + ", ocsp-stapling = true, ocsp-responder = \"http://ocsp.test/\" }")
+                .servers().get(0).tls();
+        assertEquals(true, on.ocspStapling());
+        assertEquals(java.net.URI.create("http://ocsp.test/"), on.ocspResponder());
+
+        String https = problems("tls { " + certificates + ", ocsp-stapling = true, ocsp-responder = \"https://ocsp.test/\" }");
+        assertTrue(https.contains("tls.ocsp-responder: must be an http:// URL"), https);
+        String unused = problems("tls { " + certificates + ", ocsp-responder = \"http://ocsp.test/\" }");
+        assertTrue(unused.contains("tls.ocsp-responder: only used with ocsp-stapling = true"), unused);
+    }
+
+    @Test
     void aTlsListenerNeedsCertificates() {
         assertTrue(problems("").contains("needs a tls { certificates"), problems(""));
     }
