@@ -39,10 +39,12 @@ public record BalancingConfig(Algorithm algorithm, VariableText hashKey, Passive
     /**
      * HAProxy-style active checks: a GET of {@code path} every {@code interval} (plus up to {@code jitter}
      * of it, a fraction between 0 and 1), answered within {@code timeout} with one of {@code expectStatus};
-     * {@code rise} passes in a row bring a server up, {@code fall} failures in a row take it down.
+     * {@code rise} passes in a row bring a server up, {@code fall} failures in a row take it down. With
+     * {@code grpcService} (null for HTTP checks; empty for the server as a whole) the check is instead the
+     * gRPC health protocol's {@code grpc.health.v1.Health/Check} for that service, passed by SERVING.
      */
     public record HealthCheck(String path, Duration interval, Duration timeout, int rise, int fall,
-                              List<Integer> expectStatus, double jitter) {
+                              List<Integer> expectStatus, double jitter, String grpcService) {
     }
 
     /** Requests that find every server at {@code max-connections} wait, up to {@code size} of them, for {@code timeout}. */
@@ -118,8 +120,14 @@ public record BalancingConfig(Algorithm algorithm, VariableText hashKey, Passive
             node.error("expect-status", "must list HTTP status codes such as [200, 204]");
         }
         double jitter = readJitter(node);
+        String grpcService = node.string("grpc-service", null);
+        if (grpcService != null && (node.has("path") || node.has("expect-status"))) {
+            node.error("grpc-service", "a gRPC check calls grpc.health.v1.Health/Check and passes on SERVING:"
+                    + " path and expect-status do not apply");
+        }
         node.finish();
-        return new HealthCheck(path, interval, timeout, Math.max(1, rise), Math.max(1, fall), List.copyOf(expect), jitter);
+        return new HealthCheck(path, interval, timeout, Math.max(1, rise), Math.max(1, fall), List.copyOf(expect), jitter,
+                grpcService);
     }
 
     /** {@code jitter} as a percentage ({@code "10%"}) or a fraction ({@code 0.1}). */

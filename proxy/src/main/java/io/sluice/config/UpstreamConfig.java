@@ -129,6 +129,9 @@ public record UpstreamConfig(String name, List<Server> servers, Duration connect
             node.error("retries", "must not be negative");
         }
         BalancingConfig balancing = BalancingConfig.read(node);
+        if (balancing.healthCheck() != null && balancing.healthCheck().grpcService() != null && protocol == Protocol.HTTP1) {
+            node.error("health-check", "grpc-service needs protocol = h2 or h2c: gRPC runs over HTTP/2");
+        }
         Dns dns = readDns(node);
         node.finish();
         return new UpstreamConfig(name, List.copyOf(servers), connectTimeout, readTimeout, sendTimeout,

@@ -16,7 +16,11 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ChannelDuplexHandler;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -151,7 +155,19 @@ final class ServerCheck {
                 return;
             }
             Channel channel = connect.channel();
-            channel.writeAndFlush(http2 ? http2Request(channel) : http1Request());
+            if (!http2) {
+                channel.writeAndFlush(http1Request());
+            } else if (config.grpcService() == null) {
+                channel.writeAndFlush(new DefaultHttp2HeadersFrame(http2Head("GET", config.path()), true)
+                        .stream(channel.pipeline().get(StreamOpener.class).open()));
+            } else {
+                Http2FrameStream stream = channel.pipeline().get(StreamOpener.class).open();
+                Http2Headers head = http2Head("POST", GrpcHealth.PATH).set(HttpHeaderNames.CONTENT_TYPE, "application/grpc")
+                        .set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
+                channel.write(new DefaultHttp2HeadersFrame(head, false).stream(stream));
+                channel.writeAndFlush(new DefaultHttp2DataFrame(
+                        Unpooled.wrappedBuffer(GrpcHealth.request(config.grpcService())), true).stream(stream));
+            }
         });
     }
 
@@ -163,12 +179,12 @@ final class ServerCheck {
         return request;
     }
 
-    /** The check as the first stream of the probe's connection; the codec sends the preface before it. */
-    private Http2HeadersFrame http2Request(Channel channel) {
-        Http2Headers headers = new DefaultHttp2Headers().method("GET").scheme(ssl != null ? "https" : "http")
-                .authority(hostHeader).path(config.path());
+    /** The head of the check, the first stream of the probe's connection (the codec sends the preface before it). */
+    private Http2Headers http2Head(String method, String path) {
+        Http2Headers headers = new DefaultHttp2Headers().method(method).scheme(ssl != null ? "https" : "http")
+                .authority(hostHeader).path(path);
         headers.set(HttpHeaderNames.USER_AGENT, "sluice-health-check");
-        return new DefaultHttp2HeadersFrame(headers, true).stream(channel.pipeline().get(StreamOpener.class).open());
+        return headers;
     }
 
     private static Http2FrameCodec http2Codec() {
@@ -234,6 +250,9 @@ final class ServerCheck {
 
     private final class ProbeHandler extends ChannelInboundHandlerAdapter {
         private final Outcome outcome;
+        /** The answer of a gRPC check, allocated when its first bytes arrive. */
+        private byte[] grpcMessage;
+        private int grpcLength;
 
         ProbeHandler(Outcome outcome) {
             this.outcome = outcome;
@@ -244,12 +263,54 @@ final class ServerCheck {
             try {
                 if (msg instanceof HttpResponse response) {
                     judge(response.status().code());
+                } else if (msg instanceof Http2HeadersFrame headers && config.grpcService() != null) {
+                    grpcHead(headers);
                 } else if (msg instanceof Http2HeadersFrame headers && headers.headers().status() != null) {
                     judge(Integer.parseInt(headers.headers().status().toString()));
+                } else if (msg instanceof Http2DataFrame data && config.grpcService() != null) {
+                    grpcData(data.content());
                 }
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        /**
+         * A gRPC check passes on a 200 head, then trailers with {@code grpc-status: 0} after a message whose
+         * status is SERVING. A trailers-only answer carries an error (UNIMPLEMENTED without the health service,
+         * NOT_FOUND for an unknown service name).
+         */
+        private void grpcHead(Http2HeadersFrame frame) {
+            Http2Headers headers = frame.headers();
+            if (headers.status() != null && !"200".contentEquals(headers.status())) {
+                outcome.finish(false, "status " + headers.status());
+                return;
+            }
+            if (!frame.isEndStream()) {
+                return;
+            }
+            CharSequence grpcStatus = headers.get("grpc-status");
+            if (grpcStatus == null || !"0".contentEquals(grpcStatus)) {
+                outcome.finish(false, "grpc-status " + grpcStatus + (headers.contains("grpc-message")
+                        ? " (" + headers.get("grpc-message") + ")" : ""));
+                return;
+            }
+            int serving = grpcMessage == null ? -1 : GrpcHealth.servingStatus(grpcMessage, grpcLength);
+            outcome.finish(serving == GrpcHealth.SERVING, serving < 0 ? "not a health check response"
+                    : "serving status " + serving);
+        }
+
+        private void grpcData(ByteBuf content) {
+            int size = content.readableBytes();
+            if (grpcMessage == null) {
+                grpcMessage = new byte[GrpcHealth.MAX_MESSAGE];
+            }
+            if (grpcLength + size > grpcMessage.length) {
+                outcome.finish(false, "health check response over " + GrpcHealth.MAX_MESSAGE + " bytes");
+                return;
+            }
+            content.readBytes(grpcMessage, grpcLength, size);
+            grpcLength += size;
         }
 
         private void judge(int status) {

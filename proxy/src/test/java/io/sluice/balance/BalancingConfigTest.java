@@ -27,7 +27,7 @@ class BalancingConfigTest {
         assertEquals(BalancingConfig.Algorithm.P2C, app.algorithm());
         assertEquals(new BalancingConfig.PassiveHealth(3, Duration.ofSeconds(10), false), app.passiveHealth());
         assertEquals(new BalancingConfig.HealthCheck("/healthz", Duration.ofSeconds(5), Duration.ofSeconds(1), 2, 3,
-                List.of(200, 204), 0.1), app.healthCheck());
+                List.of(200, 204), 0.1, null), app.healthCheck());
         assertEquals(new BalancingConfig.RetryBudget(0.2, 10), app.retryBudget());
         assertEquals(Duration.ofSeconds(30), app.slowStart());
         assertEquals(100, app.maxConnections());
@@ -86,6 +86,19 @@ class BalancingConfigTest {
         }
         assertTrue(BalancersTest.upstream("{ address = \"10.0.0.1:80\" }", "hash-key = \"$uri\"").balancing().hashKey()
                 .onlyVariablesOf(RequestVariable.Kind.URI));
+    }
+
+    @Test
+    void aGrpcCheckNeedsAnHttp2GroupAndNoHttpCheckKeys() {
+        assertEquals("", BalancersTest.upstream("{ address = \"10.0.0.1:80\" }",
+                "protocol = h2c, health-check { grpc-service = \"\" }").balancing().healthCheck().grpcService());
+        String http1 = String.join("\n", assertThrows(InvalidConfigException.class, () -> BalancersTest.upstream(
+                "{ address = \"10.0.0.1:80\" }", "health-check { grpc-service = \"\" }")).problems());
+        assertTrue(http1.contains("upstreams.app.health-check") && http1.contains("h2"), http1);
+        String mixed = String.join("\n", assertThrows(InvalidConfigException.class, () -> BalancersTest.upstream(
+                "{ address = \"10.0.0.1:80\" }", "protocol = h2c, health-check { grpc-service = \"a\", path = \"/x\" }"))
+                .problems());
+        assertTrue(mixed.contains("grpc-service") && mixed.contains("path"), mixed);
     }
 
     @Test

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,6 +34,10 @@ class Http2HealthCheckIT {
     }
 
     private static String config(String protocol, String address, String tls) {
+        return config(protocol, address, tls, "path = \"/healthz\"");
+    }
+
+    private static String config(String protocol, String address, String tls, String check) {
         return """
                 sluice {
                   workers = 1
@@ -39,10 +45,10 @@ class Http2HealthCheckIT {
                     protocol = %s
                     servers = [ { address = "%s" } ]
                     %s
-                    health-check { path = "/healthz", interval = 200ms, timeout = 3s, rise = 1, fall = 1 }
+                    health-check { %s, interval = 200ms, timeout = 3s, rise = 1, fall = 1 }
                   } }
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", proxy { upstream = app } } ] } ]
-                }""".formatted(protocol, address, tls);
+                }""".formatted(protocol, address, tls, check);
     }
 
     private static String state(RunningSluice sluice) {
@@ -71,6 +77,25 @@ class Http2HealthCheckIT {
         try (Http2Backend backend = Http2Backend.cleartext(100);
              RunningSluice sluice = RunningSluice.start(config("h2c", backend.address(), ""))) {
             followsTheStatus(backend, sluice);
+        }
+    }
+
+    @Test
+    void aGrpcCheckCallsTheHealthServiceAndPassesOnServing() throws Exception {
+        try (Http2Backend backend = Http2Backend.cleartext(100);
+             RunningSluice sluice = RunningSluice.start(config("h2c", backend.address(), "",
+                     "grpc-service = \"billing.v1.Ledger\""))) {
+            await("gRPC health checks", () -> backend.healthChecks.get() >= 2);
+            assertEquals("up", state(sluice));
+            byte[] request = backend.grpcHealthRequests.take();
+            assertEquals("0000000013" + "0a11" + HexFormat.of().formatHex("billing.v1.Ledger".getBytes(StandardCharsets.US_ASCII)),
+                    HexFormat.of().formatHex(request), "a HealthCheckRequest naming the service");
+            backend.grpcServing.set(2);
+            await("NOT_SERVING to take the server down", () -> state(sluice).equals("down"));
+            backend.grpcServing.set(1);
+            await("SERVING to bring it back", () -> state(sluice).equals("up"));
+            backend.grpcServing.set(-1);
+            await("a server without the health service (UNIMPLEMENTED) to be down", () -> state(sluice).equals("down"));
         }
     }
 

@@ -2,6 +2,7 @@ package io.sluice.testing;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -32,6 +33,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.util.ReferenceCountUtil;
 
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -62,6 +64,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>{@code /held}: answered only once {@link #holdUntil} streams are held open at once;</li>
  * <li>{@code /goaway}: answered, then the connection gets a GOAWAY;</li>
  * <li>{@code /healthz}: a head-only answer with the status {@link #healthStatus} holds;</li>
+ * <li>{@code /grpc.health.v1.Health/Check}: the gRPC health answer {@link #grpcServing} says;</li>
  * <li>{@code /die}: the whole connection is closed without an answer.</li>
  * </ul>
  */
@@ -71,6 +74,13 @@ public final class Http2Backend implements AutoCloseable {
     /** The status {@code /healthz} answers with. */
     public final AtomicInteger healthStatus = new AtomicInteger(200);
     public final AtomicInteger healthChecks = new AtomicInteger();
+    /**
+     * What {@code grpc.health.v1.Health/Check} answers: a HealthCheckResponse with this status (1 SERVING,
+     * 2 NOT_SERVING), or with -1 a trailers-only UNIMPLEMENTED, as a server without the health service does.
+     */
+    public final AtomicInteger grpcServing = new AtomicInteger(1);
+    /** The request messages of gRPC health checks, as received (flag, length, protobuf). */
+    public final BlockingQueue<byte[]> grpcHealthRequests = new LinkedBlockingQueue<>();
     public final AtomicInteger maxOpenStreams = new AtomicInteger();
     /** Body bytes written by {@code /stream/N} responses so far. */
     public final AtomicLong streamedBytes = new AtomicLong();
@@ -158,6 +168,7 @@ public final class Http2Backend implements AutoCloseable {
 
     private final class StreamHandler extends ChannelInboundHandlerAdapter {
         private final MessageDigest upload = digest();
+        private final ByteArrayOutputStream healthRequest = new ByteArrayOutputStream();
         private long uploadBytes;
         private String path;
         private ChannelHandlerContext ctx;
@@ -196,6 +207,9 @@ public final class Http2Backend implements AutoCloseable {
                         requestEnded();
                     }
                 } else if (msg instanceof Http2DataFrame data) {
+                    if (path.equals("/grpc.health.v1.Health/Check")) {
+                        healthRequest.writeBytes(ByteBufUtil.getBytes(data.content()));
+                    }
                     uploadBytes += data.content().readableBytes();
                     upload.update(data.content().nioBuffer());
                     if (path.endsWith("/echo") && data.content().isReadable()) {
@@ -228,6 +242,18 @@ public final class Http2Backend implements AutoCloseable {
                         .add("grpc-message", "no such thing"), true));
             } else if (path.endsWith("/held")) {
                 hold();
+            } else if (path.equals("/grpc.health.v1.Health/Check")) {
+                healthChecks.incrementAndGet();
+                grpcHealthRequests.add(healthRequest.toByteArray());
+                int serving = grpcServing.get();
+                if (serving < 0) {
+                    ctx.writeAndFlush(new DefaultHttp2HeadersFrame(responseHeaders().add("grpc-status", "12")
+                            .add("grpc-message", "unknown service grpc.health.v1.Health"), true));
+                    return;
+                }
+                ctx.write(new DefaultHttp2HeadersFrame(responseHeaders(), false));
+                ctx.write(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 0, 2, 8, (byte) serving}), false));
+                ctx.writeAndFlush(new DefaultHttp2HeadersFrame(trailers(0), true));
             } else if (path.endsWith("/healthz")) {
                 healthChecks.incrementAndGet();
                 ctx.writeAndFlush(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers()
