@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * handshake: the request waits in the TLS handler until it is done), send the check request, read the
  * status of the response head, close. A server of a group that speaks HTTP/2 gets the request as one
  * HEADERS frame on a new connection (h2 by ALPN, or h2c with prior knowledge): an HTTP/2-only server,
- * such as a gRPC service, would fail an HTTP/1.1 probe. A probe that gets no head within {@code timeout} (connect and
+ * such as a gRPC service, would fail an HTTP/1.1 probe. With {@code grpc-service} the request is the gRPC
+ * health protocol's Check call instead, judged by its answer and trailers ({@link GrpcHealth}). A probe that gets no head within {@code timeout} (connect and
  * handshake included) fails; so does one whose handshake fails, e.g. a certificate that does not verify.
  */
 final class ServerCheck {
