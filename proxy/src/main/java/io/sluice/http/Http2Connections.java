@@ -20,7 +20,10 @@ import java.time.Duration;
  * refused), the decoded header list ({@code limits.max-header-size}, which also caps HPACK expansion and
  * CONTINUATION sequences), the flow-control window each stream may fill before we read it, resets per
  * window (rapid reset, CVE-2023-44487: past the limit the connection gets GOAWAY ENHANCE_YOUR_CALM), runs
- * of empty DATA frames, and control frames queued for a peer that does not read.
+ * of empty DATA frames, and control frames queued for a peer that does not read. A request whose HEADERS
+ * frame lacks a mandatory pseudo-header field ({@code :method}, {@code :scheme}, {@code :path}; {@code
+ * :authority} for CONNECT) is refused with RST_STREAM PROTOCOL_ERROR (RFC 9113 §8.3.1) before any stream
+ * handler sees it, as are trailers that carry one.
  *
  * <p>Response bytes are shared among a connection's streams evenly, not by the client's stream priorities:
  * RFC 9113 §5.3 deprecates that scheme, and keeping its dependency tree (a priority queue per stream,
@@ -39,6 +42,7 @@ public final class Http2Connections {
         return new ServerCodecBuilder(evenlySharedConnection())
                 .initialSettings(settings)
                 .validateHeaders(true)
+                .validateRequiredPseudoHeaders(true)
                 .decoderEnforceMaxRstFramesPerWindow(http2.maxResetsPerWindow(), http2.resetWindowSeconds())
                 .encoderEnforceMaxRstFramesPerWindow(http2.maxResetsPerWindow(), http2.resetWindowSeconds())
                 .decoderEnforceMaxConsecutiveEmptyDataFrames(http2.maxConsecutiveEmptyFrames())

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
@@ -40,7 +39,8 @@ import java.util.function.Supplier;
  * {@code http2 = true}; it then removes itself. The HTTP stage is either HTTP/1.1 (codec → flow control →
  * dispatcher) or HTTP/2 (flush consolidation → frame codec → one child channel per stream → connection
  * guard), where every stream runs the same dispatcher behind a frame-to-HTTP/1 translation, so each action
- * serves both protocols.
+ * serves both protocols. The translation, shared by a connection's streams, is the handler each new stream
+ * starts with, and it completes the stream's pipeline itself ({@link #addStream}).
  */
 final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     static final String TIMEOUTS = "timeouts";
@@ -142,30 +142,19 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         pipeline.addLast(FLUSH, new FlushConsolidationHandler(
                 FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         pipeline.addLast(H2_CODEC, Http2Connections.frameCodec(config.http2(), config.limits(), config.shutdownTimeout()));
-        pipeline.addLast(H2_STREAMS, new Http2MultiplexHandler(new StreamInitializer(guard, config.limits())));
+        pipeline.addLast(H2_STREAMS, new Http2MultiplexHandler(
+                new Http2StreamCodec(stream -> addStream(stream, guard, config.limits()))));
         pipeline.addLast(H2_GUARD, guard);
         channel.config().setAutoRead(true);
     }
 
-    /** The pipeline of one HTTP/2 stream: frames in, HTTP/1-style messages to the dispatcher. */
-    private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
-        private final Http2ConnectionGuard guard;
-        private final LimitsConfig limits;
-
-        StreamInitializer(Http2ConnectionGuard guard, LimitsConfig limits) {
-            this.guard = guard;
-            this.limits = limits;
-        }
-
-        @Override
-        protected void initChannel(Http2StreamChannel stream) {
-            stream.config().setAutoRead(false);
-            guard.streamOpened(stream);
-            ChannelPipeline pipeline = stream.pipeline();
-            pipeline.addLast(CODEC, new Http2StreamCodec());
-            pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits));
-            pipeline.addLast(FLOW, new FlowControlHandler());
-            pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
-        }
+    /** The rest of one HTTP/2 stream's pipeline, after its codec: HTTP/1-style messages to the dispatcher. */
+    private void addStream(Channel stream, Http2ConnectionGuard guard, LimitsConfig limits) {
+        stream.config().setAutoRead(false);
+        guard.streamOpened(stream);
+        stream.pipeline()
+                .addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits))
+                .addLast(FLOW, new FlowControlHandler())
+                .addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
     }
 }

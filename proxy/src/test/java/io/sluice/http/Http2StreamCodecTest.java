@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -24,22 +25,26 @@ import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class Http2StreamCodecTest {
-    private final EmbeddedChannel channel = new EmbeddedChannel(new Http2StreamCodec());
+    private final EmbeddedChannel channel = new EmbeddedChannel(new Http2StreamCodec(stream -> { }));
 
     @AfterEach
     void tearDown() {
@@ -171,6 +176,35 @@ class Http2StreamCodecTest {
         assertTrue(end.isEndStream());
         assertEquals(0, end.content().readableBytes());
         ReferenceCountUtil.release(end);
+    }
+
+    @Test
+    void oneCodecServesEveryStreamOfAConnectionAndCompletesEachStreamsPipeline() {
+        List<Channel> opened = new ArrayList<>();
+        Http2StreamCodec shared = new Http2StreamCodec(stream -> {
+            opened.add(stream);
+            stream.pipeline().addLast(new FlowControlHandler());
+        });
+        EmbeddedChannel first = new EmbeddedChannel(shared);
+        EmbeddedChannel second = new EmbeddedChannel(shared);
+        try {
+            assertEquals(List.of(first, second), opened);
+            assertNotNull(first.pipeline().get(FlowControlHandler.class), "the stream's pipeline goes on after the codec");
+
+            // a request with a body on one stream does not make the other's request look like trailers
+            first.writeInbound(new DefaultHttp2HeadersFrame(post("/upload"), false));
+            second.writeInbound(new DefaultHttp2HeadersFrame(get("/b"), true));
+            first.writeInbound(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().add("checksum", "1"), true));
+
+            assertFalse(first.<HttpRequest>readInbound() instanceof LastHttpContent);
+            LastHttpContent trailers = first.readInbound();
+            assertEquals("1", trailers.trailingHeaders().get("checksum"));
+            trailers.release();
+            assertEquals("/b", second.<FullHttpRequest>readInbound().uri());
+        } finally {
+            assertFalse(first.finishAndReleaseAll());
+            assertFalse(second.finishAndReleaseAll());
+        }
     }
 
     @Test

@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Http2IT {
     private static final String BODY = "0123456789abcdef".repeat(1024);
     private static final int ENHANCE_YOUR_CALM = 0xb;
+    private static final int PROTOCOL_ERROR = 0x1;
 
     @TempDir
     static Path directory;
@@ -150,6 +151,35 @@ class Http2IT {
     }
 
     @Test
+    void aRequestWithoutItsPathIsResetAsMalformedAndTheConnectionServesTheNext() throws Exception {
+        try (Socket socket = new Socket("127.0.0.4", cleartextPort)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(frame(0x4, 0, 0, new byte[0]));
+            byte[] authority = "localhost".getBytes(StandardCharsets.US_ASCII);
+            // :method GET, :scheme http, :authority localhost; no :path (RFC 9113 §8.3.1: malformed)
+            ByteArrayOutputStream withoutPath = new ByteArrayOutputStream();
+            withoutPath.write(new byte[] {(byte) 0x82, (byte) 0x86, 0x01, (byte) authority.length});
+            withoutPath.write(authority);
+            out.write(frame(0x1, 0x5, 1, withoutPath.toByteArray()));
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            assertEquals(PROTOCOL_ERROR, resetCode(in, 1), "the malformed request's stream is reset");
+
+            // :method GET, :scheme http, :path /small (literal, name index 4), :authority localhost
+            ByteArrayOutputStream valid = new ByteArrayOutputStream();
+            valid.write(new byte[] {(byte) 0x82, (byte) 0x86, 0x04, 6});
+            valid.write("/small".getBytes(StandardCharsets.US_ASCII));
+            valid.write(new byte[] {0x01, (byte) authority.length});
+            valid.write(authority);
+            out.write(frame(0x1, 0x5, 3, valid.toByteArray()));
+            out.flush();
+            assertEquals("hello h2", dataOf(in, 3));
+        }
+    }
+
+    @Test
     void drainingClosesAnIdleHttp2ConnectionAtOnce() throws Exception {
         TestCertificates.Leaf leaf = certificates.issue("drain", TestCertificates.KeyFormat.EC_PKCS8, "localhost");
         RunningSluice draining = RunningSluice.start("""
@@ -172,6 +202,42 @@ class Http2IT {
             assertTrue(millis < 10_000, "the idle HTTP/2 connection got GOAWAY and closed; shutdown took " + millis + " ms");
         } finally {
             draining.close();
+        }
+    }
+
+    /** Reads frames until RST_STREAM on {@code stream}; its error code. */
+    private static int resetCode(DataInputStream in, int stream) throws IOException {
+        while (true) {
+            int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            in.readUnsignedByte();
+            int id = in.readInt() & 0x7fffffff;
+            byte[] payload = in.readNBytes(length);
+            assertTrue(type != 0x7, "GOAWAY: the connection should have survived");
+            if (type == 0x3 && id == stream) {
+                return ((payload[0] & 0xff) << 24) | ((payload[1] & 0xff) << 16) | ((payload[2] & 0xff) << 8)
+                        | (payload[3] & 0xff);
+            }
+            assertFalse(id == stream && type == 0x1, "the malformed request must not be answered");
+        }
+    }
+
+    /** Reads frames until {@code stream} ends with a DATA frame; the bytes of its DATA frames. */
+    private static String dataOf(DataInputStream in, int stream) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            int length = in.readUnsignedShort() << 8 | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            int flags = in.readUnsignedByte();
+            int id = in.readInt() & 0x7fffffff;
+            byte[] payload = in.readNBytes(length);
+            assertFalse(id == stream && type == 0x3, "the valid request was reset");
+            if (type == 0x0 && id == stream) {
+                body.writeBytes(payload);
+                if ((flags & 0x1) != 0) {
+                    return body.toString(StandardCharsets.US_ASCII);
+                }
+            }
         }
     }
 
