@@ -16,6 +16,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -35,6 +36,10 @@ final class PemFiles {
     private static final byte[] RSA_OID = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
     /** 1.2.840.10045.2.1 id-ecPublicKey. */
     private static final byte[] EC_OID = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+    /** 1.3.101.112 id-Ed25519. */
+    private static final byte[] ED25519_OID = {0x06, 0x03, 0x2b, 0x65, 0x70};
+    /** 1.3.101.113 id-Ed448. */
+    private static final byte[] ED448_OID = {0x06, 0x03, 0x2b, 0x65, 0x71};
     private static final byte[] ASN1_NULL = {0x05, 0x00};
 
     private PemFiles() {
@@ -118,9 +123,19 @@ final class PemFiles {
         return Base64.getMimeDecoder().decode(body);
     }
 
+    /**
+     * The key's own algorithm is tried first: a key factory that refuses a key asks every other security
+     * provider for the same algorithm, which loads and initialises all of them (a tenth of a TLS start-up).
+     */
     private static PrivateKey pkcs8(byte[] der, Path file) throws GeneralSecurityException {
         PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-        for (String algorithm : new String[] {"RSA", "EC", "Ed25519", "Ed448"}) {
+        String named = algorithmOf(der);
+        List<String> algorithms = new ArrayList<>(List.of("RSA", "EC", "Ed25519", "Ed448"));
+        if (named != null) {
+            algorithms.remove(named);
+            algorithms.add(0, named);
+        }
+        for (String algorithm : algorithms) {
             try {
                 return KeyFactory.getInstance(algorithm).generatePrivate(spec);
             } catch (GeneralSecurityException wrongAlgorithm) {
@@ -129,6 +144,33 @@ final class PemFiles {
         }
         throw new GeneralSecurityException(file + ": unsupported or malformed private key (RSA, EC and Ed25519 keys"
                 + " are supported)");
+    }
+
+    /**
+     * The algorithm a PKCS#8 PrivateKeyInfo {@code { version, { algorithm OID, parameters }, key }} names,
+     * or null when it is none of those known here or the structure is malformed (the key factories then
+     * say what is wrong).
+     */
+    private static String algorithmOf(byte[] pkcs8) {
+        try {
+            Der info = new Der(pkcs8, 0);
+            Der version = new Der(pkcs8, info.contentStart);
+            Der identifier = new Der(pkcs8, version.end);
+            Der oid = new Der(pkcs8, identifier.contentStart);
+            byte[] named = Arrays.copyOfRange(pkcs8, identifier.contentStart, oid.end);
+            if (Arrays.equals(named, RSA_OID)) {
+                return "RSA";
+            }
+            if (Arrays.equals(named, EC_OID)) {
+                return "EC";
+            }
+            if (Arrays.equals(named, ED25519_OID)) {
+                return "Ed25519";
+            }
+            return Arrays.equals(named, ED448_OID) ? "Ed448" : null;
+        } catch (ArrayIndexOutOfBoundsException truncated) {
+            return null;
+        }
     }
 
     /** PKCS#8 PrivateKeyInfo { version 0, { rsaEncryption, NULL }, OCTET STRING pkcs1 }. */
