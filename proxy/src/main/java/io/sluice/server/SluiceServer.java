@@ -9,6 +9,8 @@ import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
@@ -89,6 +91,7 @@ public final class SluiceServer implements AutoCloseable {
         this.transports = Transports.select(config.transport());
         this.workers = transports.newGroup(config.workers(), "sluice-worker");
         this.blockingPool = new BlockingPool(config.blockingPool());
+        Future<TlsContexts> tlsStarting = startTls(config);
         this.accessLogWriter = accessLogWriter;
         this.connections = new OpenConnections(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
         this.http3 = new Http3Listeners(Http3Listeners::nativeUnavailability, transports, workers, connections,
@@ -106,19 +109,33 @@ public final class SluiceServer implements AutoCloseable {
         metrics.gauge("sluice_connections_open", "Open client connections, all listeners", connections::active);
         metrics.configLoaded(config.hash(), false);
         registerUpstreams(config);
-        this.tls = startTls(config);
+        this.tls = awaitTls(tlsStarting);
         tls.onInstall(http3::reloadCertificates);
     }
 
-    /** Certificates are read here, before any listener binds; a bad one stops the start. */
-    private TlsContexts startTls(SluiceConfig config) {
-        try {
-            return TlsContexts.start(config, blockingPool, workers);
-        } catch (RuntimeException e) {
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-            blockingPool.close();
-            throw e;
+    /**
+     * Reads the certificates and builds the TLS contexts on a blocking-pool thread, while this thread sets
+     * up routes, handlers and metrics: with more than one core the two overlap (TLS takes about a third of
+     * a start with one certificate: the TLS library loaded, keys parsed and checked).
+     */
+    private Future<TlsContexts> startTls(SluiceConfig config) {
+        return blockingPool.submit(() -> TlsContexts.start(config, blockingPool, workers),
+                ImmediateEventExecutor.INSTANCE);
+    }
+
+    /** Waits for {@link #startTls}, before any listener binds; a bad certificate stops the start. */
+    private TlsContexts awaitTls(Future<TlsContexts> starting) {
+        starting.awaitUninterruptibly();
+        if (starting.isSuccess()) {
+            return starting.getNow();
         }
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        blockingPool.close();
+        Throwable cause = starting.cause();
+        if (cause instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        throw new IllegalStateException("cannot start TLS: " + cause, cause);
     }
 
     /** Starts from a configuration that was not read from a file (tests, the embedded default): no reload. */
