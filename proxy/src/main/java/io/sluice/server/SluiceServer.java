@@ -9,8 +9,6 @@ import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
@@ -42,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -91,7 +90,7 @@ public final class SluiceServer implements AutoCloseable {
         this.transports = Transports.select(config.transport());
         this.workers = transports.newGroup(config.workers(), "sluice-worker");
         this.blockingPool = new BlockingPool(config.blockingPool());
-        Future<TlsContexts> tlsStarting = startTls(config);
+        FutureTask<TlsContexts> tlsStarting = startTls(config);
         this.accessLogWriter = accessLogWriter;
         this.connections = new OpenConnections(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
         this.http3 = new Http3Listeners(Http3Listeners::nativeUnavailability, transports, workers, connections,
@@ -114,28 +113,36 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     /**
-     * Reads the certificates and builds the TLS contexts on a blocking-pool thread, while this thread sets
+     * Reads the certificates and builds the TLS contexts on a thread of their own, while this thread sets
      * up routes, handlers and metrics: with more than one core the two overlap (TLS takes about a third of
-     * a start with one certificate: the TLS library loaded, keys parsed and checked).
+     * a start with one certificate: the TLS library loaded, keys parsed and checked). Not on the blocking
+     * pool: a start must leave it as configured (its first task starts its first thread).
      */
-    private Future<TlsContexts> startTls(SluiceConfig config) {
-        return blockingPool.submit(() -> TlsContexts.start(config, blockingPool, workers),
-                ImmediateEventExecutor.INSTANCE);
+    private FutureTask<TlsContexts> startTls(SluiceConfig config) {
+        FutureTask<TlsContexts> starting = new FutureTask<>(() -> TlsContexts.start(config, blockingPool, workers));
+        Thread thread = new Thread(starting, "sluice-tls-start");
+        thread.setDaemon(true);
+        thread.start();
+        return starting;
     }
 
     /** Waits for {@link #startTls}, before any listener binds; a bad certificate stops the start. */
-    private TlsContexts awaitTls(Future<TlsContexts> starting) {
-        starting.awaitUninterruptibly();
-        if (starting.isSuccess()) {
-            return starting.getNow();
+    private TlsContexts awaitTls(FutureTask<TlsContexts> starting) {
+        Throwable failure;
+        try {
+            return starting.get();
+        } catch (ExecutionException e) {
+            failure = e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = e;
         }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         blockingPool.close();
-        Throwable cause = starting.cause();
-        if (cause instanceof RuntimeException runtime) {
+        if (failure instanceof RuntimeException runtime) {
             throw runtime;
         }
-        throw new IllegalStateException("cannot start TLS: " + cause, cause);
+        throw new IllegalStateException("cannot start TLS: " + failure, failure);
     }
 
     /** Starts from a configuration that was not read from a file (tests, the embedded default): no reload. */
