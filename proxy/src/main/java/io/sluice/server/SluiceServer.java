@@ -40,7 +40,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -90,7 +89,6 @@ public final class SluiceServer implements AutoCloseable {
         this.transports = Transports.select(config.transport());
         this.workers = transports.newGroup(config.workers(), "sluice-worker");
         this.blockingPool = new BlockingPool(config.blockingPool());
-        FutureTask<TlsContexts> tlsStarting = startTls(config);
         this.accessLogWriter = accessLogWriter;
         this.connections = new OpenConnections(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
         this.http3 = new Http3Listeners(Http3Listeners::nativeUnavailability, transports, workers, connections,
@@ -108,41 +106,19 @@ public final class SluiceServer implements AutoCloseable {
         metrics.gauge("sluice_connections_open", "Open client connections, all listeners", connections::active);
         metrics.configLoaded(config.hash(), false);
         registerUpstreams(config);
-        this.tls = awaitTls(tlsStarting);
+        this.tls = startTls(config);
         tls.onInstall(http3::reloadCertificates);
     }
 
-    /**
-     * Reads the certificates and builds the TLS contexts on a thread of their own, while this thread sets
-     * up routes, handlers and metrics: with more than one core the two overlap (TLS takes about a third of
-     * a start with one certificate: the TLS library loaded, keys parsed and checked). Not on the blocking
-     * pool: a start must leave it as configured (its first task starts its first thread).
-     */
-    private FutureTask<TlsContexts> startTls(SluiceConfig config) {
-        FutureTask<TlsContexts> starting = new FutureTask<>(() -> TlsContexts.start(config, blockingPool, workers));
-        Thread thread = new Thread(starting, "sluice-tls-start");
-        thread.setDaemon(true);
-        thread.start();
-        return starting;
-    }
-
-    /** Waits for {@link #startTls}, before any listener binds; a bad certificate stops the start. */
-    private TlsContexts awaitTls(FutureTask<TlsContexts> starting) {
-        Throwable failure;
+    /** Certificates are read here, before any listener binds; a bad one stops the start. */
+    private TlsContexts startTls(SluiceConfig config) {
         try {
-            return starting.get();
-        } catch (ExecutionException e) {
-            failure = e.getCause();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure = e;
+            return TlsContexts.start(config, blockingPool, workers);
+        } catch (RuntimeException e) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            blockingPool.close();
+            throw e;
         }
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        blockingPool.close();
-        if (failure instanceof RuntimeException runtime) {
-            throw runtime;
-        }
-        throw new IllegalStateException("cannot start TLS: " + failure, failure);
     }
 
     /** Starts from a configuration that was not read from a file (tests, the embedded default): no reload. */

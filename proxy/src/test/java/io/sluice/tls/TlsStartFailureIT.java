@@ -12,10 +12,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/**
- * The certificates are read on a thread of their own while the rest of the server is set up; a bad one
- * still stops the start before any listener is bound, with the problem in the exception.
- */
+/** A bad certificate stops the start before any listener is bound, with the problem in the exception. */
 class TlsStartFailureIT {
     @TempDir
     Path directory;
