@@ -97,9 +97,10 @@ final class PemFiles {
      * Fails unless {@code key} is the private half of the leaf certificate's public key, so a key replaced
      * without its certificate is caught at load time, not at every handshake. An RSA key carries its public
      * half (modulus and exponent), compared as it is; an EC key's public point is its scalar times the
-     * curve's generator, whose x coordinate an ECDH agreement with the generator computes: one scalar
-     * multiplication, where signing and verifying a probe takes three and seeds the random generator
-     * (tens of milliseconds of a start in interpreted code). Other keys sign a probe.
+     * curve's generator, whose x coordinate an ECDH agreement with the generator computes: two scalar
+     * multiplications (the agreement also checks the generator's order), where signing and verifying a
+     * probe takes three plus hashing and seeding the random generator (tens of milliseconds of a start in
+     * interpreted code; about half as long in a stand-alone test). Other keys sign a probe.
      */
     static void checkKeyMatches(PrivateKey key, X509Certificate leaf, Path keyFile, Path certFile)
             throws GeneralSecurityException {
@@ -161,7 +162,7 @@ final class PemFiles {
 
     /**
      * The key's own algorithm is tried first: a key factory that refuses a key asks every other security
-     * provider for the same algorithm, which loads and initialises all of them (a tenth of a TLS start-up).
+     * provider for the same algorithm, which loads and initialises all of them.
      */
     private static PrivateKey pkcs8(byte[] der, Path file) throws GeneralSecurityException {
         PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
