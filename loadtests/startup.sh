@@ -109,7 +109,7 @@ launch() {
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$TARGET_PORT/" || true)
     if [[ $code != 000 ]]; then
       WALL_MS=$((($(date +%s%N) - started_ns) / 1000000))
-      CPU_MS=$(($(cpu_ticks "$pid") * 1000 / CLK_TCK))
+      CPU_MS=$(($(tree_cpu_ticks "$pid") * 1000 / CLK_TCK))
       LAUNCHED_PID=$pid
       return 0
     fi

@@ -28,7 +28,9 @@ import java.util.function.DoubleSupplier;
  * Every metric of one Sluice process, in a Prometheus registry. The hot path never looks labels up: a
  * location, listener or upstream server resolves its data points once ({@link #location},
  * {@link #listener}, {@link #upstream}) when the configuration is compiled, and then only increments
- * them. The client's counters and histograms are striped adders, so loops do not contend.
+ * them. The client's counters and histograms are striped adders, so loops do not contend. They keep no
+ * exemplars: nothing here traces requests, and an exemplar sampler per metric costs every increment a
+ * check and the start a scheduler thread and a probe for OpenTelemetry classes.
  */
 public final class SluiceMetrics {
     /** Request durations in seconds: 1 ms to 30 s. */
@@ -38,39 +40,44 @@ public final class SluiceMetrics {
     private final PrometheusTextFormatWriter textFormat = PrometheusTextFormatWriter.create();
     private final Counter requests = Counter.builder().name("sluice_requests")
             .help("Requests answered, by server block, location and status class")
-            .labelNames("server", "location", "status").register(registry);
+            .labelNames("server", "location", "status").withoutExemplars().register(registry);
     private final Histogram duration = Histogram.builder().name("sluice_request_duration_seconds")
             .help("Time from the request head to the last byte of the response handed to the socket")
-            .labelNames("server", "location").classicOnly().classicUpperBounds(DURATION_BUCKETS).register(registry);
+            .labelNames("server", "location").classicOnly().classicUpperBounds(DURATION_BUCKETS)
+            .withoutExemplars().register(registry);
     private final Counter bytesIn = Counter.builder().name("sluice_request_body_bytes")
-            .help("Request body bytes received").labelNames("server", "location").register(registry);
+            .help("Request body bytes received").labelNames("server", "location").withoutExemplars().register(registry);
     private final Counter bytesOut = Counter.builder().name("sluice_response_body_bytes")
-            .help("Response body bytes sent").labelNames("server", "location").register(registry);
+            .help("Response body bytes sent").labelNames("server", "location").withoutExemplars().register(registry);
     private final Counter limitedRequests = Counter.builder().name("sluice_limited_requests")
             .help("Requests refused or delayed by a location's rate-limit or limit-conn, by zone and limit")
-            .labelNames("server", "location", "zone", "limit", "result").register(registry);
+            .labelNames("server", "location", "zone", "limit", "result").withoutExemplars().register(registry);
     private final Counter protocolRequests = Counter.builder().name("sluice_requests_by_protocol")
-            .help("Requests answered, by the protocol the client spoke").labelNames("protocol").register(registry);
+            .help("Requests answered, by the protocol the client spoke").labelNames("protocol")
+            .withoutExemplars().register(registry);
     private final ProtocolMetrics protocols = new ProtocolMetrics(protocolRequests.labelValues("HTTP/1.0"),
             protocolRequests.labelValues("HTTP/1.1"), protocolRequests.labelValues("HTTP/2.0"),
             protocolRequests.labelValues("HTTP/3.0"));
     private final Counter connectionsTotal = Counter.builder().name("sluice_connections")
-            .help("Client connections accepted per listen address").labelNames("listener").register(registry);
+            .help("Client connections accepted per listen address").labelNames("listener")
+            .withoutExemplars().register(registry);
     private final Counter tlsHandshakes = Counter.builder().name("sluice_tls_handshakes")
-            .help("TLS handshakes per listen address and result").labelNames("listener", "result").register(registry);
+            .help("TLS handshakes per listen address and result").labelNames("listener", "result")
+            .withoutExemplars().register(registry);
     private final Counter upstreamRequests = Counter.builder().name("sluice_upstream_requests")
             .help("Requests sent to upstream servers, by status class of the answer")
-            .labelNames("upstream", "server", "status").register(registry);
+            .labelNames("upstream", "server", "status").withoutExemplars().register(registry);
     private final Counter upstreamErrors = Counter.builder().name("sluice_upstream_errors")
             .help("Upstream attempts that failed (connect, timeout, reset)")
-            .labelNames("upstream", "server", "reason").register(registry);
+            .labelNames("upstream", "server", "reason").withoutExemplars().register(registry);
     private final Histogram upstreamLatency = Histogram.builder().name("sluice_upstream_response_seconds")
             .help("Time from sending the request upstream to its response head")
-            .labelNames("upstream", "server").classicOnly().classicUpperBounds(DURATION_BUCKETS).register(registry);
+            .labelNames("upstream", "server").classicOnly().classicUpperBounds(DURATION_BUCKETS)
+            .withoutExemplars().register(registry);
     private final Counter reloads = Counter.builder().name("sluice_config_reloads")
-            .help("Configuration reloads by result").labelNames("result").register(registry);
+            .help("Configuration reloads by result").labelNames("result").withoutExemplars().register(registry);
     private final Gauge lastReload = Gauge.builder().name("sluice_config_last_reload_timestamp_seconds")
-            .help("When the running configuration was loaded").register(registry);
+            .help("When the running configuration was loaded").withoutExemplars().register(registry);
     private final Info configInfo = Info.builder().name("sluice_config")
             .help("The running configuration's hash").labelNames("hash").register(registry);
     private final Map<String, UpstreamMetrics> upstreams = new ConcurrentHashMap<>();

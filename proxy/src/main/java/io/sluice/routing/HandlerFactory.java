@@ -25,6 +25,7 @@ import io.sluice.upstream.Upstreams;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Turns each location's configured action into the handler that serves it. One factory serves the life
@@ -35,7 +36,8 @@ public final class HandlerFactory {
     private final BlockingPool blockingPool;
     private final Upstreams upstreams;
     private final GroupBalancing balancing;
-    private final ResponseCache responseCache = new ResponseCache(CacheConfig.DEFAULTS);
+    /** Made by the first caching location (or admin request) that needs it; see {@link #responseCache()}. */
+    private volatile ResponseCache responseCache;
     private final RequestLimiters requestLimiters;
 
     public HandlerFactory(BlockingPool blockingPool, EventLoopGroup workers, Class<? extends SocketChannel> socketChannelClass,
@@ -48,23 +50,51 @@ public final class HandlerFactory {
     }
 
     private void registerCacheMetrics(SluiceMetrics metrics) {
-        metrics.gauge("sluice_cache_entries", "Responses in the response cache", responseCache::entryCount);
+        metrics.gauge("sluice_cache_entries", "Responses in the response cache",
+                () -> cacheReading(ResponseCache::entryCount));
         metrics.gauge("sluice_cache_bytes", "Bytes the response cache holds (bodies, fields, bookkeeping)",
-                responseCache::weightedSize);
+                () -> cacheReading(ResponseCache::weightedSize));
         metrics.gauge("sluice_cache_hit_ratio", "Cacheable requests answered from the cache (hit, stale, revalidated)",
-                () -> responseCache.stats().hitRatio());
+                () -> cacheReading(cache -> cache.stats().hitRatio()));
         metrics.counter("sluice_cache_evictions", "Entries the response cache evicted to stay within max-size",
-                responseCache::evictions);
+                () -> cacheReading(ResponseCache::evictions));
         for (CacheStats.Result result : CacheStats.Result.values()) {
             metrics.counter("sluice_cache_" + result.name().toLowerCase(Locale.ROOT),
                     "Requests to caching locations answered with X-Cache: " + result.name(),
-                    () -> responseCache.stats().total(result));
+                    () -> cacheReading(cache -> cache.stats().total(result)));
         }
     }
 
-    /** The response cache every {@code proxy { cache = true }} location shares. */
+    /** A metric of the response cache; 0 while no cache exists (nothing was cached yet). */
+    private double cacheReading(ToDoubleFunction<ResponseCache> reading) {
+        ResponseCache cache = responseCache;
+        return cache == null ? 0 : reading.applyAsDouble(cache);
+    }
+
+    /**
+     * The response cache every {@code proxy { cache = true }} location shares, made on the first call:
+     * its Caffeine caches cost some eighty classes at start, which configurations without a caching
+     * location never need.
+     */
     public ResponseCache responseCache() {
-        return responseCache;
+        ResponseCache cache = responseCache;
+        if (cache == null) {
+            synchronized (this) {
+                if (responseCache == null) {
+                    responseCache = new ResponseCache(CacheConfig.DEFAULTS);
+                }
+                cache = responseCache;
+            }
+        }
+        return cache;
+    }
+
+    /** Releases what the response cache holds, at shutdown; makes no cache when there is none. */
+    public void purgeResponseCache() {
+        ResponseCache cache = responseCache;
+        if (cache != null) {
+            cache.purgeAll();
+        }
     }
 
     public Upstreams upstreams() {
@@ -106,8 +136,9 @@ public final class HandlerFactory {
         if (location.action() instanceof ProxyConfig config) {
             ExchangeHandler proxy = new ProxyHandler(config, upstreams.group(snapshot.upstreams().get(config.upstream())));
             if (config.cache().enabled()) {
-                responseCache.reconfigure(snapshot.cache());
-                return new CachingHandler(proxy, responseCache, config.cache());
+                ResponseCache cache = responseCache();
+                cache.reconfigure(snapshot.cache());
+                return new CachingHandler(proxy, cache, config.cache());
             }
             return proxy;
         }

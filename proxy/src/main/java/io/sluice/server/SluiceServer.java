@@ -570,7 +570,7 @@ public final class SluiceServer implements AutoCloseable {
         http3.close();
         handlers.upstreams().close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        handlers.responseCache().purgeAll();
+        handlers.purgeResponseCache();
         tls.close();
         blockingPool.close();
         accessLogWriter.close();

@@ -1,8 +1,10 @@
 package io.sluice.tls;
 
+import javax.crypto.KeyAgreement;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,12 +12,20 @@ import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.Signature;
 import java.security.SignatureException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPublicKeySpec;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -35,6 +45,10 @@ final class PemFiles {
     private static final byte[] RSA_OID = {0x06, 0x09, 0x2a, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01};
     /** 1.2.840.10045.2.1 id-ecPublicKey. */
     private static final byte[] EC_OID = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01};
+    /** 1.3.101.112 id-Ed25519. */
+    private static final byte[] ED25519_OID = {0x06, 0x03, 0x2b, 0x65, 0x70};
+    /** 1.3.101.113 id-Ed448. */
+    private static final byte[] ED448_OID = {0x06, 0x03, 0x2b, 0x65, 0x71};
     private static final byte[] ASN1_NULL = {0x05, 0x00};
 
     private PemFiles() {
@@ -80,32 +94,60 @@ final class PemFiles {
     }
 
     /**
-     * Fails unless {@code key} is the private half of the leaf certificate's public key (checked by a
-     * signature), so a key replaced without its certificate is caught at load time, not at every handshake.
+     * Fails unless {@code key} is the private half of the leaf certificate's public key, so a key replaced
+     * without its certificate is caught at load time, not at every handshake. An RSA key carries its public
+     * half (modulus and exponent), compared as it is; an EC key's public point is its scalar times the
+     * curve's generator, whose x coordinate an ECDH agreement with the generator computes: two scalar
+     * multiplications (the agreement also checks the generator's order), where signing and verifying a
+     * probe takes three plus hashing and seeding the random generator (tens of milliseconds of a start in
+     * interpreted code; about half as long in a stand-alone test). Other keys sign a probe.
      */
     static void checkKeyMatches(PrivateKey key, X509Certificate leaf, Path keyFile, Path certFile)
             throws GeneralSecurityException {
+        PublicKey certified = leaf.getPublicKey();
+        boolean matches;
+        if (key instanceof RSAPrivateCrtKey rsa && certified instanceof RSAPublicKey rsaPublic) {
+            matches = rsa.getModulus().equals(rsaPublic.getModulus())
+                    && rsa.getPublicExponent().equals(rsaPublic.getPublicExponent());
+        } else if (key instanceof ECPrivateKey ec && certified instanceof ECPublicKey ecPublic) {
+            matches = publicX(ec).equals(ecPublic.getW().getAffineX());
+        } else {
+            matches = signatureVerifies(key, certified);
+        }
+        if (!matches) {
+            throw new GeneralSecurityException(keyFile + " is not the private key of the certificate in " + certFile);
+        }
+    }
+
+    /** The x coordinate of {@code key}'s public point (the point's y is fixed up to sign by its curve). */
+    private static BigInteger publicX(ECPrivateKey key) throws GeneralSecurityException {
+        ECParameterSpec curve = key.getParams();
+        PublicKey generator = KeyFactory.getInstance("EC")
+                .generatePublic(new ECPublicKeySpec(curve.getGenerator(), curve));
+        KeyAgreement agreement = KeyAgreement.getInstance("ECDH");
+        agreement.init(key);
+        agreement.doPhase(generator, true);
+        return new BigInteger(1, agreement.generateSecret());
+    }
+
+    private static boolean signatureVerifies(PrivateKey key, PublicKey certified) throws GeneralSecurityException {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
             case "EC" -> "SHA256withECDSA";
             default -> key.getAlgorithm();
         };
         byte[] probe = "sluice key check".getBytes(StandardCharsets.US_ASCII);
-        boolean matches;
         try {
             Signature signer = Signature.getInstance(algorithm);
             signer.initSign(key);
             signer.update(probe);
             byte[] signature = signer.sign();
             Signature verifier = Signature.getInstance(algorithm);
-            verifier.initVerify(leaf.getPublicKey());
+            verifier.initVerify(certified);
             verifier.update(probe);
-            matches = verifier.verify(signature);
+            return verifier.verify(signature);
         } catch (InvalidKeyException | SignatureException e) {
-            matches = false;
-        }
-        if (!matches) {
-            throw new GeneralSecurityException(keyFile + " is not the private key of the certificate in " + certFile);
+            return false;
         }
     }
 
@@ -118,9 +160,19 @@ final class PemFiles {
         return Base64.getMimeDecoder().decode(body);
     }
 
+    /**
+     * The key's own algorithm is tried first: a key factory that refuses a key asks every other security
+     * provider for the same algorithm, which loads and initialises all of them.
+     */
     private static PrivateKey pkcs8(byte[] der, Path file) throws GeneralSecurityException {
         PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
-        for (String algorithm : new String[] {"RSA", "EC", "Ed25519", "Ed448"}) {
+        String named = algorithmOf(der);
+        List<String> algorithms = new ArrayList<>(List.of("RSA", "EC", "Ed25519", "Ed448"));
+        if (named != null) {
+            algorithms.remove(named);
+            algorithms.add(0, named);
+        }
+        for (String algorithm : algorithms) {
             try {
                 return KeyFactory.getInstance(algorithm).generatePrivate(spec);
             } catch (GeneralSecurityException wrongAlgorithm) {
@@ -129,6 +181,33 @@ final class PemFiles {
         }
         throw new GeneralSecurityException(file + ": unsupported or malformed private key (RSA, EC and Ed25519 keys"
                 + " are supported)");
+    }
+
+    /**
+     * The algorithm a PKCS#8 PrivateKeyInfo {@code { version, { algorithm OID, parameters }, key }} names,
+     * or null when it is none of those known here or the structure is malformed (the key factories then
+     * say what is wrong).
+     */
+    private static String algorithmOf(byte[] pkcs8) {
+        try {
+            Der info = new Der(pkcs8, 0);
+            Der version = new Der(pkcs8, info.contentStart);
+            Der identifier = new Der(pkcs8, version.end);
+            Der oid = new Der(pkcs8, identifier.contentStart);
+            byte[] named = Arrays.copyOfRange(pkcs8, identifier.contentStart, oid.end);
+            if (Arrays.equals(named, RSA_OID)) {
+                return "RSA";
+            }
+            if (Arrays.equals(named, EC_OID)) {
+                return "EC";
+            }
+            if (Arrays.equals(named, ED25519_OID)) {
+                return "Ed25519";
+            }
+            return Arrays.equals(named, ED448_OID) ? "Ed448" : null;
+        } catch (ArrayIndexOutOfBoundsException truncated) {
+            return null;
+        }
     }
 
     /** PKCS#8 PrivateKeyInfo { version 0, { rsaEncryption, NULL }, OCTET STRING pkcs1 }. */

@@ -26,8 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * the old one's idle connections close by their idle timeout while requests still using it finish. Host
  * names are resolved by Netty's asynchronous DNS resolver, never by the JDK's blocking one: a group
  * follows its host names' addresses from one event loop (see {@link HostResolution}), and a host name not
- * resolved yet is looked up on the connecting loop. IP literals are not resolved at all. The name servers
- * are the system's, or those of the group's {@code resolver { servers }}.
+ * resolved yet is looked up on the connecting loop. IP literals are not resolved at all, and no DNS resolver
+ * is made until a host name is looked up ({@link OnDemandDnsResolvers}). The name servers are the system's,
+ * or those of the group's {@code resolver { servers }}.
  */
 public final class Upstreams {
     private final Map<String, UpstreamGroup> groups = new ConcurrentHashMap<>();
@@ -56,7 +57,7 @@ public final class Upstreams {
             }
             List<HostAndPort> nameServers = config.dns().nameServers();
             AddressResolverGroup<InetSocketAddress> connectResolver = connectResolvers.computeIfAbsent(nameServers,
-                    servers -> new DnsAddressResolverGroup(resolverBuilder(servers)));
+                    servers -> new OnDemandDnsResolvers(() -> new DnsAddressResolverGroup(resolverBuilder(servers))));
             boolean follow = !config.dns().resolveInterval().isZero()
                     && config.servers().stream().anyMatch(HostResolution::needsResolution);
             UpstreamGroup group = new UpstreamGroup(config, socketChannelClass, connectResolver, pickers,

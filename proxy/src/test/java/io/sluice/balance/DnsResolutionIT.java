@@ -131,6 +131,18 @@ class DnsResolutionIT {
     }
 
     @Test
+    void aHostNameNotFollowedIsResolvedWhenAConnectionOpens() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer(); NamedBackend a = backendAt("a", "127.0.0.2", 0)) {
+            dns.answer("app.test", "127.0.0.2");
+            try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), "resolve-interval = 0s"))) {
+                assertEquals(0, dns.queries.get(), "nothing is looked up before a connection needs it");
+                assertEquals("a", get(sluice, "/x").body());
+                assertTrue(dns.queries.get() > 0, "the connecting loop's DNS resolver asked the configured name server");
+            }
+        }
+    }
+
+    @Test
     void aShortTtlIsLookedUpAgainBeforeTheResolveInterval() throws Exception {
         try (TestDnsServer dns = new TestDnsServer(); NamedBackend a = backendAt("a", "127.0.0.2", 0);
              NamedBackend b = backendAt("b", "127.0.0.3", a.port())) {
