@@ -124,17 +124,16 @@ for port in $NGINX $SLUICE; do
 done
 backend_before=$(wc -l < "$WORK/logs/backend-access.log")
 
-target_pids() { if [ "$1" = nginx ]; then tree_pids "$NGINX_PID"; else echo "$SLUICE_PID"; fi; }
+target_pid() { if [ "$1" = nginx ]; then echo "$NGINX_PID"; else echo "$SLUICE_PID"; fi; }
 port_of() { if [ "$1" = nginx ]; then echo "$NGINX"; else echo "$SLUICE"; fi; }
 
 run() { # target seconds -> "req/s cpu-µs/req"
-  local target=$1 seconds=$2 pids before after out rps requests
-  # shellcheck disable=SC2207
-  pids=($(target_pids "$target"))
-  before=$(cpu_ticks "${pids[@]}")
+  local target=$1 seconds=$2 pid before after out rps requests
+  pid=$(target_pid "$target")
+  before=$(tree_cpu_ticks "$pid")
   out=$(timeout $((seconds + 30)) taskset -c "$LOAD_CPUS" wrk -t1 -c"$CONNECTIONS" -d"${seconds}s" \
     "http://127.0.0.1:$(port_of "$target")$URL_PATH")
-  after=$(cpu_ticks "${pids[@]}")
+  after=$(tree_cpu_ticks "$pid")
   echo "$out" | grep -q "Non-2xx" && die "$target answered errors: $out"
   rps=$(echo "$out" | awk '/Requests\/sec/ { print $2 }')
   requests=$(echo "$out" | awk '/requests in/ { print $1 }')
