@@ -394,7 +394,8 @@ class Http1RequestDecoder extends ByteToMessageDecoder {
             }
             length = contentLength(contentLength);
         }
-        out.add(new DefaultHttpRequest(version, method, uri, headers));
+        // method and target were checked while parsing: the request need not scan them again
+        out.add(new DefaultHttpRequest(version, method, uri, headers, false));
         if (chunked) {
             state = State.CHUNK_SIZE;
         } else if (length > 0) {
