@@ -172,7 +172,7 @@ class Http1ServerCodecTest {
     }
 
     @Test
-    void decodesWithNettysStrictness() {
+    void malformedHeadIsADecoderFailure() {
         EmbeddedChannel channel = new EmbeddedChannel(ours());
         channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost : a\r\n\r\n", StandardCharsets.US_ASCII));
         HttpRequest request = channel.readInbound();
