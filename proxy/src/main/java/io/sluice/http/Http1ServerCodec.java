@@ -6,13 +6,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -24,8 +22,8 @@ import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * The HTTP/1.1 codec of a client connection: Netty's request decoder, unchanged (its strictness is ours),
- * and Netty's response encoder with a cheaper way to write heads. It keeps what Netty's
+ * The HTTP/1.1 codec of a client connection: our strict request decoder ({@link Http1RequestDecoder}) and
+ * Netty's response encoder with a cheaper way to write heads. It keeps what Netty's
  * {@code HttpServerCodec} adds to the pair: the method of every decoded request is remembered until its
  * response goes out, so the answer to HEAD carries no body and a 2xx to CONNECT no Transfer-Encoding, and
  * more than {@link #MAX_PIPELINE_DEPTH} unanswered requests fail the connection.
@@ -35,7 +33,7 @@ import java.util.List;
  * leaves as a single buffer, so the socket write needs no promise combiner; a {@link HeadroomResponse}
  * gets its head written in front of its body, in the body's own buffer.
  */
-public final class Http1ServerCodec extends CombinedChannelDuplexHandler<HttpRequestDecoder, HttpResponseEncoder> {
+public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1RequestDecoder, HttpResponseEncoder> {
     /** Unanswered requests a connection may have decoded ahead; the same bound as Netty's HttpServerCodec. */
     static final int MAX_PIPELINE_DEPTH = 128;
     /** A complete response's body up to this size is copied behind its head into one buffer. */
@@ -53,8 +51,9 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<HttpReq
     private ArrayDeque<Byte> moreMethods;
     private boolean closeAfterResponse;
 
-    public Http1ServerCodec(HttpDecoderConfig config) {
-        init(new RequestDecoder(config), new ResponseEncoder());
+    /** A request line over {@code maxInitialLine} bytes or headers over {@code maxHeaderSize} fail decoding. */
+    public Http1ServerCodec(int maxInitialLine, int maxHeaderSize, int maxChunkSize) {
+        init(new RequestDecoder(maxInitialLine, maxHeaderSize, maxChunkSize), new ResponseEncoder());
     }
 
     private boolean rememberMethod(HttpMethod method) {
@@ -97,11 +96,11 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<HttpReq
         return METHOD_OTHER;
     }
 
-    private final class RequestDecoder extends HttpRequestDecoder {
+    private final class RequestDecoder extends Http1RequestDecoder {
         private boolean discarding;
 
-        RequestDecoder(HttpDecoderConfig config) {
-            super(config);
+        RequestDecoder(int maxInitialLine, int maxHeaderSize, int maxChunkSize) {
+            super(maxInitialLine, maxHeaderSize, maxChunkSize);
         }
 
         @Override

@@ -1,6 +1,5 @@
 package io.sluice.http;
 
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.sluice.config.LimitsConfig;
 
 /** The strict HTTP/1.1 decoder settings Sluice uses on every client connection. */
@@ -12,16 +11,6 @@ public final class HttpCodecs {
     }
 
     public static Http1ServerCodec serverCodec(LimitsConfig limits) {
-        // Header validation, strict CRLF line parsing and RFC 9112 Transfer-Encoding rules stay on: a proxy
-        // that "repairs" an ambiguous message forwards something its peers may read another way.
-        HttpDecoderConfig config = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxInitialLine())
-                .setMaxHeaderSize(limits.maxHeaderSize())
-                .setMaxChunkSize(MAX_CHUNK_SIZE)
-                .setValidateHeaders(true)
-                .setStrictLineParsing(true)
-                .setUseRfc9112TransferEncoding(true)
-                .setAllowDuplicateContentLengths(false);
-        return new Http1ServerCodec(config);
+        return new Http1ServerCodec(limits.maxInitialLine(), limits.maxHeaderSize(), MAX_CHUNK_SIZE);
     }
 }

@@ -16,11 +16,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Framing and header rules every request passes before it is routed. Netty's decoder already refuses
- * Content-Length together with Transfer-Encoding, differing Content-Lengths and a non-final chunked
- * coding; this adds what a proxy needs on top (RFC 9112 §6, §3.2): exactly one {@code chunked} coding,
- * digits-only Content-Length, exactly one valid Host on HTTP/1.1, no control characters in values, and an
- * absolute-form target whose authority replaces Host. Anything ambiguous is refused, never repaired.
+ * Framing and header rules every request passes before it is routed, whatever protocol carried it (the
+ * HTTP/1.1 decoder, {@link Http1RequestDecoder}, already refuses ambiguous framing while it reads, since it
+ * must frame the body): exactly one {@code chunked} coding, digits-only Content-Length and not both
+ * (RFC 9112 §6), exactly one valid Host on HTTP/1.1, no control characters in values, and an absolute-form
+ * target whose authority replaces Host (§3.2). Anything ambiguous is refused, never repaired.
  */
 public final class RequestValidator {
     private RequestValidator() {

@@ -1,8 +1,11 @@
 package io.sluice.jmh;
 
+import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
 import io.sluice.http.ExchangeListener;
+import io.sluice.metrics.SluiceMetrics;
+import io.sluice.routing.ExchangeRecorders;
 import io.sluice.routing.Route;
 import io.sluice.routing.Router;
 import io.sluice.routing.ServerRoutes;
@@ -55,7 +58,8 @@ public class RouteMatchBenchmark {
         locations.append("{ match = \"~ \\\\.(png|svg)$\", return { body = \"r\" } }\n");
         String hocon = "sluice { servers = [ { listen = [ \"127.0.0.1:8080\" ]\n locations = [\n" + locations + "] } ] }";
         SluiceConfig config = ConfigLoader.parse(hocon, Path.of("."));
-        Router router = Router.compile(config, location -> exchange -> ExchangeListener.IGNORE_BODY);
+        Router router = Router.compile(config, location -> exchange -> ExchangeListener.IGNORE_BODY,
+                new ExchangeRecorders(new SluiceMetrics(), new AccessLogWriter()));
         routes = router.forAddress("127.0.0.1:8080").select("example.com");
         path = request.startsWith("= ") ? request.substring(2) : request;
     }
