@@ -2,9 +2,11 @@ package io.sluice.server;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
@@ -191,11 +193,12 @@ public final class SluiceServer implements AutoCloseable {
         } else {
             loops.add(null);
         }
+        ChannelFactory<ServerChannel> serverChannels = () -> transports.newServerChannel(listen.address().host());
         List<Channel> channels = new ArrayList<>();
         try {
             for (EventLoop loop : loops) {
                 ServerBootstrap bootstrap = new ServerBootstrap()
-                        .channel(transports.serverChannelClass())
+                        .channelFactory(serverChannels)
                         .option(ChannelOption.SO_BACKLOG, backlog)
                         .option(ChannelOption.SO_REUSEADDR, true)
                         // no TCP_NODELAY child option: Netty sets it on every accepted socket already (outside
@@ -206,6 +209,9 @@ public final class SluiceServer implements AutoCloseable {
                     bootstrap.group(workers);
                 } else {
                     bootstrap.group(loop, loop).option(UnixChannelOption.SO_REUSEPORT, true);
+                }
+                if (transports.armsReadOnAccept()) {
+                    bootstrap.handler(ReadInterestOnAccept.INSTANCE);
                 }
                 Channel channel = bootstrap.bind(listen.address().host(), port).sync().channel();
                 channels.add(channel);

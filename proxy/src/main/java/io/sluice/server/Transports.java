@@ -2,6 +2,7 @@ package io.sluice.server;
 
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -11,6 +12,7 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -19,10 +21,13 @@ import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.config.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.nio.channels.spi.SelectorProvider;
 
 /**
  * The one place that picks a transport. {@code auto} means epoll where it loads, else NIO; io_uring only
@@ -50,6 +55,32 @@ public record Transports(String name, IoHandlerFactory ioHandlerFactory,
             log.warn("transport epoll is not available ({}); using nio", Epoll.unavailabilityCause().toString());
         }
         return nio();
+    }
+
+    /**
+     * A listening socket for {@code host}. An IPv4 literal gets an IPv4 socket instead of the dual-stack IPv6
+     * one epoll and NIO open by default: it accepts the same clients, and each connection it accepts is a
+     * plain IPv4 socket rather than an IPv6 one carrying a mapped address, which the kernel sets up and tears
+     * down for less. io_uring offers no choice and keeps its default.
+     */
+    ServerChannel newServerChannel(String host) {
+        if (NetUtil.isValidIpV4Address(host)) {
+            if (serverChannelClass == EpollServerSocketChannel.class) {
+                return new EpollServerSocketChannel(SocketProtocolFamily.INET);
+            }
+            if (serverChannelClass == NioServerSocketChannel.class) {
+                return new NioServerSocketChannel(SelectorProvider.provider(), SocketProtocolFamily.INET);
+            }
+        }
+        return new ReflectiveChannelFactory<>(serverChannelClass).newChannel();
+    }
+
+    /**
+     * Whether an accepted connection's read interest can be armed before it registers with its loop
+     * ({@link ReadInterestOnAccept}): epoll only, where every loop accepts on its own socket.
+     */
+    boolean armsReadOnAccept() {
+        return serverChannelClass == EpollServerSocketChannel.class;
     }
 
     public MultiThreadIoEventLoopGroup newGroup(int threads, String prefix) {
