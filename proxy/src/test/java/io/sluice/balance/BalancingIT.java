@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,14 +40,6 @@ class BalancingIT {
     private HttpResponse<String> get(RunningSluice sluice, String path) throws Exception {
         return client.send(HttpRequest.newBuilder(sluice.uri(path)).timeout(Duration.ofSeconds(20)).build(),
                 HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(20);
-        }
     }
 
     @Test
@@ -116,7 +107,7 @@ class BalancingIT {
                     assertEquals("backup", get(sluice, "/x").body());
                 }
                 primary.restart();
-                await("the primary to be tried again after fail-timeout", Duration.ofSeconds(10),
+                Eventually.await("the primary to be tried again after fail-timeout", Duration.ofSeconds(10),
                         () -> bodyOf(sluice).equals("primary"));
                 int backupServed = backup.requests.get();
                 for (int i = 0; i < 10; i++) {
@@ -141,7 +132,7 @@ class BalancingIT {
              RunningSluice sluice = RunningSluice.start(config("balance = least-conn", a, b))) {
             CompletableFuture<HttpResponse<String>> slow = client.sendAsync(
                     HttpRequest.newBuilder(sluice.uri("/slow")).build(), HttpResponse.BodyHandlers.ofString());
-            await("the slow request to reach a backend", Duration.ofSeconds(10),
+            Eventually.await("the slow request to reach a backend", Duration.ofSeconds(10),
                     () -> a.requests.get() + b.requests.get() == 1);
             NamedBackend busy = a.requests.get() == 1 ? a : b;
             NamedBackend idle = busy == a ? b : a;
@@ -159,7 +150,7 @@ class BalancingIT {
              RunningSluice sluice = RunningSluice.start(config("max-connections = 1, queue { size = 1, timeout = 20s }", a))) {
             CompletableFuture<HttpResponse<String>> slow = client.sendAsync(
                     HttpRequest.newBuilder(sluice.uri("/slow")).build(), HttpResponse.BodyHandlers.ofString());
-            await("the slow request to reach the backend", Duration.ofSeconds(10), () -> a.requests.get() == 1);
+            Eventually.await("the slow request to reach the backend", Duration.ofSeconds(10), () -> a.requests.get() == 1);
             CompletableFuture<HttpResponse<String>> second = client.sendAsync(
                     HttpRequest.newBuilder(sluice.uri("/second")).build(), HttpResponse.BodyHandlers.ofString());
             CompletableFuture<HttpResponse<String>> third = client.sendAsync(
@@ -182,7 +173,7 @@ class BalancingIT {
              RunningSluice sluice = RunningSluice.start(config("max-connections = 1, queue { size = 5, timeout = 300ms }", a))) {
             CompletableFuture<HttpResponse<String>> slow = client.sendAsync(
                     HttpRequest.newBuilder(sluice.uri("/slow")).build(), HttpResponse.BodyHandlers.ofString());
-            await("the slow request to reach the backend", Duration.ofSeconds(10), () -> a.requests.get() == 1);
+            Eventually.await("the slow request to reach the backend", Duration.ofSeconds(10), () -> a.requests.get() == 1);
             assertEquals(503, get(sluice, "/waits").statusCode());
             a.releaseSlow.countDown();
             assertEquals(200, slow.get().statusCode());
@@ -197,10 +188,10 @@ class BalancingIT {
                      health-check { path = "/healthz", interval = 300ms, timeout = 500ms, rise = 2, fall = 3,
                        expect-status = [200, 204], jitter = 0% }""", a, b))) {
             UpstreamMetrics bHealth = sluice.server().metrics().upstream("app", b.address());
-            await("the first check of b", Duration.ofSeconds(5), () -> bHealth.health() == UpstreamMetrics.Health.UP);
+            Eventually.await("the first check of b", Duration.ofSeconds(5), () -> bHealth.health() == UpstreamMetrics.Health.UP);
             b.healthStatus.set(503);
             long failing = System.nanoTime();
-            await("b marked down", Duration.ofSeconds(5), () -> bHealth.health() == UpstreamMetrics.Health.DOWN);
+            Eventually.await("b marked down", Duration.ofSeconds(5), () -> bHealth.health() == UpstreamMetrics.Health.DOWN);
             long downAfterMillis = (System.nanoTime() - failing) / 1_000_000;
             assertTrue(downAfterMillis < 3 * 300 + 1500, "down after " + downAfterMillis + "ms");
             int before = b.requests.get();
@@ -212,7 +203,7 @@ class BalancingIT {
             assertTrue(sluice.server().readiness().ready(), "a is still healthy");
             b.healthStatus.set(204);
             long passing = System.nanoTime();
-            await("b up again", Duration.ofSeconds(5), () -> bHealth.health() == UpstreamMetrics.Health.UP);
+            Eventually.await("b up again", Duration.ofSeconds(5), () -> bHealth.health() == UpstreamMetrics.Health.UP);
             long upAfterMillis = (System.nanoTime() - passing) / 1_000_000;
             assertTrue(upAfterMillis < 2 * 300 + 1500, "up after " + upAfterMillis + "ms");
             List<String> bodies = new ArrayList<>();
@@ -222,7 +213,7 @@ class BalancingIT {
             assertTrue(bodies.contains("b"), bodies.toString());
             a.healthStatus.set(500);
             b.healthStatus.set(500);
-            await("readiness to follow the checks", Duration.ofSeconds(10), () -> !sluice.server().readiness().ready());
+            Eventually.await("readiness to follow the checks", Duration.ofSeconds(10), () -> !sluice.server().readiness().ready());
             assertEquals(503, get(sluice, "/x").statusCode(), "every server is marked down");
         }
     }

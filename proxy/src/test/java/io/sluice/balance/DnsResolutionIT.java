@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,14 +57,6 @@ class DnsResolutionIT {
         return sluice.server().upstreamStates().get("app").stream().map(ServerView::server).toList();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(20);
-        }
-    }
-
     private static NamedBackend backendAt(String name, String loopbackAddress, int port) throws Exception {
         return new NamedBackend(name, InetAddress.getByName(loopbackAddress), port);
     }
@@ -77,13 +68,13 @@ class DnsResolutionIT {
             dns.answer("app.test", "127.0.0.2");
             dns.ttlSeconds = 3600;
             try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), "resolve-interval = 1s"))) {
-                await("app.test to resolve to a", () -> servers(sluice).equals(List.of(server(a))));
+                Eventually.await("app.test to resolve to a", Duration.ofSeconds(15), () -> servers(sluice).equals(List.of(server(a))));
                 for (int i = 0; i < 10; i++) {
                     assertEquals("a", get(sluice, "/x").body());
                 }
 
                 dns.answer("app.test", "127.0.0.2", "127.0.0.3");
-                await("the new address to become a server", () -> servers(sluice).equals(List.of(server(a), server(b))));
+                Eventually.await("the new address to become a server", Duration.ofSeconds(15), () -> servers(sluice).equals(List.of(server(a), server(b))));
                 Set<String> answeredBy = new TreeSet<>();
                 for (int i = 0; i < 20; i++) {
                     answeredBy.add(get(sluice, "/x").body());
@@ -97,7 +88,7 @@ class DnsResolutionIT {
                     slow.add(client.sendAsync(HttpRequest.newBuilder(sluice.uri("/slow")).timeout(Duration.ofSeconds(30)).build(),
                             HttpResponse.BodyHandlers.ofString()));
                 }
-                await("the slow requests to reach the backends", () -> a.requests.get() + b.requests.get() == before + 4);
+                Eventually.await("the slow requests to reach the backends", Duration.ofSeconds(15), () -> a.requests.get() + b.requests.get() == before + 4);
                 assertTrue(sluice.server().upstreamStates().get("app").get(0).inFlight() > 0, "a slow request is on a");
 
                 AtomicBoolean stop = new AtomicBoolean();
@@ -112,9 +103,9 @@ class DnsResolutionIT {
                     }
                 });
                 dns.answer("app.test", "127.0.0.3");
-                await("the removed address to leave the group", () -> servers(sluice).equals(List.of(server(b))));
+                Eventually.await("the removed address to leave the group", Duration.ofSeconds(15), () -> servers(sluice).equals(List.of(server(b))));
                 int bBefore = b.requests.get();
-                await("some requests after the change", () -> b.requests.get() > bBefore + 20);
+                Eventually.await("some requests after the change", Duration.ofSeconds(15), () -> b.requests.get() > bBefore + 20);
                 stop.set(true);
                 load.join();
                 assertTrue(statuses.stream().allMatch(status -> status == 200), "every request through the change: " + statuses);
@@ -149,9 +140,9 @@ class DnsResolutionIT {
             dns.answer("app.test", "127.0.0.2");
             dns.ttlSeconds = 1;
             try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), "resolve-interval = 1h"))) {
-                await("app.test to resolve", () -> servers(sluice).equals(List.of(server(a))));
+                Eventually.await("app.test to resolve", Duration.ofSeconds(15), () -> servers(sluice).equals(List.of(server(a))));
                 dns.answer("app.test", "127.0.0.3");
-                await("the answer to be followed at its TTL", () -> servers(sluice).equals(List.of(server(b))));
+                Eventually.await("the answer to be followed at its TTL", Duration.ofSeconds(15), () -> servers(sluice).equals(List.of(server(b))));
                 assertEquals("b", get(sluice, "/x").body());
             }
         }
@@ -163,11 +154,11 @@ class DnsResolutionIT {
              NamedBackend b = backendAt("b", "127.0.0.3", a.port())) {
             dns.answer("app.test", "127.0.0.2", "127.0.0.3");
             try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), "resolve-interval = 1s"))) {
-                await("both addresses to be servers", () -> servers(sluice).equals(List.of(server(a), server(b))));
+                Eventually.await("both addresses to be servers", Duration.ofSeconds(15), () -> servers(sluice).equals(List.of(server(a), server(b))));
                 String heavier = config(dns, a.port(), "resolve-interval = 1s").replace("app.test:" + a.port() + "\" }",
                         "app.test:" + a.port() + "\", weight = 3 }");
                 assertTrue(sluice.server().apply(ConfigLoader.parse(heavier, Path.of("."))).success());
-                await("the new group's servers, with the new weight", () -> servers(sluice).equals(List.of(server(a), server(b)))
+                Eventually.await("the new group's servers, with the new weight", Duration.ofSeconds(15), () -> servers(sluice).equals(List.of(server(a), server(b)))
                         && sluice.server().upstreamStates().get("app").stream().allMatch(view -> view.weight() == 3));
                 assertEquals(200, get(sluice, "/x").statusCode());
             }
@@ -179,21 +170,21 @@ class DnsResolutionIT {
         try (TestDnsServer dns = new TestDnsServer(); NamedBackend a = backendAt("a", "127.0.0.2", 0)) {
             dns.answer("app.test", "127.0.0.2");
             try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(), "resolve-interval = 1s, retries = 0"))) {
-                await("app.test to resolve", () -> servers(sluice).equals(List.of(server(a))));
+                Eventually.await("app.test to resolve", Duration.ofSeconds(15), () -> servers(sluice).equals(List.of(server(a))));
 
                 dns.servFail = true;
                 int queries = dns.queries.get();
-                await("look-ups that fail", () -> dns.queries.get() >= queries + 4);
+                Eventually.await("look-ups that fail", Duration.ofSeconds(15), () -> dns.queries.get() >= queries + 4);
                 assertEquals(List.of(server(a)), servers(sluice), "the last known address stays");
                 assertEquals("a", get(sluice, "/x").body());
 
                 dns.servFail = false;
                 dns.forget("app.test");
-                await("the name without address to contribute no server", () -> servers(sluice).isEmpty());
+                Eventually.await("the name without address to contribute no server", Duration.ofSeconds(15), () -> servers(sluice).isEmpty());
                 assertEquals(503, get(sluice, "/x").statusCode());
 
                 dns.answer("app.test", "127.0.0.2");
-                await("the address to come back", () -> servers(sluice).equals(List.of(server(a))));
+                Eventually.await("the address to come back", Duration.ofSeconds(15), () -> servers(sluice).equals(List.of(server(a))));
                 assertEquals("a", get(sluice, "/x").body());
             }
         }
@@ -206,16 +197,16 @@ class DnsResolutionIT {
             dns.answer("app.test", "127.0.0.2", "127.0.0.3");
             try (RunningSluice sluice = RunningSluice.start(config(dns, a.port(),
                     "resolve-interval = 1s, health-check { path = \"/healthz\", interval = 200ms, timeout = 500ms, rise = 1, fall = 1 }"))) {
-                await("both addresses to be servers", () -> servers(sluice).equals(List.of(server(a), server(b))));
-                await("checks of both addresses", () -> a.healthChecks.get() > 0 && b.healthChecks.get() > 0);
+                Eventually.await("both addresses to be servers", Duration.ofSeconds(15), () -> servers(sluice).equals(List.of(server(a), server(b))));
+                Eventually.await("checks of both addresses", Duration.ofSeconds(15), () -> a.healthChecks.get() > 0 && b.healthChecks.get() > 0);
 
                 b.healthStatus.set(503);
-                await("b to be marked down", () -> sluice.server().upstreamStates().get("app").get(1).state().equals("down"));
+                Eventually.await("b to be marked down", Duration.ofSeconds(15), () -> sluice.server().upstreamStates().get("app").get(1).state().equals("down"));
                 for (int i = 0; i < 10; i++) {
                     assertEquals("a", get(sluice, "/x").body());
                 }
                 b.healthStatus.set(200);
-                await("b to be up again", () -> sluice.server().upstreamStates().get("app").get(1).state().equals("up"));
+                Eventually.await("b to be up again", Duration.ofSeconds(15), () -> sluice.server().upstreamStates().get("app").get(1).state().equals("up"));
             }
         }
     }

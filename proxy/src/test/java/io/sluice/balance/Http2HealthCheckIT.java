@@ -10,10 +10,8 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Active health checks of a group that speaks HTTP/2 to its servers go out over HTTP/2: an HTTP/2-only
@@ -51,25 +49,13 @@ class Http2HealthCheckIT {
                 }""".formatted(protocol, address, tls, check);
     }
 
-    private static String state(RunningSluice sluice) {
-        return sluice.server().upstreamStates().get("app").get(0).state();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(20);
-        }
-    }
-
     private static void followsTheStatus(Http2Backend backend, RunningSluice sluice) throws InterruptedException {
-        await("checks over HTTP/2", () -> backend.healthChecks.get() >= 2);
-        assertEquals("up", state(sluice));
+        Eventually.await("checks over HTTP/2", Duration.ofSeconds(10), () -> backend.healthChecks.get() >= 2);
+        assertEquals("up", Eventually.firstServerState(sluice));
         backend.healthStatus.set(503);
-        await("the server to be marked down", () -> state(sluice).equals("down"));
+        Eventually.await("the server to be marked down", Duration.ofSeconds(10), () -> Eventually.firstServerState(sluice).equals("down"));
         backend.healthStatus.set(200);
-        await("the server to be up again", () -> state(sluice).equals("up"));
+        Eventually.await("the server to be up again", Duration.ofSeconds(10), () -> Eventually.firstServerState(sluice).equals("up"));
     }
 
     @Test
@@ -85,17 +71,17 @@ class Http2HealthCheckIT {
         try (Http2Backend backend = Http2Backend.cleartext(100);
              RunningSluice sluice = RunningSluice.start(config("h2c", backend.address(), "",
                      "grpc-service = \"billing.v1.Ledger\""))) {
-            await("gRPC health checks", () -> backend.healthChecks.get() >= 2);
-            assertEquals("up", state(sluice));
+            Eventually.await("gRPC health checks", Duration.ofSeconds(10), () -> backend.healthChecks.get() >= 2);
+            assertEquals("up", Eventually.firstServerState(sluice));
             byte[] request = backend.grpcHealthRequests.take();
             assertEquals("0000000013" + "0a11" + HexFormat.of().formatHex("billing.v1.Ledger".getBytes(StandardCharsets.US_ASCII)),
                     HexFormat.of().formatHex(request), "a HealthCheckRequest naming the service");
             backend.grpcServing.set(2);
-            await("NOT_SERVING to take the server down", () -> state(sluice).equals("down"));
+            Eventually.await("NOT_SERVING to take the server down", Duration.ofSeconds(10), () -> Eventually.firstServerState(sluice).equals("down"));
             backend.grpcServing.set(1);
-            await("SERVING to bring it back", () -> state(sluice).equals("up"));
+            Eventually.await("SERVING to bring it back", Duration.ofSeconds(10), () -> Eventually.firstServerState(sluice).equals("up"));
             backend.grpcServing.set(-1);
-            await("a server without the health service (UNIMPLEMENTED) to be down", () -> state(sluice).equals("down"));
+            Eventually.await("a server without the health service (UNIMPLEMENTED) to be down", Duration.ofSeconds(10), () -> Eventually.firstServerState(sluice).equals("down"));
         }
     }
 

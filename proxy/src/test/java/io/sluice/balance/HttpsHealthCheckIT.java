@@ -37,7 +37,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,36 +124,24 @@ class HttpsHealthCheckIT {
                 }""".formatted(port, certificate.certificate().getAbsolutePath(), serverName);
     }
 
-    private static String state(RunningSluice sluice) {
-        return sluice.server().upstreamStates().get("app").get(0).state();
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting for " + what);
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void checksOfAnHttpsServerSpeakTlsWithSniAndFollowItsStatus() throws Exception {
         try (RunningSluice sluice = RunningSluice.start(config("backend.test"))) {
-            await("checks over TLS", () -> healthChecks.get() >= 2);
-            assertEquals("up", state(sluice));
+            Eventually.await("checks over TLS", Duration.ofSeconds(10), () -> healthChecks.get() >= 2);
+            assertEquals("up", Eventually.firstServerState(sluice));
             assertTrue(serverNames.stream().allMatch("backend.test"::equals), "SNI of every handshake: " + serverNames);
 
             healthStatus.set(503);
-            await("the server to be marked down", () -> state(sluice).equals("down"));
+            Eventually.await("the server to be marked down", Duration.ofSeconds(10), () -> Eventually.firstServerState(sluice).equals("down"));
             healthStatus.set(200);
-            await("the server to be up again", () -> state(sluice).equals("up"));
+            Eventually.await("the server to be up again", Duration.ofSeconds(10), () -> Eventually.firstServerState(sluice).equals("up"));
         }
     }
 
     @Test
     void aCertificateThatDoesNotVerifyFailsTheCheck() throws Exception {
         try (RunningSluice sluice = RunningSluice.start(config("other.example"))) {
-            await("the server to be marked down", () -> state(sluice).equals("down"));
+            Eventually.await("the server to be marked down", Duration.ofSeconds(10), () -> Eventually.firstServerState(sluice).equals("down"));
             assertEquals(0, healthChecks.get(), "no check request is sent over a connection that did not verify");
             assertTrue(serverNames.contains("other.example"), "the check sends the configured SNI: " + serverNames);
         }
