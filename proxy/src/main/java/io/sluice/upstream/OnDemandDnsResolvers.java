@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 /**
  * The connect-time resolver of upstream groups: an address that is already resolved (an IP literal, or
  * an address DNS gave for a host name) connects as it is, and only an unresolved host name reaches Netty's
- * DNS resolver, which is made on the first such look-up. A bootstrap asks its resolver group for the
+ * DNS resolver, which is made when a group with a host name is built ({@link #prepare}). A bootstrap asks its resolver group for the
  * connecting loop's resolver on every connect, resolved address or not; handing it Netty's DNS group
  * directly would build a DNS resolver per loop (a UDP channel, {@code /etc/resolv.conf} read, some 90
  * classes loaded on the first request) for configurations whose upstreams are all IP literals.
@@ -33,22 +33,32 @@ final class OnDemandDnsResolvers extends AddressResolverGroup<InetSocketAddress>
         return new OnDemandResolver(executor);
     }
 
-    /** The DNS resolvers of {@code executor}'s loop, made on the first call (a look-up on one of the loops). */
+    /**
+     * Makes the DNS resolver group now, for a group that has host names: called where groups are built (at
+     * the start, or a reload off the loops), so that reading the system's name servers and loading the
+     * resolver's classes do not fall to the first look-up on an event loop.
+     */
+    void prepare() {
+        made();
+    }
+
+    /** The DNS resolvers of {@code executor}'s loop. */
     private AddressResolver<InetSocketAddress> dns(EventExecutor executor) {
         AddressResolverGroup<InetSocketAddress> group = dns;
-        if (group == null) {
-            // the first look-up of the process for these name servers; later ones read the volatile field only
-            synchronized (this) {
-                if (closed) {
-                    throw new IllegalStateException("the upstream resolvers are closed");
-                }
-                if (dns == null) {
-                    dns = newDns.get();
-                }
-                group = dns;
+        return (group != null ? group : made()).getResolver(executor);
+    }
+
+    /** The DNS resolver group, made on the first call; later callers read the volatile field only. */
+    private AddressResolverGroup<InetSocketAddress> made() {
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the upstream resolvers are closed");
             }
+            if (dns == null) {
+                dns = newDns.get();
+            }
+            return dns;
         }
-        return group.getResolver(executor);
     }
 
     @Override

@@ -27,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * names are resolved by Netty's asynchronous DNS resolver, never by the JDK's blocking one: a group
  * follows its host names' addresses from one event loop (see {@link HostResolution}), and a host name not
  * resolved yet is looked up on the connecting loop. IP literals are not resolved at all, and no DNS resolver
- * is made until a host name is looked up ({@link OnDemandDnsResolvers}). The name servers are the system's,
+ * is made until a group with a host name is built ({@link OnDemandDnsResolvers}). The name servers are the system's,
  * or those of the group's {@code resolver { servers }}.
  */
 public final class Upstreams {
@@ -35,7 +35,7 @@ public final class Upstreams {
     private final EventLoopGroup loops;
     private final Class<? extends SocketChannel> socketChannelClass;
     private final Class<? extends DatagramChannel> datagramChannelClass;
-    private final Map<List<HostAndPort>, AddressResolverGroup<InetSocketAddress>> connectResolvers = new ConcurrentHashMap<>();
+    private final Map<List<HostAndPort>, OnDemandDnsResolvers> connectResolvers = new ConcurrentHashMap<>();
     private final ServerPicker.Factory pickers;
 
     public Upstreams(EventLoopGroup loops, Class<? extends SocketChannel> socketChannelClass,
@@ -56,10 +56,13 @@ public final class Upstreams {
                 current.close();
             }
             List<HostAndPort> nameServers = config.dns().nameServers();
-            AddressResolverGroup<InetSocketAddress> connectResolver = connectResolvers.computeIfAbsent(nameServers,
+            OnDemandDnsResolvers connectResolver = connectResolvers.computeIfAbsent(nameServers,
                     servers -> new OnDemandDnsResolvers(() -> new DnsAddressResolverGroup(resolverBuilder(servers))));
-            boolean follow = !config.dns().resolveInterval().isZero()
-                    && config.servers().stream().anyMatch(HostResolution::needsResolution);
+            boolean hostNames = config.servers().stream().anyMatch(HostResolution::needsResolution);
+            if (hostNames) {
+                connectResolver.prepare();
+            }
+            boolean follow = !config.dns().resolveInterval().isZero() && hostNames;
             UpstreamGroup group = new UpstreamGroup(config, socketChannelClass, connectResolver, pickers,
                     follow ? loops.next() : null, follow ? resolverBuilder(nameServers) : null);
             group.start();

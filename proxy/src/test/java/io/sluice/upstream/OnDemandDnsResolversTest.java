@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Connect-time resolution: resolved addresses never make a DNS resolver; a host name is asked of the DNS
- * resolver, made on the first look-up and kept, which answers on the connecting loop without blocking it.
+ * resolver (made when its group is built, or at the latest on the first look-up, and kept), which answers
+ * on the connecting loop without blocking it.
  */
 class OnDemandDnsResolversTest {
     private final MultiThreadIoEventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
@@ -73,6 +74,19 @@ class OnDemandDnsResolversTest {
             InetSocketAddress again = resolveOn(loops.next(), resolvers, new CompletableFuture<>()).get(10, TimeUnit.SECONDS);
             assertEquals(address, again);
             assertEquals(1, made.get(), "one DNS resolver group, made on the first look-up");
+        }
+    }
+
+    @Test
+    void aGroupWithHostNamesHasItsResolverMadeBeforeAnyLookUp() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer(); OnDemandDnsResolvers resolvers = resolvers(dns)) {
+            dns.answer("app.test", "127.0.0.3");
+            resolvers.prepare();
+            resolvers.prepare();
+            assertEquals(1, made.get(), "made once, by the thread that builds the group, not by a loop");
+            assertEquals("127.0.0.3", resolveOn(loops.next(), resolvers, new CompletableFuture<>())
+                    .get(10, TimeUnit.SECONDS).getAddress().getHostAddress());
+            assertEquals(1, made.get(), "the look-up uses the group made before it");
         }
     }
 
