@@ -1,12 +1,10 @@
 package io.sluice.http;
 
-import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
-
-import java.util.Date;
+import io.sluice.util.HttpDate;
 
 /** Headers every response carries. The Date value is formatted at most once per second per thread. */
 public final class ResponseHeaders {
@@ -41,7 +39,7 @@ public final class ResponseHeaders {
             long now = millis / 1000;
             if (now != second) {
                 second = now;
-                value = new AsciiString(DateFormatter.format(new Date(now * 1000)));
+                value = new AsciiString(HttpDate.format(now));
             }
             return value;
         }

@@ -34,6 +34,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class SluiceMetrics {
     /** Request durations in seconds: 1 ms to 30 s. */
+    private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
     static final double[] DURATION_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -108,12 +109,12 @@ public final class SluiceMetrics {
 
     /** The pre-resolved data points of one location; {@code location} is its match, e.g. {@code ^~ /api/}. */
     public LocationMetrics location(String server, String location) {
-        return new LocationMetrics(
-                List.of("1xx", "2xx", "3xx", "4xx", "5xx").stream()
-                        .map(statusClass -> requests.labelValues(server, location, statusClass))
-                        .toArray(CounterDataPoint[]::new),
-                duration.labelValues(server, location), bytesIn.labelValues(server, location),
-                bytesOut.labelValues(server, location));
+        CounterDataPoint[] byStatusClass = new CounterDataPoint[STATUS_CLASSES.length];
+        for (int i = 0; i < byStatusClass.length; i++) {
+            byStatusClass[i] = requests.labelValues(server, location, STATUS_CLASSES[i]);
+        }
+        return new LocationMetrics(byStatusClass, duration.labelValues(server, location),
+                bytesIn.labelValues(server, location), bytesOut.labelValues(server, location));
     }
 
     /**

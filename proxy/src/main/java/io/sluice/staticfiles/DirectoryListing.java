@@ -1,6 +1,6 @@
 package io.sluice.staticfiles;
 
-import io.netty.handler.codec.DateFormatter;
+import io.sluice.util.HttpDate;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Date;
 import java.util.List;
 
 /**
@@ -65,7 +64,7 @@ final class DirectoryListing {
             String name = item.directory() ? item.name() + "/" : item.name();
             html.append("<tr><td><a href=\"").append(StaticPaths.encodeSegment(item.name())).append(item.directory() ? "/" : "")
                     .append("\">").append(escape(name)).append("</a></td><td>")
-                    .append(DateFormatter.format(new Date(item.modifiedMillis()))).append("</td><td>")
+                    .append(HttpDate.format(Math.floorDiv(item.modifiedMillis(), 1000L))).append("</td><td>")
                     .append(item.directory() ? "-" : Long.toString(item.size())).append("</td></tr>\n");
         }
         html.append("</table>");

@@ -1,10 +1,9 @@
 package io.sluice.staticfiles;
 
-import io.netty.handler.codec.DateFormatter;
 import io.netty.util.AsciiString;
+import io.sluice.util.HttpDate;
 
 import java.nio.file.Path;
-import java.util.Date;
 
 /**
  * What the open-file cache knows about one request path below the root: whether it is a servable file,
@@ -41,7 +40,7 @@ record FileEntry(Kind kind, Path path, OpenFile file, long size, long lastModifi
         long seconds = Math.floorDiv(modifiedNanos, 1_000_000_000L);
         AsciiString etag = AsciiString.cached("\"" + Long.toHexString(modifiedNanos) + "-" + Long.toHexString(size)
                 + etagSuffix + "\"");
-        AsciiString lastModified = AsciiString.cached(DateFormatter.format(new Date(seconds * 1000)));
+        AsciiString lastModified = AsciiString.cached(HttpDate.format(seconds));
         return new FileEntry(Kind.FILE, path, file, size, seconds, etag, lastModified, contentType,
                 AsciiString.cached(Long.toString(size)), brotli, gzip, null);
     }

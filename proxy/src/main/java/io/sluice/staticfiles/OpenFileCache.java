@@ -7,6 +7,7 @@ import io.netty.util.concurrent.Future;
 import io.sluice.blocking.BlockingPool;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * File metadata and open descriptors by request path, like nginx's {@code open_file_cache}: a bounded
@@ -17,30 +18,28 @@ import java.time.Duration;
  * {@code max = 0} nothing is cached: every request resolves and opens on the blocking pool.
  */
 final class OpenFileCache {
-    private final Cache<String, FileEntry> entries;
+    /**
+     * Made by the first miss, on the blocking pool: building a Caffeine cache loads some 70 classes and
+     * starts the JDK's {@code java.util.logging} (Caffeine logs through {@code System.Logger}), about 30 ms
+     * of CPU at start on one core, which a location no request has reached yet need not pay.
+     */
+    private final AtomicReference<Cache<String, FileEntry>> entries = new AtomicReference<>();
+    private final int max;
+    private final Duration valid;
     private final FileResolver resolver;
     private final BlockingPool blockingPool;
 
     OpenFileCache(int max, Duration valid, FileResolver resolver, BlockingPool blockingPool) {
-        // maintenance runs on the calling thread: amortised, lock-free for readers, and no wake-ups of
-        // another pool at a high request rate
-        this.entries = max == 0 ? null : Caffeine.newBuilder()
-                .maximumSize(max)
-                .expireAfterWrite(valid)
-                .executor(Runnable::run)
-                .<String, FileEntry>removalListener((key, entry, cause) -> {
-                    if (entry != null) {
-                        entry.release();
-                    }
-                })
-                .build();
+        this.max = max;
+        this.valid = valid;
         this.resolver = resolver;
         this.blockingPool = blockingPool;
     }
 
     /** The cached entry, or {@code null} on a miss. The caller holds no reference on it. */
     FileEntry cached(String relative) {
-        return entries == null ? null : entries.getIfPresent(relative);
+        Cache<String, FileEntry> cache = entries.get();
+        return cache == null ? null : cache.getIfPresent(relative);
     }
 
     /**
@@ -50,9 +49,9 @@ final class OpenFileCache {
     Future<FileEntry> load(String relative, EventExecutor loop) {
         return blockingPool.submit(() -> {
             FileEntry entry = resolver.resolve(relative);
-            if (entries != null) {
+            if (max != 0) {
                 entry.retain();
-                entries.put(relative, entry);
+                cache().put(relative, entry);
             }
             return entry;
         }, loop);
@@ -60,8 +59,30 @@ final class OpenFileCache {
 
     /** Forgets an entry found stale when its file was used. */
     void invalidate(String relative) {
-        if (entries != null) {
-            entries.invalidate(relative);
+        Cache<String, FileEntry> cache = entries.get();
+        if (cache != null) {
+            cache.invalidate(relative);
         }
+    }
+
+    /** The cache, made now if no miss made it yet; two misses racing keep the first one's (both are empty). */
+    private Cache<String, FileEntry> cache() {
+        Cache<String, FileEntry> cache = entries.get();
+        if (cache != null) {
+            return cache;
+        }
+        // maintenance runs on the calling thread: amortised, lock-free for readers, and no wake-ups of
+        // another pool at a high request rate
+        Cache<String, FileEntry> made = Caffeine.newBuilder()
+                .maximumSize(max)
+                .expireAfterWrite(valid)
+                .executor(Runnable::run)
+                .<String, FileEntry>removalListener((key, entry, cause) -> {
+                    if (entry != null) {
+                        entry.release();
+                    }
+                })
+                .build();
+        return entries.compareAndSet(null, made) ? made : entries.get();
     }
 }

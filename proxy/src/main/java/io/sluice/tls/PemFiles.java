@@ -96,11 +96,11 @@ final class PemFiles {
     /**
      * Fails unless {@code key} is the private half of the leaf certificate's public key, so a key replaced
      * without its certificate is caught at load time, not at every handshake. An RSA key carries its public
-     * half (modulus and exponent), compared as it is; an EC key's public point is its scalar times the
+     * half (modulus and exponent), compared as it is. An EC key usually carries its public point too (SEC 1's
+     * optional {@code publicKey}, which OpenSSL writes), compared byte for byte with the certificate's, as
+     * OpenSSL's own check compares the two public keys; without it, the point is the key's scalar times the
      * curve's generator, whose x coordinate an ECDH agreement with the generator computes: two scalar
-     * multiplications (the agreement also checks the generator's order), where signing and verifying a
-     * probe takes three plus hashing and seeding the random generator (tens of milliseconds of a start in
-     * interpreted code; about half as long in a stand-alone test). Other keys sign a probe.
+     * multiplications, some 30 ms of a start in interpreted code. Other keys sign a probe.
      */
     static void checkKeyMatches(PrivateKey key, X509Certificate leaf, Path keyFile, Path certFile)
             throws GeneralSecurityException {
@@ -110,13 +110,59 @@ final class PemFiles {
             matches = rsa.getModulus().equals(rsaPublic.getModulus())
                     && rsa.getPublicExponent().equals(rsaPublic.getPublicExponent());
         } else if (key instanceof ECPrivateKey ec && certified instanceof ECPublicKey ecPublic) {
-            matches = publicX(ec).equals(ecPublic.getW().getAffineX());
+            byte[] stored = storedPublicPoint(ec);
+            matches = stored != null ? Arrays.equals(stored, subjectPublicKey(ecPublic))
+                    : publicX(ec).equals(ecPublic.getW().getAffineX());
         } else {
             matches = signatureVerifies(key, certified);
         }
         if (!matches) {
             throw new GeneralSecurityException(keyFile + " is not the private key of the certificate in " + certFile);
         }
+    }
+
+    /**
+     * The public point stored with an EC key: the contents of the BIT STRING in the {@code [1] publicKey}
+     * field of the SEC 1 structure its PKCS#8 encoding wraps; null when the key has none or its encoding is
+     * not that shape.
+     */
+    private static byte[] storedPublicPoint(ECPrivateKey key) {
+        byte[] pkcs8 = key.getEncoded();
+        if (pkcs8 == null) {
+            return null;
+        }
+        try {
+            // PrivateKeyInfo { version, algorithm, OCTET STRING privateKey, [0] attributes OPTIONAL }
+            Der info = new Der(pkcs8, 0);
+            Der version = new Der(pkcs8, info.contentStart);
+            Der algorithm = new Der(pkcs8, version.end);
+            Der privateKey = new Der(pkcs8, algorithm.end);
+            if (privateKey.tag != 0x04) {
+                return null;
+            }
+            // ECPrivateKey { version, OCTET STRING key, [0] parameters OPTIONAL, [1] publicKey OPTIONAL }
+            Der sec1 = new Der(pkcs8, privateKey.contentStart);
+            int position = sec1.contentStart;
+            while (position < sec1.end) {
+                Der field = new Der(pkcs8, position);
+                if (field.tag == 0xa1) {
+                    Der point = new Der(pkcs8, field.contentStart);
+                    return point.tag == 0x03 ? Arrays.copyOfRange(pkcs8, point.contentStart, point.end) : null;
+                }
+                position = field.end;
+            }
+            return null;
+        } catch (ArrayIndexOutOfBoundsException truncated) {
+            return null;
+        }
+    }
+
+    /** The contents of the BIT STRING in a key's SubjectPublicKeyInfo {@code { algorithm, subjectPublicKey }}. */
+    private static byte[] subjectPublicKey(PublicKey key) {
+        byte[] info = key.getEncoded();
+        Der algorithm = new Der(info, new Der(info, 0).contentStart);
+        Der point = new Der(info, algorithm.end);
+        return Arrays.copyOfRange(info, point.contentStart, point.end);
     }
 
     /** The x coordinate of {@code key}'s public point (the point's y is fixed up to sign by its curve). */

@@ -40,9 +40,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -113,10 +115,16 @@ public final class TlsContexts implements AutoCloseable {
             throw new IllegalStateException(e.getMessage(), e);
         }
         Map<String, CertificateSelector> selectors = new HashMap<>();
-        loaded.generations.forEach((address, generation) -> selectors.put(address, new CertificateSelector(generation)));
+        for (Map.Entry<String, CertificateSelector.Generation> entry : loaded.generations.entrySet()) {
+            selectors.put(entry.getKey(), new CertificateSelector(entry.getValue()));
+        }
         TlsContexts contexts = new TlsContexts(config, new ConcurrentHashMap<>(selectors), loaded.stamps, blockingPool,
                 loops);
-        loaded.generations.values().forEach(generation -> generation.contexts().forEach(contexts.ticketKeys::applyTo));
+        for (CertificateSelector.Generation generation : loaded.generations.values()) {
+            for (SslContext context : generation.contexts()) {
+                contexts.ticketKeys.applyTo(context);
+            }
+        }
         contexts.staples.putAll(loaded.staples);
         contexts.fetcher.track(contexts.staplesInService());
         contexts.schedule(config);
@@ -233,7 +241,11 @@ public final class TlsContexts implements AutoCloseable {
     }
 
     private List<CertificateStaple> staplesInService() {
-        return staples.values().stream().flatMap(List::stream).distinct().toList();
+        Set<CertificateStaple> distinct = new LinkedHashSet<>();
+        for (List<CertificateStaple> ofAddress : staples.values()) {
+            distinct.addAll(ofAddress);
+        }
+        return List.copyOf(distinct);
     }
 
     /** The fetched staples in service, which a reload keeping their certificate and responder reuses. */

@@ -11,7 +11,7 @@ public record HostAndPort(String host, int port) {
         if (trimmed.isEmpty()) {
             throw new IllegalArgumentException("empty address");
         }
-        if (trimmed.chars().allMatch(Character::isDigit)) {
+        if (allDigits(trimmed)) {
             return new HostAndPort("0.0.0.0", port(trimmed));
         }
         String host;
@@ -38,7 +38,7 @@ public record HostAndPort(String host, int port) {
     }
 
     private static int port(String text) {
-        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(Character::isDigit)) {
+        if (text.isEmpty() || text.length() > 5 || !allDigits(text)) {
             throw new IllegalArgumentException("port must be a number between 0 and 65535 (0 picks a free port)");
         }
         int value = Integer.parseInt(text);
@@ -46,6 +46,16 @@ public record HostAndPort(String host, int port) {
             throw new IllegalArgumentException("port must be between 0 and 65535");
         }
         return value;
+    }
+
+    /** A loop rather than {@code chars().allMatch}: parsed at every start, where a stream pipeline costs ~20 classes. */
+    private static boolean allDigits(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (!Character.isDigit(text.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

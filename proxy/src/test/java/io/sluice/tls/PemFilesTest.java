@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A key that is not the certificate's is refused at load, whichever way the pair is compared: RSA by its
- * public half, EC by the public point computed from the key, other algorithms by a signature.
+ * public half, EC by the public point stored with the key or, without one, computed from it, other
+ * algorithms by a signature.
  */
 class PemFilesTest {
     @TempDir
@@ -51,6 +52,23 @@ class PemFilesTest {
         assertDoesNotThrow(() -> check(ec.key(), ec.chain()));
         assertDoesNotThrow(() -> check(otherEc.key(), otherEc.chain()));
         assertMismatch(otherEc.key(), ec.chain());
+        assertMismatch(ec.key(), otherEc.chain());
+    }
+
+    @Test
+    void anEcKeyWithoutItsPublicPointIsCheckedByComputingIt() throws Exception {
+        Path bare = directory.resolve("ec-no-public.key");
+        Path otherBare = directory.resolve("other-ec-no-public.key");
+        String output = TestCertificates.run(directory, "openssl", "ec", "-in", ec.key().toString(), "-no_public",
+                "-out", bare.toString());
+        output += TestCertificates.run(directory, "openssl", "pkcs8", "-topk8", "-nocrypt", "-in",
+                otherEc.key().toString(), "-out", directory.resolve("other-ec.pk8").toString());
+        output += TestCertificates.run(directory, "openssl", "ec", "-in", directory.resolve("other-ec.pk8").toString(),
+                "-no_public", "-out", otherBare.toString());
+        assertTrue(bare.toFile().isFile() && otherBare.toFile().isFile(), output);
+        assertDoesNotThrow(() -> check(bare, ec.chain()));
+        assertMismatch(bare, otherEc.chain());
+        assertMismatch(otherBare, ec.chain());
     }
 
     @Test
