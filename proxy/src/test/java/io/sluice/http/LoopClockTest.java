@@ -1,0 +1,81 @@
+package io.sluice.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.sluice.config.BodyLimits;
+import io.sluice.config.ConfigLoader;
+import io.sluice.config.LimitsConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/** One loop's clock wakes many connections each at its own deadline, in deadline order, and none that stopped. */
+class LoopClockTest {
+    private static final LimitsConfig LIMITS = ConfigLoader.parse("sluice { servers = [ { listen = [ \"127.0.0.1:0\" ], "
+            + "locations = [ { match = \"/\", return { } } ] } ] }", Path.of(".")).limits();
+    private static final int CONNECTIONS = 100;
+    private static final int STEP_MILLIS = 10;
+
+    @Test
+    void wakesEachWaitingConnectionInDeadlineOrderAndNoneThatClosed() throws InterruptedException {
+        EmbeddedChannel loopChannel = new EmbeddedChannel();
+        LoopClock clock = new LoopClock(loopChannel.eventLoop());
+        List<Integer> ranks = new ArrayList<>();
+        for (int i = 0; i < CONNECTIONS; i++) {
+            ranks.add(i);
+        }
+        Collections.shuffle(ranks, new Random(7));
+        List<Integer> expired = new ArrayList<>();
+        long[] deadlines = new long[CONNECTIONS];
+        List<EmbeddedChannel> connections = new ArrayList<>();
+        for (int rank : ranks) {
+            EmbeddedChannel connection = new EmbeddedChannel();
+            ConnectionTimeouts timeouts = new ConnectionTimeouts(LIMITS, clock);
+            connection.pipeline().addLast(timeouts, new ChannelInboundHandlerAdapter() {
+                @Override
+                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                    if (evt instanceof ConnectionTimeouts.Expired) {
+                        expired.add(rank);
+                    }
+                }
+            });
+            timeouts.requestReceived(true);
+            // first a later deadline, then the real one: moving a waiting entry earlier
+            timeouts.awaitBody(new BodyLimits(1 << 20, Duration.ofSeconds(60), 0));
+            timeouts.requestReceived(true);
+            timeouts.awaitBody(new BodyLimits(1 << 20, Duration.ofMillis(100 + (long) rank * STEP_MILLIS), 0));
+            deadlines[rank] = timeouts.wakeAt;
+            connections.add(connection);
+        }
+        List<Integer> waiting = new ArrayList<>();
+        for (int i = 0; i < CONNECTIONS; i++) {
+            int rank = ranks.get(i);
+            if (rank % 3 == 0) {
+                assertFalse(connections.get(i).finishAndReleaseAll());
+            } else {
+                waiting.add(rank);
+            }
+        }
+        waiting.sort((a, b) -> Long.compare(deadlines[a], deadlines[b]));
+        assertEquals(waiting.size(), clock.pending(), "closed connections leave the clock at once");
+
+        Thread.sleep(100 + CONNECTIONS * STEP_MILLIS + 200);
+        loopChannel.runScheduledPendingTasks();
+
+        assertEquals(waiting, expired);
+        assertEquals(0, clock.pending());
+        for (EmbeddedChannel connection : connections) {
+            assertFalse(connection.finishAndReleaseAll());
+        }
+        assertFalse(loopChannel.finishAndReleaseAll());
+    }
+}
