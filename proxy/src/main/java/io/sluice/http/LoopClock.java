@@ -29,6 +29,8 @@ public final class LoopClock implements Runnable {
     private ScheduledFuture<?> task;
     /** When {@link #task} runs; meaningful only while there is one. */
     private long taskAt;
+    /** The task is waking connections: it sets itself for the earliest wake-up once they are done. */
+    private boolean running;
 
     public LoopClock(EventExecutor loop) {
         this.loop = loop;
@@ -59,7 +61,7 @@ public final class LoopClock implements Runnable {
         } else {
             siftDown(index, timeouts);
         }
-        if (task == null || at - taskAt < 0) {
+        if (!running && (task == null || at - taskAt < 0)) {
             scheduleTask(at);
         }
     }
@@ -90,14 +92,19 @@ public final class LoopClock implements Runnable {
     public void run() {
         task = null;
         long now = System.nanoTime();
-        // bounded: a connection that wakes and is due again at once waits for the next run, as it would
-        // with a timer of its own
-        for (int budget = size; budget > 0 && size > 0 && heap[0].wakeAt - now <= 0; budget--) {
-            ConnectionTimeouts due = heap[0];
-            cancel(due);
-            due.onTimer(now);
+        running = true;
+        try {
+            // bounded: a connection that wakes and is due again at once waits for the next run, as it would
+            // with a timer of its own
+            for (int budget = size; budget > 0 && size > 0 && heap[0].wakeAt - now <= 0; budget--) {
+                ConnectionTimeouts due = heap[0];
+                cancel(due);
+                due.onTimer(now);
+            }
+        } finally {
+            running = false;
         }
-        if (size > 0 && task == null) {
+        if (size > 0) {
             scheduleTask(heap[0].wakeAt);
         }
     }

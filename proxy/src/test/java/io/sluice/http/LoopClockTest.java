@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.sluice.config.BodyLimits;
 import io.sluice.config.ConfigLoader;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,5 +79,48 @@ class LoopClockTest {
             assertFalse(connection.finishAndReleaseAll());
         }
         assertFalse(loopChannel.finishAndReleaseAll());
+    }
+
+    @Test
+    void aConnectionThatWakesAndWaitsLongerDoesNotHoldBackTheNextOne() throws InterruptedException {
+        EmbeddedChannel loopChannel = new EmbeddedChannel();
+        LoopClock clock = new LoopClock(loopChannel.eventLoop());
+        List<String> released = new ArrayList<>();
+        EmbeddedChannel first = idleConnection(clock, "first", released);
+        Thread.sleep(300);
+        EmbeddedChannel second = idleConnection(clock, "second", released);
+        long releaseMillis = TimeUnit.NANOSECONDS.toMillis(ConnectionTimeouts.RELEASE_AFTER_NANOS);
+
+        Thread.sleep(releaseMillis - 300 + 100);
+        // the first releases and waits on for its keep-alive deadline, far later than the second's release
+        loopChannel.runScheduledPendingTasks();
+        assertEquals(List.of("first"), released);
+        Thread.sleep(300 + 100);
+        loopChannel.runScheduledPendingTasks();
+        assertEquals(List.of("first", "second"), released);
+
+        assertFalse(first.finishAndReleaseAll());
+        assertFalse(second.finishAndReleaseAll());
+        assertFalse(loopChannel.finishAndReleaseAll());
+    }
+
+    /** A connection that has just served a request and idles, noting in {@code released} when it lets go. */
+    private static EmbeddedChannel idleConnection(LoopClock clock, String name, List<String> released) {
+        EmbeddedChannel connection = new EmbeddedChannel();
+        ConnectionTimeouts timeouts = new ConnectionTimeouts(LIMITS, clock);
+        connection.pipeline().addLast(timeouts);
+        timeouts.releaseWhenIdle(new ConnectionTimeouts.IdleRelease() {
+            @Override
+            public void release(ChannelPipeline pipeline) {
+                released.add(name);
+            }
+
+            @Override
+            public void restore(ChannelPipeline pipeline) {
+            }
+        });
+        timeouts.requestReceived(false);
+        timeouts.awaitRequest();
+        return connection;
     }
 }
