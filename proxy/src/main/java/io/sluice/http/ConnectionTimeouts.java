@@ -294,7 +294,8 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         }
         if (releaseAt != NONE && now - releaseAt >= 0) {
             releaseAt = NONE;
-            if (idle) {
+            // released already when the connection was told twice that it idles, with no byte in between
+            if (idle && !released) {
                 released = true;
                 idleRelease.release(ctx.pipeline());
             }

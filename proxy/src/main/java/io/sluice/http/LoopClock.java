@@ -3,6 +3,9 @@ package io.sluice.http;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Loop-confined: every method runs on {@link #loop}.
  */
 public final class LoopClock implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(LoopClock.class);
     private static final long NONE = Long.MAX_VALUE;
 
     private final EventExecutor loop;
@@ -99,7 +103,12 @@ public final class LoopClock implements Runnable {
             for (int budget = size; budget > 0 && size > 0 && heap[0].wakeAt - now <= 0; budget--) {
                 ConnectionTimeouts due = heap[0];
                 cancel(due);
-                due.onTimer(now);
+                try {
+                    due.onTimer(now);
+                } catch (RuntimeException e) {
+                    // one connection's failure must not stop the clocks of all the others on this loop
+                    log.warn("connection clock failed", e);
+                }
             }
         } finally {
             running = false;

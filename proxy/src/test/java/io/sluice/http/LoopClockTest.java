@@ -104,7 +104,28 @@ class LoopClockTest {
         assertFalse(loopChannel.finishAndReleaseAll());
     }
 
-    /** A connection that has just served a request and idles, noting in {@code released} when it lets go. */
+    @Test
+    void aConnectionWhoseWakeUpFailsDoesNotStopTheOthers() throws InterruptedException {
+        EmbeddedChannel loopChannel = new EmbeddedChannel();
+        LoopClock clock = new LoopClock(loopChannel.eventLoop());
+        List<String> released = new ArrayList<>();
+        EmbeddedChannel failing = idleConnection(clock, "failing", released);
+        Thread.sleep(50);
+        EmbeddedChannel next = idleConnection(clock, "next", released);
+
+        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(ConnectionTimeouts.RELEASE_AFTER_NANOS) + 200);
+        loopChannel.runScheduledPendingTasks();
+
+        assertEquals(List.of("failing", "next"), released);
+        assertFalse(failing.finishAndReleaseAll());
+        assertFalse(next.finishAndReleaseAll());
+        assertFalse(loopChannel.finishAndReleaseAll());
+    }
+
+    /**
+     * A connection that has just served a request and idles, noting in {@code released} when it lets go; one
+     * named "failing" throws while it does.
+     */
     private static EmbeddedChannel idleConnection(LoopClock clock, String name, List<String> released) {
         EmbeddedChannel connection = new EmbeddedChannel();
         ConnectionTimeouts timeouts = new ConnectionTimeouts(LIMITS, clock);
@@ -113,6 +134,9 @@ class LoopClockTest {
             @Override
             public void release(ChannelPipeline pipeline) {
                 released.add(name);
+                if (name.equals("failing")) {
+                    throw new IllegalStateException("release failed");
+                }
             }
 
             @Override
