@@ -18,9 +18,10 @@ import java.util.concurrent.TimeUnit;
  * client gets (408, or a plain close). A connection that cannot take our bytes for {@code send-timeout}
  * is closed too: a client that stops reading must not pin a response forever.
  *
- * <p>Phases change several times per request, so a phase change only moves a deadline; one timer per
- * connection fires at the earliest pending deadline and re-arms itself when the deadline has moved
- * later. A steady keep-alive connection therefore schedules nothing per request.
+ * <p>Phases change several times per request, so a phase change only moves a deadline; the connection's
+ * entry in its loop's {@link LoopClock} wakes it at the earliest pending deadline, and it sets its next
+ * wake-up then when the deadline has moved later. A steady keep-alive connection therefore touches the
+ * clock not once per request.
  *
  * <p>{@code body-timeout} bounds each wait for body bytes, which a client defeats by sending one byte
  * just before it runs out (slow POST). {@code min-receive-rate} closes that gap: it divides the body bytes
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * what it holds only to parse and write them ({@link IdleRelease}: the codec and its buffers) and gets it
  * back with the first byte of its next request, which this handler sees before anything else. Most of a
  * kept-alive connection's life is such idling; waiting a moment first keeps a busy connection from
- * rebuilding its codec for every request. The same timer serves it.
+ * rebuilding its codec for every request. The same clock serves it.
  */
 public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
@@ -62,8 +63,11 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     /** The durations are read from the limits when a clock starts: a reference is smaller than three copies. */
     private final LimitsConfig limits;
     private final boolean stream;
-    /** Made once: a busy keep-alive connection re-arms its timer about once per release delay. */
-    private final Runnable onTimer = this::onTimer;
+    private final LoopClock clock;
+    /** Where this connection stands in its clock's heap; -1 while it needs no wake-up. Kept by the clock. */
+    int clockIndex = -1;
+    /** When the clock wakes this connection; meaningful while it is in the clock's heap. Kept by the clock. */
+    long wakeAt;
     private ChannelHandlerContext ctx;
     private boolean idle;
     /** An HTTP/1.1 request has been read whole while its exchange runs: bytes arriving now start the next one. */
@@ -72,8 +76,6 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private boolean bytesAhead;
     private Phase phase;
     private long deadline = NONE;
-    private ScheduledFuture<?> timer;
-    private long timerFiresAt = NONE;
     private ScheduledFuture<?> sendTimer;
     private IdleRelease idleRelease;
     /** When an idle connection releases; NONE while it is not idle or has released already. */
@@ -86,12 +88,14 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     /** Body bytes received in the current receive-rate window. */
     private long windowBytes;
 
-    public ConnectionTimeouts(LimitsConfig limits) {
-        this(limits, false);
+    /** {@code clock}: the clock of the loop the connection runs on. */
+    public ConnectionTimeouts(LimitsConfig limits, LoopClock clock) {
+        this(limits, clock, false);
     }
 
-    private ConnectionTimeouts(LimitsConfig limits, boolean stream) {
+    private ConnectionTimeouts(LimitsConfig limits, LoopClock clock, boolean stream) {
         this.limits = limits;
+        this.clock = clock;
         this.stream = stream;
     }
 
@@ -99,8 +103,8 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
      * The clocks of one HTTP/2 stream: body and send only. A stream exists once its request head has
      * arrived and ends with its one response; header and idle time belong to the parent connection.
      */
-    public static ConnectionTimeouts forStream(LimitsConfig limits) {
-        return new ConnectionTimeouts(limits, true);
+    public static ConnectionTimeouts forStream(LimitsConfig limits, LoopClock clock) {
+        return new ConnectionTimeouts(limits, clock, true);
     }
 
     /** From now on, idle time between requests lets {@code release} go (HTTP/1.1 only). */
@@ -168,10 +172,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private void stopClocks() {
         deadline = NONE;
         releaseAt = NONE;
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        clock.cancel(this);
         cancelSendTimer();
     }
 
@@ -279,31 +280,22 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         wakeBy(at);
     }
 
-    /** Makes sure the timer fires no later than {@code at}. */
+    /** Makes sure the clock wakes this connection no later than {@code at}. */
     private void wakeBy(long at) {
-        if (timer == null || timerFiresAt > at) {
-            schedule(at);
+        if (clockIndex < 0 || wakeAt - at > 0) {
+            clock.wake(this, at);
         }
     }
 
-    private void schedule(long at) {
-        if (timer != null) {
-            timer.cancel(false);
-        }
-        timerFiresAt = at;
-        timer = ctx.executor().schedule(onTimer, Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
-    }
-
-    private void onTimer() {
-        timer = null;
-        timerFiresAt = NONE;
+    /** The clock woke this connection, which has left its heap: runs out what is due and sets the next wake-up. */
+    void onTimer(long now) {
         if (!ctx.channel().isActive()) {
             return;
         }
-        long now = System.nanoTime();
         if (releaseAt != NONE && now - releaseAt >= 0) {
             releaseAt = NONE;
-            if (idle) {
+            // released already when the connection was told twice that it idles, with no byte in between
+            if (idle && !released) {
                 released = true;
                 idleRelease.release(ctx.pipeline());
             }
@@ -313,8 +305,8 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
             ctx.fireUserEventTriggered(new Expired(phase));
         }
         long next = Math.min(deadline, releaseAt);
-        if (next != NONE && timer == null) {
-            schedule(next);
+        if (next != NONE) {
+            wakeBy(next);
         }
     }
 

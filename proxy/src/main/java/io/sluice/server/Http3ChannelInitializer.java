@@ -16,6 +16,7 @@ import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http3ConnectionGuard;
 import io.sluice.http.Http3HeaderTimeout;
 import io.sluice.http.Http3Requests;
+import io.sluice.http.LoopClock;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
 
@@ -50,6 +51,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
     private final QuicConnectionAdmission admission;
     private final Supplier<Router> router;
     private final BooleanSupplier accepting;
+    private final LoopClock.PerLoop clocks = new LoopClock.PerLoop();
 
     /** {@code accepting} turns false when the listener stops taking connections (shutdown, reload). */
     Http3ChannelInitializer(String address, QuicConnectionAdmission admission, Supplier<Router> router,
@@ -97,7 +99,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
             pipeline.addLast(CODEC, new Http3FrameToHttpObjectCodec(true));
             pipeline.addLast(H3_HEADER_TIMEOUT, new Http3HeaderTimeout(limits.headerTimeout().toNanos()));
             pipeline.addLast(H3_REQUESTS, new Http3Requests());
-            pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits));
+            pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits, clocks.of(stream.eventLoop())));
             pipeline.addLast(FLOW, new FlowControlHandler());
             pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, true));
         }

@@ -19,6 +19,7 @@ import io.sluice.http.Http2ConnectionGuard;
 import io.sluice.http.Http2Connections;
 import io.sluice.http.Http2StreamCodec;
 import io.sluice.http.HttpCodecs;
+import io.sluice.http.LoopClock;
 import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.ReadAheadFlowControl;
 import io.sluice.http.SendRateGuard;
@@ -61,6 +62,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final Supplier<Router> router;
     private final Mapping<String, SslContext> certificates;
     private final AlternativeServices alternatives;
+    private final LoopClock.PerLoop clocks = new LoopClock.PerLoop();
     /**
      * The codec release of the latest limits snapshot, reused while the snapshot lasts. Loops race on it
      * harmlessly: each sees some complete instance (final field) and at worst builds an equal one.
@@ -91,7 +93,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         // limits are read from the snapshot current when the connection opens; it keeps them for its life
         LimitsConfig limits = router.get().config().limits();
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits));
+        pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits, clocks.of(channel.eventLoop())));
         if (limits.minSendRate() > 0) {
             pipeline.addLast(new SendRateGuard(limits.minSendRate()));
         }
@@ -153,7 +155,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         stream.config().setAutoRead(false);
         guard.streamOpened(stream);
         stream.pipeline()
-                .addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits))
+                .addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits, clocks.of(stream.eventLoop())))
                 .addLast(FLOW, new FlowControlHandler())
                 .addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
     }

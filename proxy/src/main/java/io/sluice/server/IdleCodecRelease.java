@@ -4,13 +4,16 @@ import io.netty.channel.ChannelPipeline;
 import io.sluice.config.LimitsConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.HttpCodecs;
+import io.sluice.http.ReadAheadFlowControl;
 
 /**
- * An idle HTTP/1.1 connection parks without its codec: the decoder's parser scratch buffer and state, the
- * encoder and their pipeline context are most of what a kept-alive connection holds beyond its socket. The
- * codec holds nothing between requests (no request half-read, no response half-written when the
- * connection idles), so a fresh one built from the same limits carries on where the old one stopped.
- * Shared by every connection that opened under one limits snapshot.
+ * An idle HTTP/1.1 connection parks without its codec and its flow control: the decoder's parser scratch
+ * buffer and state, the encoder, the flow control's counters and their two pipeline contexts are most of
+ * what a kept-alive connection holds beyond its socket. Neither holds anything between requests (no request
+ * half-read, no response half-written, no message read ahead when the connection idles), so fresh ones built
+ * from the same limits carry on where the old ones stopped. The dispatcher's wish to read outlives them: it
+ * renews it at the end of the read cycle that brings the next request, and the new flow control answers it
+ * there. Shared by every connection that opened under one limits snapshot.
  */
 final class IdleCodecRelease implements ConnectionTimeouts.IdleRelease {
     private final LimitsConfig limits;
@@ -26,10 +29,12 @@ final class IdleCodecRelease implements ConnectionTimeouts.IdleRelease {
     @Override
     public void release(ChannelPipeline pipeline) {
         pipeline.remove(HttpChannelInitializer.CODEC);
+        pipeline.remove(HttpChannelInitializer.FLOW);
     }
 
     @Override
     public void restore(ChannelPipeline pipeline) {
-        pipeline.addBefore(HttpChannelInitializer.FLOW, HttpChannelInitializer.CODEC, HttpCodecs.serverCodec(limits));
+        pipeline.addBefore(HttpChannelInitializer.DISPATCHER, HttpChannelInitializer.CODEC, HttpCodecs.serverCodec(limits));
+        pipeline.addBefore(HttpChannelInitializer.DISPATCHER, HttpChannelInitializer.FLOW, new ReadAheadFlowControl());
     }
 }

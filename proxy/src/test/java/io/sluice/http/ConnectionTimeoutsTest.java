@@ -35,8 +35,9 @@ class ConnectionTimeoutsTest {
 
     @BeforeEach
     void connection() {
-        timeouts = new ConnectionTimeouts(LIMITS);
-        channel = new EmbeddedChannel(timeouts, new ChannelInboundHandlerAdapter() {
+        channel = new EmbeddedChannel();
+        timeouts = new ConnectionTimeouts(LIMITS, new LoopClock(channel.eventLoop()));
+        channel.pipeline().addLast(timeouts, new ChannelInboundHandlerAdapter() {
             @Override
             public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                 if (evt instanceof ConnectionTimeouts.Expired e) {

@@ -17,6 +17,8 @@ import io.sluice.config.ConfigLoader;
 import io.sluice.config.LimitsConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.HttpCodecs;
+import io.sluice.http.LoopClock;
+import io.sluice.http.ReadAheadFlowControl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** An idle keep-alive connection parks without its HTTP codec and carries on with a fresh one. */
+/** An idle keep-alive connection parks without its HTTP codec and flow control and carries on with fresh ones. */
 class IdleCodecReleaseTest {
     private static final LimitsConfig LIMITS = ConfigLoader.parse("sluice { servers = [ { listen = [ \"127.0.0.1:0\" ], "
             + "locations = [ { match = \"/\", return { } } ] } ] }", Path.of(".")).limits();
@@ -42,13 +44,14 @@ class IdleCodecReleaseTest {
 
     @BeforeEach
     void connection() {
-        timeouts = new ConnectionTimeouts(LIMITS);
         channel = new EmbeddedChannel();
+        channel.config().setAutoRead(false);
+        timeouts = new ConnectionTimeouts(LIMITS, new LoopClock(channel.eventLoop()));
         channel.pipeline().addLast(HttpChannelInitializer.TIMEOUTS, timeouts);
         channel.pipeline().addLast(HttpChannelInitializer.CODEC, HttpCodecs.serverCodec(LIMITS));
-        // where the flow control stands in the real pipeline: the codec comes back in front of it
-        channel.pipeline().addLast(HttpChannelInitializer.FLOW, new ChannelInboundHandlerAdapter());
-        channel.pipeline().addLast(new Responder());
+        channel.pipeline().addLast(HttpChannelInitializer.FLOW, new ReadAheadFlowControl());
+        // where the dispatcher stands in the real pipeline: codec and flow control come back in front of it
+        channel.pipeline().addLast(HttpChannelInitializer.DISPATCHER, new Responder());
         timeouts.releaseWhenIdle(new IdleCodecRelease(LIMITS));
     }
 
@@ -64,9 +67,11 @@ class IdleCodecReleaseTest {
 
         idle();
         assertNull(channel.pipeline().get(HttpChannelInitializer.CODEC), "the idle connection let its codec go");
+        assertNull(channel.pipeline().get(HttpChannelInitializer.FLOW), "and its flow control");
 
         channel.writeInbound(ascii("HEAD /second HTTP/1.1\r\nHost: a\r\n\r\nGET /third HTTP/1.1\r\nHost: a\r\n\r\n"));
         assertNotNull(channel.pipeline().get(HttpChannelInitializer.CODEC));
+        assertNotNull(channel.pipeline().get(HttpChannelInitializer.FLOW));
         assertEquals(head("/second") + response("/third"), readOutbound(), "in order, and HEAD without a body");
     }
 
@@ -110,9 +115,24 @@ class IdleCodecReleaseTest {
         return Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
     }
 
-    /** Answers each request with its path, then waits for the next one as the dispatcher does. */
+    /**
+     * Answers each request with its path, then waits for the next one as the dispatcher does: it asks for
+     * one message at a time (the request's end after its head, then the next request) and renews the wish
+     * at the end of a read cycle that left it unanswered.
+     */
     private final class Responder extends ChannelInboundHandlerAdapter {
         private String path;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            ctx.read();
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.read();
+            ctx.fireChannelReadComplete();
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -131,6 +151,7 @@ class IdleCodecReleaseTest {
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+            ctx.read();
         }
     }
 }

@@ -17,6 +17,7 @@ import io.sluice.config.ConfigLoader;
 import io.sluice.config.SluiceConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.HttpCodecs;
+import io.sluice.http.LoopClock;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.routing.ExchangeRecorders;
 import io.sluice.routing.HandlerFactory;
@@ -72,12 +73,13 @@ class ChunkedFileSenderTest {
         HandlerFactory handlers = new HandlerFactory(pool, group, NioSocketChannel.class, NioDatagramChannel.class, metrics);
         Router router = Router.compile(config, location -> handlers.create(location, config),
                 new ExchangeRecorders(metrics, accessLog));
+        LoopClock.PerLoop clocks = new LoopClock.PerLoop();
         Channel server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                        channel.pipeline().addLast(new ConnectionTimeouts(config.limits()),
+                        channel.pipeline().addLast(new ConnectionTimeouts(config.limits(), clocks.of(channel.eventLoop())),
                                 HttpCodecs.serverCodec(config.limits()), new FlowControlHandler(),
                                 new RequestDispatcher(() -> router, listenAddress, true));
                     }
