@@ -23,6 +23,11 @@ public final class ClientStreams {
         return channel instanceof Http2StreamChannel || channel instanceof QuicStreamChannel;
     }
 
+    /** True for one stream of an HTTP/2 client connection. */
+    public static boolean isHttp2Stream(Channel channel) {
+        return channel instanceof Http2StreamChannel;
+    }
+
     /**
      * The socket peer of a client connection (a QUIC connection's own address is its connection id), or
      * {@code null} for a channel without an IP peer.

@@ -58,12 +58,14 @@ import java.util.function.Supplier;
  * The last handler of a client connection's HTTP/1.1 pipeline. It serves one request at a time, in
  * order: validate, route, hand to the location's handler, and only when the response has been written
  * (and the request body consumed) read the next request. The channel runs with auto-read off behind a
- * {@link ReadAheadFlowControl} (HTTP/1.1) or {@link io.netty.handler.flow.FlowControlHandler} (an HTTP/2
- * stream), so pipelined requests wait their turn and body bytes reach a handler only when it asks for them.
+ * {@link ReadAheadFlowControl} (HTTP/1.1) or {@link io.netty.handler.flow.FlowControlHandler} (a stream
+ * whose request has a body), so pipelined requests wait their turn and body bytes reach a handler only when
+ * it asks for them.
  *
  * <p>On HTTP/2 and HTTP/3 each stream channel has its own dispatcher that serves the stream's one request;
  * the connection's lifetime belongs to the parent, so there is no keep-alive decision and no hop-by-hop
- * {@code Connection} header (illegal in both).
+ * {@code Connection} header (illegal in both). An HTTP/2 stream whose request has been read whole is done
+ * with once its response is handed over: the stream closes when that has left, so nothing is read after it.
  */
 public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
@@ -82,6 +84,8 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private ConnectionTimeouts timeouts;
     private boolean multiplexed;
+    /** One stream of an HTTP/2 connection: it carries exactly one request and closes after its response. */
+    private boolean http2Stream;
     /** The snapshot current when the connection opened: serves it if a reload removes its listen address. */
     private Router connectionRouter;
     private ActiveExchange current;
@@ -112,6 +116,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
         this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
         this.multiplexed = ClientStreams.isStream(ctx.channel());
+        this.http2Stream = ClientStreams.isHttp2Stream(ctx.channel());
         this.connectionRouter = router.get();
     }
 
@@ -631,6 +636,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 closing = true;
                 current = null;
                 future.addListener(ChannelFutureListener.CLOSE);
+            } else if (http2Stream && !bodyPending) {
+                // the stream's one request has been read whole, and the stream closes once this response has
+                // left: nothing waits for that here (no listener, no task, no read asked of the stream)
+                current = null;
             } else {
                 // the next request is read only once this response has left: a slow reader holds one
                 // response, and a drain or keep-alive timer never cuts a response that is still going out.

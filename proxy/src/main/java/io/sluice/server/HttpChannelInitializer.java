@@ -6,6 +6,8 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
@@ -150,13 +152,29 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         channel.config().setAutoRead(true);
     }
 
-    /** The rest of one HTTP/2 stream's pipeline, after its codec: HTTP/1-style messages to the dispatcher. */
+    /**
+     * The rest of one HTTP/2 stream's pipeline, after its codec: HTTP/1-style messages to the dispatcher. Only
+     * a stream whose request has a body needs flow control, which hands the dispatcher one message per read
+     * however many frames have arrived; a request whose HEADERS frame ended the stream is the stream's one
+     * message, so most streams go without it (a handler less to build, pass and tear down per request).
+     */
     private void addStream(Channel stream, Http2ConnectionGuard guard, LimitsConfig limits) {
         stream.config().setAutoRead(false);
         guard.streamOpened(stream);
-        stream.pipeline()
-                .addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits, clocks.of(stream.eventLoop())))
-                .addLast(FLOW, new FlowControlHandler())
-                .addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
+        ChannelPipeline pipeline = stream.pipeline()
+                .addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits, clocks.of(stream.eventLoop())));
+        if (!requestEnded(stream)) {
+            pipeline.addLast(FLOW, new FlowControlHandler());
+        }
+        pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
+    }
+
+    /**
+     * True when the client has ended the stream already: the stream channel is made when its HEADERS frame
+     * opens the stream, so the stream is then half-closed only if that frame ended it.
+     */
+    private static boolean requestEnded(Channel stream) {
+        return stream instanceof Http2StreamChannel channel
+                && channel.stream().state() == Http2Stream.State.HALF_CLOSED_REMOTE;
     }
 }
