@@ -22,6 +22,7 @@ import io.sluice.config.UpstreamConfig;
 import io.sluice.http.ClientStreams;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
+import io.sluice.http.HeadroomResponse;
 import io.sluice.http.Http2Connections;
 import io.sluice.http.ExchangeListener;
 import org.slf4j.Logger;
@@ -360,8 +361,15 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         exchange.writeAndFlush(head == null ? content : whole(head, (LastHttpContent) content));
     }
 
-    /** Head and last (often only) piece of the body as one message: one pass through the client's pipeline. */
+    /**
+     * Head and last (often only) piece of the body as one message: one pass through the client's pipeline.
+     * Without trailers it is a {@link HeadroomResponse}: when the decoder left the upstream head's bytes in
+     * front of the body, the client's head is written into them.
+     */
     private static FullHttpResponse whole(HttpResponse head, LastHttpContent last) {
+        if (last.trailingHeaders().isEmpty() && head.protocolVersion() == HttpVersion.HTTP_1_1) {
+            return new HeadroomResponse(head.status(), last.content(), head.headers());
+        }
         return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(), head.headers(),
                 last.trailingHeaders());
     }
