@@ -4,14 +4,14 @@ package io.sluice.http;
  * The chunk-size line of a chunked body (RFC 9112 §7.1): {@code chunk-size *( BWS ";" BWS name [ BWS "="
  * BWS ( token / quoted-string ) ] )}. Extensions are checked and ignored; anything outside the grammar,
  * and a size that does not fit a long, is refused, because parsers that disagree on where a chunk ends
- * disagree on where the next request starts.
+ * disagree on where the next request starts (or, on an upstream connection, the next response).
  */
-final class ChunkLine {
+public final class ChunkLine {
     private ChunkLine() {
     }
 
     /** The size on the line {@code bytes[0, end)} (without its CRLF). */
-    static long size(byte[] bytes, int end) {
+    public static long size(byte[] bytes, int end) {
         long size = 0;
         int i = 0;
         while (i < end) {

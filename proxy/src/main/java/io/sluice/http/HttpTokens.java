@@ -12,9 +12,10 @@ import java.util.List;
 /**
  * The words of a request head read straight from its bytes: token characters (RFC 9110 §5.6.2), methods,
  * versions and field names. The common ones come back as shared constants, so reading a typical head
- * allocates no name objects, and a framing field can be recognised by identity.
+ * allocates no name objects, and a framing field can be recognised by identity. The upstream response
+ * decoder reads token characters and versions with the same rules.
  */
-final class HttpTokens {
+public final class HttpTokens {
     private static final boolean[] TOKEN = new boolean[128];
     /** Well-known field names by length, lower case, as Netty's constants. */
     private static final AsciiString[][] NAMES_BY_LENGTH;
@@ -68,7 +69,7 @@ final class HttpTokens {
     private HttpTokens() {
     }
 
-    static boolean isTokenChar(byte b) {
+    public static boolean isTokenChar(byte b) {
         return b >= 0 && TOKEN[b];
     }
 
@@ -100,7 +101,7 @@ final class HttpTokens {
      * {@code HTTP/DIGIT.DIGIT} exactly (RFC 9112 §2.3), or {@code null}. Any such version is returned, so
      * the validator can answer one it does not speak with 505 rather than 400.
      */
-    static HttpVersion version(byte[] bytes, int start, int end) {
+    public static HttpVersion version(byte[] bytes, int start, int end) {
         if (end - start != 8 || !is(bytes, start, "HTTP/") || bytes[start + 6] != '.'
                 || !isDigit(bytes[start + 5]) || !isDigit(bytes[start + 7])) {
             return null;

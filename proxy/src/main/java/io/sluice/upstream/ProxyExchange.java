@@ -1,5 +1,6 @@
 package io.sluice.upstream;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -22,6 +23,7 @@ import io.sluice.config.UpstreamConfig;
 import io.sluice.http.ClientStreams;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
+import io.sluice.http.HeadroomResponse;
 import io.sluice.http.Http2Connections;
 import io.sluice.http.ExchangeListener;
 import org.slf4j.Logger;
@@ -360,10 +362,20 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         exchange.writeAndFlush(head == null ? content : whole(head, (LastHttpContent) content));
     }
 
-    /** Head and last (often only) piece of the body as one message: one pass through the client's pipeline. */
-    private static FullHttpResponse whole(HttpResponse head, LastHttpContent last) {
-        return new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(), head.headers(),
-                last.trailingHeaders());
+    /**
+     * Head and last (often only) piece of the body as one message: one pass through the client's pipeline.
+     * To an HTTP/1.1 client, without trailers, it is a {@link HeadroomResponse}: when the decoder left the
+     * upstream head's bytes in front of the body, the client's head is written into them.
+     */
+    private FullHttpResponse whole(HttpResponse head, LastHttpContent last) {
+        ByteBuf body = last.content();
+        if (!clientMultiplexed && last.trailingHeaders().isEmpty() && head.protocolVersion() == HttpVersion.HTTP_1_1) {
+            return new HeadroomResponse(head.status(), body, head.headers());
+        }
+        // the bytes in front of the body are for the HTTP/1.1 encoder alone: the HTTP/3 path, for one, was
+        // seen to send such a buffer from its start rather than from its reader index (Http3IT)
+        return new DefaultFullHttpResponse(head.protocolVersion(), head.status(),
+                body.readerIndex() == 0 ? body : body.slice(), head.headers(), last.trailingHeaders());
     }
 
     private void writeHeldHead() {

@@ -2,7 +2,6 @@ package io.sluice.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
@@ -99,16 +98,14 @@ final class RequestHeadBuilder {
     ByteBuf encode(Exchange exchange, UpstreamServer server, boolean hasBody, boolean chunked, boolean webSocket,
                    ByteBufAllocator alloc) {
         HttpRequest in = exchange.request();
-        String uri = originForm(in.uri());
-        ByteBuf out = alloc.buffer(512 + uri.length());
-        ByteBufUtil.copy(in.method().asciiName(), out);
-        out.writeByte(' ');
-        // as Netty's request encoder writes the target
-        ByteBufUtil.writeUtf8(out, uri);
-        ByteBufUtil.copy(HTTP_11_LINE_END, out);
-        fields(exchange, server, hasBody, chunked, webSocket, new HeadBytes(out));
-        HeadBytes.endOfHead(out);
-        return out;
+        HeadBytes head = HeadBytes.get();
+        head.ascii(in.method().asciiName());
+        head.put(' ');
+        head.utf8(originForm(in.uri()));
+        head.ascii(HTTP_11_LINE_END);
+        fields(exchange, server, hasBody, chunked, webSocket, head);
+        head.crlf();
+        return head.toBuffer(alloc);
     }
 
     /**
@@ -202,7 +199,7 @@ final class RequestHeadBuilder {
 
     private void addForwarding(Exchange exchange, HttpHeaders source, FieldSink out, String clientHost) {
         InetAddress client = exchange.clientAddress().getAddress();
-        String clientIp = client.getHostAddress();
+        String clientIp = ClientAddressText.of(client);
         boolean trusted = isTrusted(client);
         String earlier = trusted ? joined(source, X_FORWARDED_FOR) : null;
         add(out, X_FORWARDED_FOR, earlier == null ? clientIp : earlier + ", " + clientIp);
