@@ -52,6 +52,11 @@ public final class ReadAheadFlowControl extends ChannelDuplexHandler {
         }
     }
 
+    /** Whether messages read ahead wait here: the next {@code read()} would hand one on at once. */
+    public boolean holdsMessages() {
+        return queue != null && !queue.isEmpty();
+    }
+
     private void requestSocketRead(ChannelHandlerContext ctx) {
         if (!socketReadRequested) {
             socketReadRequested = true;

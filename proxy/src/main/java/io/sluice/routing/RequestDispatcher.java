@@ -318,10 +318,28 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         return exchange.status > 0 ? exchange.status : 499;
     }
 
-    /** Called when the response is complete; continues outside any handler call stack. */
+    /** Called when the response has left; continues outside any handler call stack. */
     private void responseComplete() {
         if (dispatching) {
             advancePending = true;
+        } else {
+            ctx.executor().execute(advance);
+        }
+    }
+
+    /**
+     * Called when the response left while it was handed over. A response written from another channel's read
+     * (a proxied one) usually has: when the read-ahead holds no message, reading on only arms the socket and
+     * cannot run the next exchange inside the current call stack, so it goes on here without a task.
+     */
+    private void responseLeftAtOnce() {
+        if (dispatching) {
+            advancePending = true;
+            return;
+        }
+        ReadAheadFlowControl readAhead = ctx.pipeline().get(ReadAheadFlowControl.class);
+        if (readAhead != null && !readAhead.holdsMessages()) {
+            advance();
         } else {
             ctx.executor().execute(advance);
         }
@@ -644,7 +662,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 // the next request is read only once this response has left: a slow reader holds one
                 // response, and a drain or keep-alive timer never cuts a response that is still going out.
                 // A small response has usually left by now: then no listener is needed.
-                if (future.isDone()) {
+                if (future.isSuccess()) {
+                    responseLeftAtOnce();
+                } else if (future.isDone()) {
                     responseComplete();
                 } else {
                     future.addListener(written -> responseComplete());

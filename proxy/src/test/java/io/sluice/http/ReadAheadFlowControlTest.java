@@ -77,6 +77,20 @@ class ReadAheadFlowControlTest {
     }
 
     @Test
+    void saysWhetherTheNextReadWouldHandOnAMessageAtOnce() {
+        ReadAheadFlowControl flow = channel.pipeline().get(ReadAheadFlowControl.class);
+        reader.ask();
+        channel.writeInbound(request("/a"));
+        assertFalse(flow.holdsMessages(), "the head went to the reader that asked for it");
+
+        channel.writeInbound(LastHttpContent.EMPTY_LAST_CONTENT);
+        assertTrue(flow.holdsMessages());
+
+        reader.ask();
+        assertFalse(flow.holdsMessages());
+    }
+
+    @Test
     void bodyBytesReachTheReaderOnlyWhenItAsks() {
         reader.ask();
         channel.writeInbound(request("/upload"), content("abc"), last("def"));
