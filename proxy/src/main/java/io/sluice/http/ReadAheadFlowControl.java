@@ -52,9 +52,12 @@ public final class ReadAheadFlowControl extends ChannelDuplexHandler {
         }
     }
 
-    /** Whether messages read ahead wait here: the next {@code read()} would hand one on at once. */
-    public boolean holdsMessages() {
-        return queue != null && !queue.isEmpty();
+    /**
+     * Whether a request head or body bytes wait here, for the next {@code read()} to hand on at once. An
+     * empty end of request does not count: it carries nothing and only ends the request it belongs to.
+     */
+    public boolean holdsRequestBytes() {
+        return held > 0;
     }
 
     private void requestSocketRead(ChannelHandlerContext ctx) {

@@ -329,8 +329,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     /**
      * Called when the response left while it was handed over. A response written from another channel's read
-     * (a proxied one) usually has: when the read-ahead holds no message, reading on only arms the socket and
-     * cannot run the next exchange inside the current call stack, so it goes on here without a task.
+     * (a proxied one) usually has: when no request head or body bytes were read ahead, reading on can at most
+     * take the request's empty end and arm the socket; it cannot start the next exchange inside the current
+     * call stack, so it goes on here without a task.
      */
     private void responseLeftAtOnce() {
         if (dispatching) {
@@ -338,7 +339,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         ReadAheadFlowControl readAhead = ctx.pipeline().get(ReadAheadFlowControl.class);
-        if (readAhead != null && !readAhead.holdsMessages()) {
+        if (readAhead != null && !readAhead.holdsRequestBytes()) {
             advance();
         } else {
             ctx.executor().execute(advance);

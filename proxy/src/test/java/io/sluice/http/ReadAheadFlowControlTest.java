@@ -77,17 +77,22 @@ class ReadAheadFlowControlTest {
     }
 
     @Test
-    void saysWhetherTheNextReadWouldHandOnAMessageAtOnce() {
+    void saysWhetherARequestHeadOrBodyBytesWaitForTheNextRead() {
         ReadAheadFlowControl flow = channel.pipeline().get(ReadAheadFlowControl.class);
         reader.ask();
         channel.writeInbound(request("/a"));
-        assertFalse(flow.holdsMessages(), "the head went to the reader that asked for it");
+        assertFalse(flow.holdsRequestBytes(), "the head went to the reader that asked for it");
 
         channel.writeInbound(LastHttpContent.EMPTY_LAST_CONTENT);
-        assertTrue(flow.holdsMessages());
+        assertFalse(flow.holdsRequestBytes(), "an empty end of request carries nothing");
+
+        channel.writeInbound(request("/b"));
+        assertTrue(flow.holdsRequestBytes());
 
         reader.ask();
-        assertFalse(flow.holdsMessages());
+        assertTrue(flow.holdsRequestBytes(), "the end of /a went first");
+        reader.ask();
+        assertFalse(flow.holdsRequestBytes());
     }
 
     @Test
