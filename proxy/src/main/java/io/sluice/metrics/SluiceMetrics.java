@@ -27,9 +27,9 @@ import java.util.function.DoubleSupplier;
  * Every metric of one Sluice process, in a Prometheus registry. The hot path never looks labels up: a
  * location, listener or upstream server resolves its data points once ({@link #location},
  * {@link #listener}, {@link #upstream}) when the configuration is compiled, and then only increments
- * them. The client's counters and histograms are striped adders, so loops do not contend. They keep no
- * exemplars: nothing here traces requests, and an exemplar sampler per metric costs every increment a
- * check and the start a scheduler thread and a probe for OpenTelemetry classes.
+ * them. The client's counters and our {@link DurationHistogram}s are striped adders, so loops do not
+ * contend. Nothing keeps exemplars: nothing here traces requests, and an exemplar sampler per metric costs
+ * every increment a check and the start a scheduler thread and a probe for OpenTelemetry classes.
  */
 public final class SluiceMetrics {
     /** Request durations in seconds: 1 ms to 30 s. */
