@@ -52,6 +52,14 @@ public final class ReadAheadFlowControl extends ChannelDuplexHandler {
         }
     }
 
+    /**
+     * Whether a request head or body bytes wait here, for the next {@code read()} to hand on at once. An
+     * empty end of request does not count: it carries nothing and only ends the request it belongs to.
+     */
+    public boolean holdsRequestBytes() {
+        return held > 0;
+    }
+
     private void requestSocketRead(ChannelHandlerContext ctx) {
         if (!socketReadRequested) {
             socketReadRequested = true;

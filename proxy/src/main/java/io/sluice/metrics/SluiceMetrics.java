@@ -5,7 +5,6 @@ import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.core.metrics.Info;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -28,9 +27,9 @@ import java.util.function.DoubleSupplier;
  * Every metric of one Sluice process, in a Prometheus registry. The hot path never looks labels up: a
  * location, listener or upstream server resolves its data points once ({@link #location},
  * {@link #listener}, {@link #upstream}) when the configuration is compiled, and then only increments
- * them. The client's counters and histograms are striped adders, so loops do not contend. They keep no
- * exemplars: nothing here traces requests, and an exemplar sampler per metric costs every increment a
- * check and the start a scheduler thread and a probe for OpenTelemetry classes.
+ * them. The client's counters and our {@link DurationHistogram}s are striped adders, so loops do not
+ * contend. Nothing keeps exemplars: nothing here traces requests, and an exemplar sampler per metric costs
+ * every increment a check and the start a scheduler thread and a probe for OpenTelemetry classes.
  */
 public final class SluiceMetrics {
     /** Request durations in seconds: 1 ms to 30 s. */
@@ -42,10 +41,9 @@ public final class SluiceMetrics {
     private final Counter requests = Counter.builder().name("sluice_requests")
             .help("Requests answered, by server block, location and status class")
             .labelNames("server", "location", "status").withoutExemplars().register(registry);
-    private final Histogram duration = Histogram.builder().name("sluice_request_duration_seconds")
-            .help("Time from the request head to the last byte of the response handed to the socket")
-            .labelNames("server", "location").classicOnly().classicUpperBounds(DURATION_BUCKETS)
-            .withoutExemplars().register(registry);
+    private final DurationHistogram duration = register(new DurationHistogram("sluice_request_duration_seconds",
+            "Time from the request head to the last byte of the response handed to the socket", DURATION_BUCKETS,
+            "server", "location"));
     private final Counter bytesIn = Counter.builder().name("sluice_request_body_bytes")
             .help("Request body bytes received").labelNames("server", "location").withoutExemplars().register(registry);
     private final Counter bytesOut = Counter.builder().name("sluice_response_body_bytes")
@@ -71,10 +69,8 @@ public final class SluiceMetrics {
     private final Counter upstreamErrors = Counter.builder().name("sluice_upstream_errors")
             .help("Upstream attempts that failed (connect, timeout, reset)")
             .labelNames("upstream", "server", "reason").withoutExemplars().register(registry);
-    private final Histogram upstreamLatency = Histogram.builder().name("sluice_upstream_response_seconds")
-            .help("Time from sending the request upstream to its response head")
-            .labelNames("upstream", "server").classicOnly().classicUpperBounds(DURATION_BUCKETS)
-            .withoutExemplars().register(registry);
+    private final DurationHistogram upstreamLatency = register(new DurationHistogram("sluice_upstream_response_seconds",
+            "Time from sending the request upstream to its response head", DURATION_BUCKETS, "upstream", "server"));
     private final Counter reloads = Counter.builder().name("sluice_config_reloads")
             .help("Configuration reloads by result").labelNames("result").withoutExemplars().register(registry);
     private final Gauge lastReload = Gauge.builder().name("sluice_config_last_reload_timestamp_seconds")
@@ -105,6 +101,11 @@ public final class SluiceMetrics {
                 .register(registry);
         reloads.initLabelValues("success");
         reloads.initLabelValues("failure");
+    }
+
+    private DurationHistogram register(DurationHistogram histogram) {
+        registry.register(histogram);
+        return histogram;
     }
 
     /** The pre-resolved data points of one location; {@code location} is its match, e.g. {@code ^~ /api/}. */

@@ -1,7 +1,6 @@
 package io.sluice.metrics;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 
 import java.util.concurrent.atomic.LongAdder;
@@ -19,13 +18,13 @@ public final class UpstreamMetrics {
     private final String server;
     private final CounterDataPoint[] byStatusClass = new CounterDataPoint[5];
     private final Counter errors;
-    private final DistributionDataPoint latency;
+    private final DurationHistogram.Series latency;
     private final LongAdder inFlight = new LongAdder();
     private final LongAdder idleConnections = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private volatile Health health = Health.UNKNOWN;
 
-    UpstreamMetrics(String upstream, String server, Counter requests, Counter errors, DistributionDataPoint latency) {
+    UpstreamMetrics(String upstream, String server, Counter requests, Counter errors, DurationHistogram.Series latency) {
         this.upstream = upstream;
         this.server = server;
         for (int i = 0; i < byStatusClass.length; i++) {
@@ -51,7 +50,7 @@ public final class UpstreamMetrics {
     public void requestAnswered(int status, long latencyNanos) {
         inFlight.decrement();
         byStatusClass[Math.min(Math.max(status / 100, 1), 5) - 1].inc();
-        latency.observe(latencyNanos / 1e9);
+        latency.observe(latencyNanos);
     }
 
     /** The attempt failed before an answer; {@code reason} is a short fixed word such as {@code connect}. */

@@ -88,6 +88,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private boolean http2Stream;
     /** The snapshot current when the connection opened: serves it if a reload removes its listen address. */
     private Router connectionRouter;
+    /** The snapshot last taken from {@link #router}, and what serves this listen address under it. */
+    private Router seenRouter;
+    private Router servingRouter;
+    private VirtualHosts servingHosts;
     private ActiveExchange current;
     private boolean dispatching;
     private boolean advancePending;
@@ -191,7 +195,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         String host = hostOf(request.headers().get(HttpHeaderNames.HOST));
         // one snapshot per request: a reload in the middle of this exchange does not change its route
         Router snapshot = snapshot();
-        ServerRoutes server = snapshot.forAddress(listenAddress).select(host);
+        ServerRoutes server = servingHosts.select(host);
         Route route = server.match(path);
         LocationConfig location = route == null ? null : route.location();
         BodyLimits limits = location == null ? snapshot.config().limits().body() : location.bodyLimits();
@@ -229,10 +233,25 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         return hostHeader == null ? "" : Authority.hostOfValid(hostHeader);
     }
 
-    /** The current routing snapshot, or the connection's own when a reload removed this listen address. */
+    /**
+     * The current routing snapshot, or the connection's own when a reload removed this listen address; its
+     * virtual hosts for the address are then in {@link #servingHosts}. Looked up once per snapshot, not per
+     * request.
+     */
     private Router snapshot() {
         Router snapshot = router.get();
-        return snapshot.forAddress(listenAddress) != null ? snapshot : connectionRouter;
+        if (snapshot != seenRouter) {
+            VirtualHosts hosts = snapshot.forAddress(listenAddress);
+            seenRouter = snapshot;
+            servingRouter = hosts != null ? snapshot : connectionRouter;
+            servingHosts = hosts != null ? hosts : connectionRouter.forAddress(listenAddress);
+        }
+        return servingRouter;
+    }
+
+    private VirtualHosts servingHosts() {
+        snapshot();
+        return servingHosts;
     }
 
     private void onContent(HttpContent content) {
@@ -289,7 +308,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         } else {
             String hostHeader = request.headers().get(HttpHeaderNames.HOST);
             String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
-            snapshot().forAddress(listenAddress).defaultServer().unmatched().record(request,
+            servingHosts().defaultServer().unmatched().record(request,
                     ClientStreams.protocol(ctx.channel(), request), client(),
                     host == null ? "" : host,
                     rejection.status().code(), 0,
@@ -318,10 +337,29 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         return exchange.status > 0 ? exchange.status : 499;
     }
 
-    /** Called when the response is complete; continues outside any handler call stack. */
+    /** Called when the response has left; continues outside any handler call stack. */
     private void responseComplete() {
         if (dispatching) {
             advancePending = true;
+        } else {
+            ctx.executor().execute(advance);
+        }
+    }
+
+    /**
+     * Called when the response left while it was handed over. A response written from another channel's read
+     * (a proxied one) usually has: when no request head or body bytes were read ahead, reading on can at most
+     * take the request's empty end and arm the socket; it cannot start the next exchange inside the current
+     * call stack, so it goes on here without a task.
+     */
+    private void responseLeftAtOnce() {
+        if (dispatching) {
+            advancePending = true;
+            return;
+        }
+        ReadAheadFlowControl readAhead = ctx.pipeline().get(ReadAheadFlowControl.class);
+        if (readAhead != null && !readAhead.holdsRequestBytes()) {
+            advance();
         } else {
             ctx.executor().execute(advance);
         }
@@ -644,7 +682,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 // the next request is read only once this response has left: a slow reader holds one
                 // response, and a drain or keep-alive timer never cuts a response that is still going out.
                 // A small response has usually left by now: then no listener is needed.
-                if (future.isDone()) {
+                if (future.isSuccess()) {
+                    responseLeftAtOnce();
+                } else if (future.isDone()) {
                     responseComplete();
                 } else {
                     future.addListener(written -> responseComplete());

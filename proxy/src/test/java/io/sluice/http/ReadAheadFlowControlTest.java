@@ -77,6 +77,25 @@ class ReadAheadFlowControlTest {
     }
 
     @Test
+    void saysWhetherARequestHeadOrBodyBytesWaitForTheNextRead() {
+        ReadAheadFlowControl flow = channel.pipeline().get(ReadAheadFlowControl.class);
+        reader.ask();
+        channel.writeInbound(request("/a"));
+        assertFalse(flow.holdsRequestBytes(), "the head went to the reader that asked for it");
+
+        channel.writeInbound(LastHttpContent.EMPTY_LAST_CONTENT);
+        assertFalse(flow.holdsRequestBytes(), "an empty end of request carries nothing");
+
+        channel.writeInbound(request("/b"));
+        assertTrue(flow.holdsRequestBytes());
+
+        reader.ask();
+        assertTrue(flow.holdsRequestBytes(), "the end of /a went first");
+        reader.ask();
+        assertFalse(flow.holdsRequestBytes());
+    }
+
+    @Test
     void bodyBytesReachTheReaderOnlyWhenItAsks() {
         reader.ask();
         channel.writeInbound(request("/upload"), content("abc"), last("def"));

@@ -44,6 +44,33 @@ class ReadAheadIT {
     }
 
     @Test
+    void proxiedRequestsAreAnsweredInOrderWhetherPipelinedOrSentOneByOne() throws Exception {
+        try (TestBackend backend = new TestBackend();
+             RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address()), ""));
+             RawHttp http = new RawHttp(sluice.port())) {
+            StringBuilder pipelined = new StringBuilder();
+            for (int size = 1; size <= 30; size++) {
+                pipelined.append("GET /download-cl/").append(size * 37).append(" HTTP/1.1\r\nHost: a\r\n\r\n");
+            }
+            http.send(pipelined.toString());
+            for (int size = 1; size <= 30; size++) {
+                RawHttp.Response response = http.readResponse();
+                assertEquals(200, response.status());
+                assertEquals(size * 37, response.body().length, "response " + size + " out of order");
+            }
+            // one at a time: each response has usually left before the next request arrives
+            for (int size = 1; size <= 30; size++) {
+                http.send("GET /download-cl/" + size * 41 + " HTTP/1.1\r\nHost: a\r\n\r\n");
+                RawHttp.Response response = http.readResponse();
+                assertEquals(size * 41, response.body().length);
+            }
+            http.send("GET /status/204 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            assertEquals(204, http.readResponse().status());
+            assertTrue(http.isClosedByServer());
+        }
+    }
+
+    @Test
     void aHalfSentHeadArrivingDuringAnExchangeIsOnTheHeaderClock() throws Exception {
         try (TestBackend backend = new TestBackend();
              RunningSluice sluice = RunningSluice.start(ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address()), "",
