@@ -20,13 +20,13 @@ public final class ChunkLine {
                 break;
             }
             if (size > Long.MAX_VALUE >> 4) {
-                throw new Http1RequestDecoder.Malformed("chunk size does not fit 63 bits");
+                throw new Http1MessageDecoder.Malformed("chunk size does not fit 63 bits");
             }
             size = size << 4 | digit;
             i++;
         }
         if (i == 0) {
-            throw new Http1RequestDecoder.Malformed("chunk size is not hexadecimal");
+            throw new Http1MessageDecoder.Malformed("chunk size is not hexadecimal");
         }
         while (i < end) {
             i = extension(bytes, i, end);
@@ -46,7 +46,7 @@ public final class ChunkLine {
     private static int extension(byte[] bytes, int i, int end) {
         i = whitespace(bytes, i, end);
         if (i == end || bytes[i] != ';') {
-            throw new Http1RequestDecoder.Malformed("invalid chunk extension");
+            throw new Http1MessageDecoder.Malformed("invalid chunk extension");
         }
         i = token(bytes, whitespace(bytes, i + 1, end), end);
         int afterName = whitespace(bytes, i, end);
@@ -70,7 +70,7 @@ public final class ChunkLine {
             i++;
         }
         if (i == start) {
-            throw new Http1RequestDecoder.Malformed("invalid chunk extension");
+            throw new Http1MessageDecoder.Malformed("invalid chunk extension");
         }
         return i;
     }
@@ -92,7 +92,7 @@ public final class ChunkLine {
             }
             i++;
         }
-        throw new Http1RequestDecoder.Malformed("invalid quoted chunk extension");
+        throw new Http1MessageDecoder.Malformed("invalid quoted chunk extension");
     }
 
     /** HTAB, SP, visible ASCII and obs-text. */

@@ -3,26 +3,19 @@ package io.sluice.upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.FastThreadLocal;
-import io.sluice.http.ChunkLine;
+import io.sluice.http.Http1MessageDecoder;
 import io.sluice.http.HttpTokens;
 
 import java.nio.charset.StandardCharsets;
@@ -51,58 +44,31 @@ import java.util.List;
  * sits in the pipeline to tell this decoder which method a response answers: {@link UpstreamConnection}
  * does, for the one case that changes framing, a response to {@code HEAD}.
  */
-final class UpstreamResponseDecoder extends ByteToMessageDecoder {
+final class UpstreamResponseDecoder extends Http1MessageDecoder {
     /** Response body pieces are handed on at most this size, bounding what one read pins. */
     static final int MAX_CHUNK_SIZE = 64 * 1024;
     static final int MAX_STATUS_LINE = 8192;
     static final int MAX_HEADER_SIZE = 64 * 1024;
-    /** A chunk-size line longer than this is refused; real servers send a few bytes. */
-    private static final int MAX_CHUNK_LINE = 4096;
-    /** A head normally fits in this many bytes: the first copy stops here when more is buffered behind it. */
-    private static final int FIRST_WINDOW = 2048;
-    private static final byte CR = '\r';
-    private static final byte LF = '\n';
-    private static final byte SP = ' ';
-    private static final byte HT = '\t';
 
-    // the parser checks names and values; the map need not check them again
-    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
-    private static final HttpHeadersFactory TRAILERS = DefaultHttpHeadersFactory.trailersFactory().withValidation(false);
-    private static final FastThreadLocal<byte[]> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected byte[] initialValue() {
-            return new byte[FIRST_WINDOW];
-        }
-    };
-
-    private enum State {
-        STATUS_LINE, HEADERS, FIXED_BODY, UNTIL_CLOSE, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UPGRADED, BROKEN
-    }
-
-    private State state = State.STATUS_LINE;
     private boolean answersHead;
-    /** Bytes after the reader index already searched for the LF that ends the current line. */
-    private int searched;
-    /** Bytes of field lines (without their CRLF) in the header or trailer section read so far. */
-    private int sectionBytes;
     private HttpVersion version;
     private HttpResponseStatus status;
-    private HttpHeaders headers;
-    private HttpHeaders trailers;
     private int contentLengths;
     private String contentLength;
     /** Transfer-Encoding elements seen, and whether {@code chunked} was among them and the last. */
     private int codings;
     private int chunkedCodings;
     private boolean lastCodingChunked;
-    /** Body bytes still to come: of the whole body (Content-Length) or of the current chunk. */
-    private long remaining;
     /**
      * Where the current head starts in the buffer being decoded, while that head and its body are read in
      * one call; -1 otherwise. A body read whole in the same call is handed on with the head's bytes (read
      * and done with) in front of it, as room for the client's head: see {@link #readFixedBody}.
      */
     private int headStart = -1;
+
+    UpstreamResponseDecoder() {
+        super(MAX_STATUS_LINE, MAX_HEADER_SIZE, MAX_CHUNK_SIZE);
+    }
 
     /** The next final response answers a {@code HEAD} request: it has no body whatever its headers say. */
     void expectResponseToHead(boolean head) {
@@ -131,7 +97,7 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         super.decodeLast(ctx, in, out);
         if (state == State.UNTIL_CLOSE) {
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
-            responseEnded();
+            messageEnded();
         } else if (state == State.HEADERS) {
             fail(in, out, new PrematureChannelClosureException("connection closed before the response head ended"));
         }
@@ -140,7 +106,7 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     private void decodeMessages(ByteBuf in, List<Object> out) {
         for (;;) {
             switch (state) {
-                case STATUS_LINE, HEADERS, TRAILERS -> {
+                case START_LINE, HEADERS, TRAILERS -> {
                     if (!readSection(in, out)) {
                         return;
                     }
@@ -182,140 +148,19 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         }
     }
 
-    /**
-     * Reads lines of a response head or trailer section; true when the section ended. Complete lines are
-     * consumed as they arrive, so an unfinished head holds at most one partial line in the buffer.
-     */
-    private boolean readSection(ByteBuf in, List<Object> out) {
-        for (;;) {
-            if (state == State.STATUS_LINE) {
-                skipEmptyLines(in);
-                headStart = in.readerIndex();
-            }
-            int readable = in.readableBytes();
-            int lineAllowance = state == State.STATUS_LINE ? MAX_STATUS_LINE + 2 : MAX_HEADER_SIZE - sectionBytes + 2;
-            int lf = lineEnd(in, lineAllowance);
-            if (lf < 0) {
-                return false;
-            }
-            int sectionAllowance = state == State.STATUS_LINE ? MAX_STATUS_LINE + MAX_HEADER_SIZE + 4 : lineAllowance;
-            int window = Math.min(readable, sectionAllowance);
-            if (window > FIRST_WINDOW) {
-                window = Math.max(FIRST_WINDOW, lf - in.readerIndex() + 1);
-            }
-            byte[] bytes = scratch(window);
-            in.getBytes(in.readerIndex(), bytes, 0, window);
-            int consumed = 0;
-            int lineStart = 0;
-            boolean ended = false;
-            while (!ended) {
-                int end = indexOfLf(bytes, lineStart, window);
-                if (end < 0) {
-                    break;
-                }
-                if (end == lineStart || bytes[end - 1] != CR) {
-                    throw new Malformed("line not ended by CRLF");
-                }
-                ended = line(bytes, lineStart, end - 1, out);
-                lineStart = end + 1;
-                consumed = lineStart;
-            }
-            in.skipBytes(consumed);
-            if (ended) {
-                return true;
-            }
-        }
-    }
-
-    /** CRLFs before a status line are ignored, as before a request line (RFC 9112 §2.2). */
-    private static void skipEmptyLines(ByteBuf in) {
-        int i = in.readerIndex();
-        int end = in.writerIndex();
-        while (i < end) {
-            byte b = in.getByte(i);
-            if (b != CR && b != LF) {
-                break;
-            }
-            i++;
-        }
-        in.readerIndex(i);
-    }
-
-    /** The index of the LF ending the line at the reader index, or -1; bytes searched once are not searched again. */
-    private int lineEnd(ByteBuf in, int allowance) {
-        int start = in.readerIndex();
-        int limit = start + Math.min(in.readableBytes(), allowance);
-        int lf = start + searched < limit ? in.indexOf(start + searched, limit, LF) : -1;
-        if (lf >= 0) {
-            searched = 0;
-            return lf;
-        }
-        if (limit - start >= allowance) {
-            throw tooLong();
-        }
-        searched = limit - start;
-        return -1;
-    }
-
-    private DecoderException tooLong() {
-        return switch (state) {
-            case STATUS_LINE -> new TooLongHttpLineException("status line longer than " + MAX_STATUS_LINE + " bytes");
-            case HEADERS, TRAILERS -> new TooLongHttpHeaderException(
-                    (state == State.HEADERS ? "header" : "trailer") + " section larger than " + MAX_HEADER_SIZE + " bytes");
-            default -> new Malformed("chunk size line longer than " + MAX_CHUNK_LINE + " bytes");
-        };
-    }
-
-    private static int indexOfLf(byte[] bytes, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (bytes[i] == LF) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static byte[] scratch(int size) {
-        byte[] bytes = SCRATCH.get();
-        if (bytes.length < size) {
-            bytes = new byte[Math.max(size, bytes.length * 2)];
-            SCRATCH.set(bytes);
-        }
-        return bytes;
-    }
-
-    /** One line of a head or trailer section, without its CRLF; true when it ended the section. */
-    private boolean line(byte[] bytes, int start, int end, List<Object> out) {
-        if (state == State.STATUS_LINE) {
-            if (end - start > MAX_STATUS_LINE) {
-                throw tooLong();
-            }
-            statusLine(bytes, start, end);
-            state = State.HEADERS;
-            sectionBytes = 0;
-            headers = HEADERS.newHeaders();
-            return false;
-        }
-        if (start == end) {
-            if (state == State.HEADERS) {
-                endHead(out);
-            } else {
-                out.add(trailers == null ? LastHttpContent.EMPTY_LAST_CONTENT
-                        : new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, trailers));
-                responseEnded();
-            }
-            return true;
-        }
-        sectionBytes += end - start;
-        if (sectionBytes > MAX_HEADER_SIZE) {
-            throw tooLong();
-        }
-        field(bytes, start, end);
-        return false;
-    }
-
     /** {@code HTTP/1.x SP 3DIGIT SP reason-phrase}; a server that leaves out the SP before an empty reason is let off. */
-    private void statusLine(byte[] bytes, int start, int end) {
+    @Override
+    protected String startLineName() {
+        return "status line";
+    }
+
+    @Override
+    protected void startLineAt(int index) {
+        headStart = index;
+    }
+
+    @Override
+    protected void startLine(byte[] bytes, int start, int end) {
         int versionEnd = start + 8;
         version = versionEnd <= end ? HttpTokens.version(bytes, start, versionEnd) : null;
         if (version == null || version.majorVersion() != 1 || version.minorVersion() > 1) {
@@ -361,58 +206,20 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         return b >= '0' && b <= '9';
     }
 
-    /** Controls other than HTAB, and DEL; obs-text (bytes from 0x80) is allowed in values. */
-    private static boolean isControl(byte b) {
-        return b >= 0 && b < SP && b != HT || b == 0x7f;
+    @Override
+    protected AsciiString fieldName(byte[] bytes, int start, int end) {
+        return ResponseFieldNames.of(bytes, start, end);
     }
 
-    private void field(byte[] bytes, int start, int end) {
-        byte first = bytes[start];
-        if (first == SP || first == HT) {
-            throw new Malformed("obsolete line folding");
+    @Override
+    protected void headerField(AsciiString name, String value) {
+        if (HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)) {
+            contentLengths++;
+            contentLength = value;
+        } else if (HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
+            codings(value);
         }
-        int colon = start;
-        while (colon < end && HttpTokens.isTokenChar(bytes[colon])) {
-            colon++;
-        }
-        if (colon == start || colon == end || bytes[colon] != ':') {
-            throw new Malformed("invalid header name");
-        }
-        int valueStart = colon + 1;
-        int valueEnd = end;
-        while (valueStart < valueEnd && (bytes[valueStart] == SP || bytes[valueStart] == HT)) {
-            valueStart++;
-        }
-        while (valueEnd > valueStart && (bytes[valueEnd - 1] == SP || bytes[valueEnd - 1] == HT)) {
-            valueEnd--;
-        }
-        for (int i = valueStart; i < valueEnd; i++) {
-            if (isControl(bytes[i])) {
-                throw new Malformed("control character in header value");
-            }
-        }
-        AsciiString name = ResponseFieldNames.of(bytes, start, colon);
-        String value = new String(bytes, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1);
-        if (state == State.HEADERS) {
-            if (HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)) {
-                contentLengths++;
-                contentLength = value;
-            } else if (HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)) {
-                codings(value);
-            }
-            headers.add(name, value);
-            return;
-        }
-        // framing fields mean nothing in a trailer and must not reach a peer as if they did
-        if (HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)
-                || HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)
-                || HttpHeaderNames.TRAILER.contentEqualsIgnoreCase(name)) {
-            return;
-        }
-        if (trailers == null) {
-            trailers = TRAILERS.newHeaders();
-        }
-        trailers.add(name, value);
+        headers.add(name, value);
     }
 
     /** Counts the codings of one Transfer-Encoding value, remembering where {@code chunked} stood. */
@@ -441,7 +248,8 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
     }
 
     /** The head is complete: decides the body's framing (RFC 9112 §6.3), refusing every ambiguous case. */
-    private void endHead(List<Object> out) {
+    @Override
+    protected void endHead(List<Object> out) {
         long length = -1;
         if (contentLengths > 0) {
             if (contentLengths > 1) {
@@ -466,7 +274,7 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         if (bodyless) {
             out.add(response);
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
-            responseEnded();
+            messageEnded();
             return;
         }
         if (codings > 0) {
@@ -487,7 +295,7 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
         if (length == 0) {
             out.add(response);
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
-            responseEnded();
+            messageEnded();
             return;
         }
         out.add(response);
@@ -498,23 +306,6 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
             state = State.UNTIL_CLOSE;
         }
         forget();
-    }
-
-    /** Plain digits, no sign, no leading zero, at most 18 of them: every parser reads such a value alike. */
-    private static long contentLength(String value) {
-        int length = value.length();
-        if (length == 0 || length > 18 || length > 1 && value.charAt(0) == '0') {
-            throw new Malformed("invalid Content-Length");
-        }
-        long result = 0;
-        for (int i = 0; i < length; i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                throw new Malformed("invalid Content-Length");
-            }
-            result = result * 10 + (c - '0');
-        }
-        return result;
     }
 
     /**
@@ -531,123 +322,36 @@ final class UpstreamResponseDecoder extends ByteToMessageDecoder {
             withHead.readerIndex(headLength);
             in.skipBytes(bodyLength);
             out.add(new DefaultLastHttpContent(withHead, TRAILERS));
-            responseEnded();
+            messageEnded();
             return true;
         }
-        while (in.isReadable()) {
-            int size = (int) Math.min(Math.min(in.readableBytes(), remaining), MAX_CHUNK_SIZE);
-            ByteBuf slice = in.readRetainedSlice(size);
-            remaining -= size;
-            if (remaining == 0) {
-                out.add(new DefaultLastHttpContent(slice, TRAILERS));
-                responseEnded();
-                return true;
-            }
-            out.add(new DefaultHttpContent(slice));
-        }
-        return false;
+        return readFixedBodyPieces(in, out);
     }
 
-    private boolean readChunkSize(ByteBuf in) {
-        int lf = lineEnd(in, MAX_CHUNK_LINE + 2);
-        if (lf < 0) {
-            return false;
-        }
-        int length = lf - in.readerIndex() + 1;
-        byte[] bytes = scratch(length);
-        in.getBytes(in.readerIndex(), bytes, 0, length);
-        if (length < 2 || bytes[length - 2] != CR) {
-            throw new Malformed("chunk size line not ended by CRLF");
-        }
-        long size = ChunkLine.size(bytes, length - 2);
-        in.skipBytes(length);
-        if (size == 0) {
-            state = State.TRAILERS;
-            sectionBytes = 0;
-        } else {
-            remaining = size;
-            state = State.CHUNK_DATA;
-        }
-        return true;
+    @Override
+    protected HttpObject failedHead() {
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY, Unpooled.EMPTY_BUFFER,
+                HEADERS, TRAILERS);
     }
 
-    private boolean readChunkData(ByteBuf in, List<Object> out) {
-        while (remaining > 0) {
-            if (!in.isReadable()) {
-                return false;
-            }
-            int size = (int) Math.min(Math.min(in.readableBytes(), remaining), MAX_CHUNK_SIZE);
-            out.add(new DefaultHttpContent(in.readRetainedSlice(size)));
-            remaining -= size;
-        }
-        state = State.CHUNK_END;
-        return true;
-    }
-
-    private boolean readChunkEnd(ByteBuf in) {
-        if (in.readableBytes() < 2) {
-            return false;
-        }
-        int at = in.readerIndex();
-        if (in.getByte(at) != CR || in.getByte(at + 1) != LF) {
-            throw new Malformed("chunk data not followed by CRLF");
-        }
-        in.skipBytes(2);
-        state = State.CHUNK_SIZE;
-        return true;
-    }
-
-    /**
-     * Reports the failure as Netty's decoder would: a response (before its head was complete) or a last
-     * content (in its body) whose decoder result is the failure; every byte after it is discarded, since
-     * nothing that follows can be framed safely.
-     */
-    private void fail(ByteBuf in, List<Object> out, Exception cause) {
-        boolean inBody = state != State.STATUS_LINE && state != State.HEADERS && state != State.BROKEN;
-        state = State.BROKEN;
-        forget();
-        in.skipBytes(in.readableBytes());
-        if (inBody) {
-            LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, TRAILERS);
-            last.setDecoderResult(DecoderResult.failure(cause));
-            out.add(last);
-        } else {
-            DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.BAD_GATEWAY, Unpooled.EMPTY_BUFFER, HEADERS, TRAILERS);
-            response.setDecoderResult(DecoderResult.failure(cause));
-            out.add(response);
-        }
-    }
-
-    private void responseEnded() {
-        state = State.STATUS_LINE;
+    @Override
+    protected void messageEnded() {
+        state = State.START_LINE;
         headStart = -1;
         forget();
     }
 
     /** Drops the parts of the response just read: an idle connection keeps none of them. */
-    private void forget() {
+    @Override
+    protected void forget() {
+        super.forget();
         version = null;
         status = null;
-        headers = null;
-        trailers = null;
         contentLengths = 0;
         contentLength = null;
         codings = 0;
         chunkedCodings = 0;
         lastCodingChunked = false;
-        searched = 0;
     }
 
-    /** A response that breaks the grammar; the message is logged with the 502, the stack trace is of no use. */
-    static final class Malformed extends DecoderException {
-        Malformed(String message) {
-            super(message);
-        }
-
-        @Override
-        public synchronized Throwable fillInStackTrace() {
-            return this;
-        }
-    }
 }
