@@ -95,7 +95,8 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         // limits are read from the snapshot current when the connection opens; it keeps them for its life
         LimitsConfig limits = router.get().config().limits();
         ChannelPipeline pipeline = channel.pipeline();
-        pipeline.addLast(TIMEOUTS, new ConnectionTimeouts(limits, clocks.of(channel.eventLoop())));
+        ConnectionTimeouts timeouts = new ConnectionTimeouts(limits, clocks.of(channel.eventLoop()));
+        pipeline.addLast(TIMEOUTS, timeouts);
         if (limits.minSendRate() > 0) {
             pipeline.addLast(new SendRateGuard(limits.minSendRate()));
         }
@@ -109,12 +110,16 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         } else if (listen.http2()) {
             pipeline.addLast(PROTOCOL, new PrefaceSelector(this));
         } else {
-            addHttp1(pipeline);
+            addHttp1(pipeline, limits, timeouts);
         }
     }
 
+    /** The HTTP/1.1 stage of a connection whose protocol was chosen after it opened (ALPN, no preface). */
     void addHttp1(ChannelPipeline pipeline) {
-        LimitsConfig limits = router.get().config().limits();
+        addHttp1(pipeline, router.get().config().limits(), pipeline.get(ConnectionTimeouts.class));
+    }
+
+    private void addHttp1(ChannelPipeline pipeline, LimitsConfig limits, ConnectionTimeouts timeouts) {
         if (listen.tls()) {
             // fewer flushes reach the SslHandler, so responses leave in fewer, fuller TLS records
             pipeline.addLast(FLUSH, new FlushConsolidationHandler(
@@ -123,7 +128,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         pipeline.addLast(CODEC, HttpCodecs.serverCodec(limits));
         pipeline.addLast(FLOW, new ReadAheadFlowControl());
         pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
-        pipeline.get(ConnectionTimeouts.class).releaseWhenIdle(codecRelease(limits));
+        timeouts.releaseWhenIdle(codecRelease(limits));
     }
 
     private IdleCodecRelease codecRelease(LimitsConfig limits) {

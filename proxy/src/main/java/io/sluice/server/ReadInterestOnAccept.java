@@ -28,7 +28,8 @@ final class ReadInterestOnAccept extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel connection = (Channel) msg;
-        // before the acceptor applies the child options: clearing auto-read then would take the interest away
+        // the only place auto-read goes off on epoll (no child option): cleared after the read below, it
+        // would take the interest away again
         connection.config().setAutoRead(false);
         connection.unsafe().beginRead();
         ctx.fireChannelRead(connection);

@@ -203,7 +203,6 @@ public final class SluiceServer implements AutoCloseable {
                         .option(ChannelOption.SO_REUSEADDR, true)
                         // no TCP_NODELAY child option: Netty sets it on every accepted socket already (outside
                         // Android), and setting it again costs a setsockopt per connection
-                        .childOption(ChannelOption.AUTO_READ, false)
                         .childHandler(initializer);
                 if (loop == null) {
                     bootstrap.group(workers);
@@ -211,7 +210,10 @@ public final class SluiceServer implements AutoCloseable {
                     bootstrap.group(loop, loop).option(UnixChannelOption.SO_REUSEPORT, true);
                 }
                 if (transports.armsReadOnAccept()) {
+                    // it turns auto-read off itself: a child option would only set it off again, per connection
                     bootstrap.handler(ReadInterestOnAccept.INSTANCE);
+                } else {
+                    bootstrap.childOption(ChannelOption.AUTO_READ, false);
                 }
                 Channel channel = bootstrap.bind(listen.address().host(), port).sync().channel();
                 channels.add(channel);

@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.unix.UnixChannelOption;
@@ -22,11 +21,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * An accepted epoll connection arrives with its read interest armed: with auto-read off it reads the
  * client's first bytes although no handler asked for them (and without this handler it would read nothing).
+ * The handler turns auto-read off by itself, so the listener needs no per-connection child option for it.
  */
 class ReadInterestOnAcceptTest {
     private Transports transports;
@@ -49,14 +50,20 @@ class ReadInterestOnAcceptTest {
     @Test
     void firstBytesAreReadWithoutAReadCall() throws Exception {
         CompletableFuture<String> firstRead = new CompletableFuture<>();
+        CompletableFuture<Boolean> autoRead = new CompletableFuture<>();
         EventLoop loop = group.next();
         Channel listener = new ServerBootstrap()
                 .group(loop, loop)
                 .channelFactory(() -> transports.newServerChannel("127.0.0.1"))
                 .option(UnixChannelOption.SO_REUSEPORT, true)
                 .handler(ReadInterestOnAccept.INSTANCE)
-                .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelActive(ChannelHandlerContext ctx) {
+                        autoRead.complete(ctx.channel().config().isAutoRead());
+                        ctx.fireChannelActive();
+                    }
+
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
                         ByteBuf bytes = (ByteBuf) msg;
@@ -71,6 +78,7 @@ class ReadInterestOnAcceptTest {
             out.write("hello".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             assertEquals("hello", firstRead.get(10, TimeUnit.SECONDS));
+            assertFalse(autoRead.get(10, TimeUnit.SECONDS), "auto-read is off without a child option");
         } finally {
             listener.close().sync();
         }
