@@ -1,97 +1,86 @@
 package io.sluice.metrics;
 
-import io.prometheus.metrics.model.registry.Collector;
-import io.prometheus.metrics.model.registry.MetricType;
-import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
-import io.prometheus.metrics.model.snapshots.Exemplars;
-import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
-import io.prometheus.metrics.model.snapshots.Labels;
-import io.prometheus.metrics.model.snapshots.MetricMetadata;
-
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A classic Prometheus histogram of durations in seconds, observed in nanoseconds, exported exactly like the
- * client library's classic-only histogram. Why our own: the library's observation takes an atomic counter
- * shared by every loop (its scrape buffer), a lambda and three adders; here it is two striped adds (a bucket
- * and the sum in whole nanoseconds), and the count is the buckets' total, read when scraped.
+ * Prometheus Java client's classic-only histogram. An observation is two striped adds (a bucket and the
+ * sum in whole nanoseconds); the count is the buckets' total, read when scraped.
  */
-final class DurationHistogram implements Collector {
-    private final MetricMetadata metadata;
+final class DurationHistogram implements Metric {
+    private final String name;
+    private final String help;
     private final String[] labelNames;
-    /** The upper bounds in seconds as exported, +Inf last. */
-    private final double[] upperBounds;
-    /** The same bounds in nanoseconds, without +Inf: an observation goes to the first it does not exceed. */
+    /** The upper bounds as exported ({@code le}), +Inf last. */
+    private final String[] upperBounds;
+    /** The bounds in nanoseconds, without +Inf: an observation goes to the first it does not exceed. */
     private final long[] upperBoundNanos;
     private final Map<List<String>, Series> series = new ConcurrentHashMap<>();
 
     DurationHistogram(String name, String help, double[] upperBoundSeconds, String... labelNames) {
-        this.metadata = new MetricMetadata(name, help);
+        this.name = name;
+        this.help = help;
         this.labelNames = labelNames.clone();
-        this.upperBounds = Arrays.copyOf(upperBoundSeconds, upperBoundSeconds.length + 1);
-        this.upperBounds[upperBoundSeconds.length] = Double.POSITIVE_INFINITY;
+        this.upperBounds = new String[upperBoundSeconds.length + 1];
         this.upperBoundNanos = new long[upperBoundSeconds.length];
         for (int i = 0; i < upperBoundSeconds.length; i++) {
+            upperBounds[i] = TextFormat.number(upperBoundSeconds[i]);
             upperBoundNanos[i] = Math.round(upperBoundSeconds[i] * 1e9);
         }
+        upperBounds[upperBoundSeconds.length] = TextFormat.number(Double.POSITIVE_INFINITY);
     }
 
     /** The series of these label values, created on first use; resolve it once, off the request path. */
     Series labelValues(String... values) {
-        if (values.length != labelNames.length) {
-            throw new IllegalArgumentException("expected " + labelNames.length + " label values, got " + values.length);
+        return series.computeIfAbsent(List.of(values), key -> new Series(SeriesLabels.of(labelNames, values), upperBoundNanos));
+    }
+
+    /** Per series (keyed by label values in the declared order): how many observations were at or below each bound. */
+    Map<List<String>, long[]> cumulativeCounts() {
+        Map<List<String>, long[]> counts = new LinkedHashMap<>();
+        series.forEach((values, one) -> counts.put(values, one.cumulativeCounts()));
+        return counts;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void writeTo(StringBuilder out) {
+        if (series.isEmpty()) {
+            return;
         }
-        return series.computeIfAbsent(List.of(values), key -> new Series(upperBoundNanos));
-    }
-
-    @Override
-    public HistogramSnapshot collect() {
-        List<HistogramSnapshot.HistogramDataPointSnapshot> points = new ArrayList<>(series.size());
-        series.forEach((values, one) -> {
-            long[] counts = new long[upperBounds.length];
-            for (int i = 0; i < counts.length; i++) {
-                counts[i] = one.buckets[i].sum();
+        List<Series> sorted = new ArrayList<>(series.values());
+        sorted.sort((a, b) -> a.labels.compareTo(b.labels));
+        TextFormat.header(out, name, help, "histogram");
+        for (Series one : sorted) {
+            long[] cumulative = one.cumulativeCounts();
+            for (int i = 0; i < cumulative.length; i++) {
+                out.append(name).append("_bucket");
+                one.labels.writeTo(out, "le", upperBounds[i]);
+                out.append(' ').append(cumulative[i]).append('\n');
             }
-            points.add(new HistogramSnapshot.HistogramDataPointSnapshot(ClassicHistogramBuckets.of(upperBounds, counts),
-                    one.sumNanos.sum() / 1e9, Labels.of(labelNames, values.toArray(String[]::new)), Exemplars.EMPTY, 0L));
-        });
-        return new HistogramSnapshot(metadata, points);
-    }
-
-    @Override
-    public String getPrometheusName() {
-        return metadata.getPrometheusName();
-    }
-
-    @Override
-    public MetricType getMetricType() {
-        return MetricType.HISTOGRAM;
-    }
-
-    @Override
-    public Set<String> getLabelNames() {
-        return new LinkedHashSet<>(Arrays.asList(labelNames));
-    }
-
-    @Override
-    public MetricMetadata getMetadata() {
-        return metadata;
+            TextFormat.sample(out, name + "_count", one.labels, Long.toString(cumulative[cumulative.length - 1]));
+            TextFormat.sample(out, name + "_sum", one.labels, TextFormat.number(one.sumSeconds()));
+        }
     }
 
     /** The buckets and sum of one set of label values; observed from any thread without a lock. */
     static final class Series {
+        private final SeriesLabels labels;
         private final long[] upperBoundNanos;
         private final LongAdder[] buckets;
         private final LongAdder sumNanos = new LongAdder();
 
-        private Series(long[] upperBoundNanos) {
+        private Series(SeriesLabels labels, long[] upperBoundNanos) {
+            this.labels = labels;
             this.upperBoundNanos = upperBoundNanos;
             this.buckets = new LongAdder[upperBoundNanos.length + 1];
             for (int i = 0; i < buckets.length; i++) {
@@ -106,6 +95,22 @@ final class DurationHistogram implements Collector {
             }
             buckets[bucket].increment();
             sumNanos.add(nanos);
+        }
+
+        /** Each bucket's count plus all below it; the last is the count of all observations. */
+        long[] cumulativeCounts() {
+            long[] cumulative = new long[buckets.length];
+            long running = 0;
+            for (int i = 0; i < buckets.length; i++) {
+                running += buckets[i].sum();
+                cumulative[i] = running;
+            }
+            return cumulative;
+        }
+
+        /** The sum of all observations, in seconds. */
+        double sumSeconds() {
+            return sumNanos.sum() / 1e9;
         }
     }
 }

@@ -1,17 +1,15 @@
 package io.sluice.metrics;
 
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-
 /**
  * The request-limit data points of one location, resolved once per configuration load; the points of a
  * limit the location does not have are null and never called.
  */
 public final class LimitMetrics {
-    private final CounterDataPoint rateRefused;
-    private final CounterDataPoint rateDelayed;
-    private final CounterDataPoint connRefused;
+    private final Counter.Point rateRefused;
+    private final Counter.Point rateDelayed;
+    private final Counter.Point connRefused;
 
-    LimitMetrics(CounterDataPoint rateRefused, CounterDataPoint rateDelayed, CounterDataPoint connRefused) {
+    LimitMetrics(Counter.Point rateRefused, Counter.Point rateDelayed, Counter.Point connRefused) {
         this.rateRefused = rateRefused;
         this.rateDelayed = rateDelayed;
         this.connRefused = connRefused;

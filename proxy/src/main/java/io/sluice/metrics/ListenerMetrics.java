@@ -1,7 +1,5 @@
 package io.sluice.metrics;
 
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -10,11 +8,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class ListenerMetrics {
     private final LongAdder active = new LongAdder();
-    private final CounterDataPoint total;
-    private final CounterDataPoint handshakes;
-    private final CounterDataPoint handshakeFailures;
+    private final Counter.Point total;
+    private final Counter.Point handshakes;
+    private final Counter.Point handshakeFailures;
 
-    ListenerMetrics(CounterDataPoint total, CounterDataPoint handshakes, CounterDataPoint handshakeFailures) {
+    ListenerMetrics(Counter.Point total, Counter.Point handshakes, Counter.Point handshakeFailures) {
         this.total = total;
         this.handshakes = handshakes;
         this.handshakeFailures = handshakeFailures;

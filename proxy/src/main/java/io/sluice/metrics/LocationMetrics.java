@@ -1,16 +1,14 @@
 package io.sluice.metrics;
 
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-
 /** The data points of one location, resolved once per configuration load; recording allocates nothing. */
 public final class LocationMetrics {
-    private final CounterDataPoint[] byStatusClass;
+    private final Counter.Point[] byStatusClass;
     private final DurationHistogram.Series duration;
-    private final CounterDataPoint bytesIn;
-    private final CounterDataPoint bytesOut;
+    private final Counter.Point bytesIn;
+    private final Counter.Point bytesOut;
 
-    LocationMetrics(CounterDataPoint[] byStatusClass, DurationHistogram.Series duration, CounterDataPoint bytesIn,
-                    CounterDataPoint bytesOut) {
+    LocationMetrics(Counter.Point[] byStatusClass, DurationHistogram.Series duration, Counter.Point bytesIn,
+                    Counter.Point bytesOut) {
         this.byStatusClass = byStatusClass;
         this.duration = duration;
         this.bytesIn = bytesIn;

@@ -1,19 +1,17 @@
 package io.sluice.metrics;
 
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-
 /**
  * Requests answered per protocol the client spoke ({@code HTTP/1.0}, {@code HTTP/1.1}, {@code HTTP/2.0},
  * {@code HTTP/3.0}, as access logs write it), on data points resolved once, so counting costs no label
  * look-up.
  */
 public final class ProtocolMetrics {
-    private final CounterDataPoint http10;
-    private final CounterDataPoint http11;
-    private final CounterDataPoint http2;
-    private final CounterDataPoint http3;
+    private final Counter.Point http10;
+    private final Counter.Point http11;
+    private final Counter.Point http2;
+    private final Counter.Point http3;
 
-    ProtocolMetrics(CounterDataPoint http10, CounterDataPoint http11, CounterDataPoint http2, CounterDataPoint http3) {
+    ProtocolMetrics(Counter.Point http10, Counter.Point http11, Counter.Point http2, Counter.Point http3) {
         this.http10 = http10;
         this.http11 = http11;
         this.http2 = http2;

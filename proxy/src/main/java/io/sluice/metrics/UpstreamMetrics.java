@@ -1,8 +1,5 @@
 package io.sluice.metrics;
 
-import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.metrics.Counter;
-
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -16,7 +13,7 @@ public final class UpstreamMetrics {
 
     private final String upstream;
     private final String server;
-    private final CounterDataPoint[] byStatusClass = new CounterDataPoint[5];
+    private final Counter.Point[] byStatusClass = new Counter.Point[5];
     private final Counter errors;
     private final DurationHistogram.Series latency;
     private final LongAdder inFlight = new LongAdder();

@@ -55,7 +55,7 @@ class StartupClassesIT {
                     "io.netty.handler.ssl.OpenSsl", "io.netty.internal.tcnative.SSL",
                     "com.aayushatharva.brotli4j.Brotli4jLoader", "com.github.luben.zstd.util.Native",
                     "jdk.jfr.internal.MetadataRepository", "io.netty.resolver.dns.DnsNameResolver",
-                    "io.sluice.cache.ResponseCache", "io.prometheus.metrics.core.exemplars.ExemplarSampler",
+                    "io.sluice.cache.ResponseCache", "io.prometheus.metrics.model.registry.PrometheusRegistry",
                     "com.github.benmanes.caffeine.cache.Caffeine", "java.util.logging.LogManager",
                     "io.netty.handler.codec.DateFormatter"}) {
                 assertFalse(loaded.contains(unwanted), unwanted + " was loaded");
