@@ -26,8 +26,8 @@ import java.util.Set;
 /**
  * The header fields of one HTTP/2 stream in the HTTP/1-style messages the dispatcher serves, and back.
  *
- * <p>Netty's general translation does more per message than a server stream needs, and the proxied HTTP/2
- * path pays it twice per request: for a request it adds {@code x-http2-stream-id}, {@code x-http2-scheme} and
+ * <p>Netty's general translation does more per message than a server stream needs, and every stream pays it
+ * twice, once each way: for a request it adds {@code x-http2-stream-id}, {@code x-http2-scheme} and
  * a {@code connection} decision only for us to remove them again, and looks every field name up in two maps;
  * for a response it builds a map of the {@code Connection} header's tokens even when there is none. Here a
  * request's fields are copied once, {@code :authority} becoming {@code host} and the {@code cookie} crumbs
