@@ -6,7 +6,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -21,7 +20,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Exception;
@@ -40,11 +38,8 @@ import java.util.function.Consumer;
  * where HTTP/2 spends its time: a request whose HEADERS frame ends the stream becomes a complete request over
  * the shared empty buffer at once (no buffer allocated and released, no second message built around it);
  * frames are written one by one with the caller's promise on the last, instead of combining a promise per
- * frame; and response headers are not validated a second time, since every header a response carries
- * was validated when it was added to the message (our own, or decoded from an upstream by the strict
- * HTTP/1 decoder). Request headers are converted with Netty's translation, which validates them and
- * rejects what HTTP/1 cannot carry (a {@code :authority} that conflicts with {@code host}, connection-specific
- * headers).
+ * frame; and header fields are converted in one pass each way ({@link Http2Fields}), response headers without
+ * being validated a second time.
  *
  * <p>One instance serves every stream of a connection: it keeps no state of its own, and as the handler the
  * stream multiplexer puts into each new stream's pipeline it also completes that pipeline ({@code streamOpened}).
@@ -92,10 +87,9 @@ public final class Http2StreamCodec extends ChannelDuplexHandler {
                 ctx.fireChannelRead(trailers);
                 return;
             }
-            HttpRequest head = HttpConversionUtil.toHttpRequest(streamId, headers, true);
+            HttpRequest head = Http2Fields.request(streamId, headers, frame.isEndStream());
             if (frame.isEndStream()) {
-                ctx.fireChannelRead(new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri(),
-                        Unpooled.EMPTY_BUFFER, head.headers(), HttpHeaders.EMPTY_HEADERS));
+                ctx.fireChannelRead(head);
                 return;
             }
             if (!HttpUtil.isContentLengthSet(head)) {
@@ -139,10 +133,7 @@ public final class Http2StreamCodec extends ChannelDuplexHandler {
     }
 
     private static void writeResponse(ChannelHandlerContext ctx, HttpResponse response, ChannelPromise promise) {
-        Http2Headers headers = new DefaultHttp2Headers(false, response.headers().size() + 1);
-        headers.status(response.status().codeAsText());
-        // drops the connection-specific headers HTTP/2 forbids and lower-cases the names
-        HttpConversionUtil.toHttp2Headers(response.headers(), headers);
+        Http2Headers headers = Http2Fields.response(response);
         if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
             // an interim response is a HEADERS frame of its own; the stream goes on
             ReferenceCountUtil.release(response);

@@ -40,7 +40,6 @@ import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.http.ExchangeNotes;
 import io.sluice.http.Http1ServerCodec;
-import io.sluice.http.Http2Connections;
 import io.sluice.http.HttpsRedirect;
 import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.ReadAheadFlowControl;
@@ -176,9 +175,6 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private void onRequest(HttpRequest request) {
         // not yet validated: any framing header counts as a body to come
         timeouts.requestReceived(HttpUtil.isContentLengthSet(request) || HttpUtil.isTransferEncodingChunked(request));
-        if (multiplexed) {
-            Http2Connections.stripTranslationHeaders(request.headers());
-        }
         Rejection rejection = RequestValidator.check(request);
         String path = null;
         if (rejection == null) {
