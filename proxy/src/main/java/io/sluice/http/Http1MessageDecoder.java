@@ -8,6 +8,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
@@ -310,7 +311,9 @@ public abstract class Http1MessageDecoder extends ByteToMessageDecoder {
             ByteBuf slice = in.readRetainedSlice(size);
             remaining -= size;
             if (remaining == 0) {
-                out.add(new DefaultLastHttpContent(slice, TRAILERS));
+                // a Content-Length body has no trailer section: the shared empty (read-only) fields stand in
+                // for it, as on Netty's own empty last piece, instead of a field map per message
+                out.add(new DefaultLastHttpContent(slice, EmptyHttpHeaders.INSTANCE));
                 messageEnded();
                 return true;
             }

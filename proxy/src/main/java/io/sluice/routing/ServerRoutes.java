@@ -71,7 +71,9 @@ public final class ServerRoutes {
         if (prefix != null && prefix.location().match().kind() == LocationMatch.Kind.PREFIX_NO_REGEX) {
             return prefix;
         }
-        for (Route route : regexes) {
+        // indexed: this runs per request, and the loop's iterator was seen allocated in profiles
+        for (int i = 0; i < regexes.size(); i++) {
+            Route route = regexes.get(i);
             if (route.location().match().regex().matcher(path).find()) {
                 return route;
             }

@@ -56,7 +56,9 @@ public final class VirtualHosts {
         if (found != null) {
             return found;
         }
-        for (Map.Entry<String, ServerRoutes> wildcard : wildcardsLongestFirst) {
+        // indexed: this runs per request, and the loop's iterator was seen allocated in profiles
+        for (int i = 0; i < wildcardsLongestFirst.size(); i++) {
+            Map.Entry<String, ServerRoutes> wildcard = wildcardsLongestFirst.get(i);
             String suffix = wildcard.getKey();
             if (host.length() > suffix.length() && host.endsWith(suffix)) {
                 return wildcard.getValue();

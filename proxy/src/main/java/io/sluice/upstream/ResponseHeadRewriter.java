@@ -44,6 +44,8 @@ final class ResponseHeadRewriter {
     boolean rewrite(HttpResponse response, boolean bodyless, boolean clientHttp10) {
         HttpHeaders headers = response.headers();
         HopByHop.ConnectionField connection = null;
+        // what nearly every upstream says, read without a parser object per response
+        boolean saysKeepAlive = false;
         boolean chunked = false;
         int seen = 0;
         Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
@@ -55,10 +57,15 @@ final class ResponseHeadRewriter {
             }
             seen |= 1 << fixed;
             if (fixed == CONNECTION) {
-                if (connection == null) {
-                    connection = new HopByHop.ConnectionField();
+                CharSequence value = header.getValue();
+                if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(value)) {
+                    saysKeepAlive = true;
+                } else {
+                    if (connection == null) {
+                        connection = new HopByHop.ConnectionField();
+                    }
+                    connection.parse(value);
                 }
-                connection.parse(header.getValue());
             } else if (fixed == TRANSFER_ENCODING) {
                 chunked |= HopByHop.hasToken(header.getValue(), HttpHeaderValues.CHUNKED);
             }
@@ -68,7 +75,7 @@ final class ResponseHeadRewriter {
                 headers.remove(HopByHop.fixedName(i));
             }
         }
-        boolean keepAlive = response.protocolVersion().isKeepAliveDefault();
+        boolean keepAlive = response.protocolVersion().isKeepAliveDefault() || saysKeepAlive;
         if (connection != null) {
             for (String name : connection.listed) {
                 headers.remove(name);

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -321,7 +322,7 @@ final class UpstreamResponseDecoder extends Http1MessageDecoder {
             ByteBuf withHead = in.retainedSlice(headStart, headLength + bodyLength);
             withHead.readerIndex(headLength);
             in.skipBytes(bodyLength);
-            out.add(new DefaultLastHttpContent(withHead, TRAILERS));
+            out.add(new DefaultLastHttpContent(withHead, EmptyHttpHeaders.INSTANCE));
             messageEnded();
             return true;
         }

@@ -48,6 +48,22 @@ class ResponseHeadRewriterTest {
         assertEquals(HttpVersion.HTTP_1_1, response.protocolVersion());
     }
 
+    /** A plain {@code keep-alive} field is read without the list parser: a second field still counts. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "HTTP/1.1 | keep-alive | close", "HTTP/1.1 | close | Keep-Alive", "HTTP/1.1 | KEEP-ALIVE | x-a",
+            "HTTP/1.0 | keep-alive | close", "HTTP/1.0 | x-a | keep-alive", "HTTP/1.0 | x-a | close",
+    })
+    void keepAliveOverTwoConnectionFields(String version, String first, String second) {
+        HttpResponse response = response(HttpVersion.valueOf(version), "Content-Length", "3", "Connection", first,
+                "X-A", "1", "Connection", second);
+        boolean expected = HttpUtil.isKeepAlive(response);
+        assertEquals(expected, REWRITER.rewrite(response, false, false), version + " Connection: " + first + " / " + second);
+        boolean listed = first.equals("x-a") || second.equals("x-a");
+        assertEquals(listed ? List.of("Content-Length") : List.of("Content-Length", "X-A"),
+                response.headers().names().stream().toList());
+    }
+
     @Test
     void hopByHopAndListedFieldsGoChunkedStaysForHttp11Clients() {
         HttpResponse response = response(HttpVersion.HTTP_1_1, "Server", "app", "Connection", "x-a, keep-alive",
