@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 /** The {@code static} action: serve files below {@code root}, with the location prefix stripped. */
 public record StaticConfig(Path root, List<String> index, boolean autoindex, String fallback, boolean precompressed,
                            String cacheControl, Symlinks symlinks, boolean dotfilesAllowed,
-                           Map<String, String> mimeTypes, int openFileCacheMax, Duration openFileCacheValid)
+                           Map<String, String> mimeTypes, int openFileCacheMax, Duration openFileCacheValid,
+                           long openFileCacheMemory)
         implements LocationAction {
 
     public enum Symlinks { INSIDE_ROOT, FOLLOW, DENY }
@@ -59,9 +60,13 @@ public record StaticConfig(Path root, List<String> index, boolean autoindex, Str
             cache.error("max", "must not be negative (0 disables the cache)");
         }
         Duration cacheValid = ConfigChecks.positive(cache, "valid", Duration.ofSeconds(30));
+        long cacheMemory = cache.bytes("memory", 8L << 20);
+        if (cacheMemory < 0) {
+            cache.error("memory", "must not be negative (0 keeps no file content in memory)");
+        }
         cache.finish();
         node.finish();
         return new StaticConfig(root, index, autoindex, fallback, precompressed, cacheControl, symlinks,
-                dotfilesAllowed, mimeTypes, Math.max(0, cacheMax), cacheValid);
+                dotfilesAllowed, mimeTypes, Math.max(0, cacheMax), cacheValid, Math.max(0, cacheMemory));
     }
 }

@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,6 +14,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,11 +30,19 @@ final class FileResolver {
     private final Path root;
     private final StaticConfig config;
     private final MimeTypes mimeTypes;
+    private final ContentBudget budget;
+    private final long settledMillis;
 
-    FileResolver(StaticConfig config, MimeTypes mimeTypes) {
+    /**
+     * @param budget  what file content may be held in memory
+     * @param settled how long a file must have gone unchanged before its content is held in memory
+     */
+    FileResolver(StaticConfig config, MimeTypes mimeTypes, ContentBudget budget, Duration settled) {
         this.root = config.root();
         this.config = config;
         this.mimeTypes = mimeTypes;
+        this.budget = budget;
+        this.settledMillis = settled.toMillis();
     }
 
     /**
@@ -133,8 +143,43 @@ final class FileResolver {
             closeQuietly(channel);
             return null;
         }
-        return FileEntry.file(real, new OpenFile(channel), size, attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+        return FileEntry.file(real, open(channel, size, attributes), size, attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                 etagSuffix, nameForType == null ? null : mimeTypes.forFileName(nameForType), brotli, gzip);
+    }
+
+    /**
+     * The descriptor, with a copy of the file when it is small, the budget has room, and it has gone
+     * unchanged for at least the settling time. A file changed more recently may be being edited in place:
+     * read through its descriptor, each request sees its current bytes (and a rewrite that made it shorter
+     * is noticed), while a copy would repeat the old bytes until the entry is next revalidated.
+     */
+    private OpenFile open(FileChannel channel, long size, BasicFileAttributes attributes) {
+        long unchangedMillis = System.currentTimeMillis() - attributes.lastModifiedTime().toMillis();
+        if (size == 0 || size > ContentBudget.LARGEST_FILE || unchangedMillis < settledMillis || !budget.tryReserve(size)) {
+            return new OpenFile(channel);
+        }
+        byte[] content = readFully(channel, (int) size);
+        if (content == null) {
+            budget.giveBack(size);
+            return new OpenFile(channel);
+        }
+        return new OpenFile(channel, content, budget);
+    }
+
+    /** The file's first {@code size} bytes, or {@code null} when it is shorter now or cannot be read. */
+    private static byte[] readFully(FileChannel channel, int size) {
+        ByteBuffer content = ByteBuffer.allocate(size);
+        try {
+            while (content.hasRemaining()) {
+                if (channel.read(content, content.position()) <= 0) {
+                    return null;
+                }
+            }
+        } catch (IOException e) {
+            log.debug("cannot read into memory: {}", e.toString());
+            return null;
+        }
+        return content.array();
     }
 
     private static void closeQuietly(FileChannel channel) {

@@ -26,8 +26,14 @@ public final class StaticFileHandler implements ExchangeHandler {
         this.location = location;
         this.blockingPool = blockingPool;
         this.cache = new OpenFileCache(config.openFileCacheMax(), config.openFileCacheValid(),
-                new FileResolver(config, new MimeTypes(config.mimeTypes())), blockingPool);
+                new FileResolver(config, new MimeTypes(config.mimeTypes()), contentBudget(config),
+                        config.openFileCacheValid()), blockingPool);
         this.cacheControl = config.cacheControl() == null ? null : AsciiString.cached(config.cacheControl());
+    }
+
+    /** Content is only worth copying when the cache keeps the entry that holds it. */
+    private static ContentBudget contentBudget(StaticConfig config) {
+        return new ContentBudget(config.openFileCacheMax() == 0 ? 0 : config.openFileCacheMemory());
     }
 
     @Override

@@ -33,24 +33,27 @@ class StaticConfigTest {
         assertEquals(StaticConfig.Symlinks.INSIDE_ROOT, defaults.symlinks());
         assertEquals(10000, defaults.openFileCacheMax());
         assertEquals(Duration.ofSeconds(30), defaults.openFileCacheValid());
+        assertEquals(8L << 20, defaults.openFileCacheMemory());
         StaticConfig all = parse("""
                 root = "/var/www", index = [ "a.htm" ], autoindex = true, fallback = "/app.html", precompressed = true
                 cache-control = "no-cache", symlinks = deny, dotfiles = allow
                 mime-types { ".wasm" = "application/wasm", txt = "text/plain; charset=latin1" }
-                open-file-cache { max = 0, valid = 5s }""");
+                open-file-cache { max = 0, valid = 5s, memory = 64k }""");
         assertEquals(Path.of("/var/www"), all.root());
         assertTrue(all.autoindex() && all.precompressed() && all.dotfilesAllowed());
         assertEquals("/app.html", all.fallback());
         assertEquals(StaticConfig.Symlinks.DENY, all.symlinks());
         assertEquals(Map.of(".wasm", "application/wasm", "txt", "text/plain; charset=latin1"), all.mimeTypes());
         assertEquals(0, all.openFileCacheMax());
+        assertEquals(64 * 1024, all.openFileCacheMemory());
     }
 
     @Test
     void valuesThatWouldBreakHeadersAreRefused() {
         InvalidConfigException bad = assertThrows(InvalidConfigException.class, () -> parse("""
                 root = "public", mime-types { x = "text/html\\r\\nSet-Cookie: a=b", y = "nonsense" }
-                cache-control = "max-age=1\\nX: y", symlinks = sometimes, fallback = "index.html", bogus = 1"""));
+                cache-control = "max-age=1\\nX: y", symlinks = sometimes, fallback = "index.html", bogus = 1
+                open-file-cache { memory = -1 }"""));
         String problems = String.join("\n", bad.problems());
         assertTrue(problems.contains("for \"x\" is not a media type"), problems);
         assertTrue(problems.contains("for \"y\" is not a media type"), problems);
@@ -58,5 +61,6 @@ class StaticConfigTest {
         assertTrue(problems.contains("symlinks"), problems);
         assertTrue(problems.contains("fallback"), problems);
         assertTrue(problems.contains("bogus"), problems);
+        assertTrue(problems.contains("open-file-cache.memory"), problems);
     }
 }
