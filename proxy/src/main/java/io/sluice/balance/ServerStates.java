@@ -63,6 +63,10 @@ public final class ServerStates {
      */
     long effectiveWeight(int server, int weight, long nowNanos) {
         long full = weight * 100L;
+        if (slowStartNanos == 0) {
+            return full;
+        }
+        // a clock read before another thread recorded the recovery gives a negative age: just recovered
         long since = nowNanos - states[server].recoveredAt.get();
         if (since >= slowStartNanos) {
             return full;

@@ -202,6 +202,25 @@ class BalancersTest {
     }
 
     @Test
+    void aWeightAskedWithAClockReadBeforeTheServerRecoveredIsItsFullWeightWithoutSlowStart() {
+        // another thread may read the clock, then lose the CPU while a health check marks the server up
+        GroupBalance group = new GroupBalance(upstream(servers(3, 1), ""));
+        long readEarlier = System.nanoTime();
+        group.states().checked(0, false);
+        group.states().checked(0, true);
+        assertEquals(300, group.states().effectiveWeight(0, 3, readEarlier - 1_000_000));
+    }
+
+    @Test
+    void aWeightAskedWithAClockReadBeforeTheServerRecoveredIsASliverWithSlowStart() {
+        GroupBalance group = new GroupBalance(upstream(servers(3, 1), "slow-start = 30s"));
+        long readEarlier = System.nanoTime();
+        group.states().checked(0, false);
+        group.states().checked(0, true);
+        assertEquals(1, group.states().effectiveWeight(0, 3, readEarlier - 1_000_000));
+    }
+
+    @Test
     void aNewServerSetKeepsTheStateOfServersInBothSets() {
         UpstreamConfig configured = upstream("{ address = \"app.internal:80\" }",
                 "balance = least-conn, passive-health { max-fails = 1, fail-timeout = 60s }");
