@@ -29,7 +29,7 @@ import java.util.List;
  * more than {@link #MAX_PIPELINE_DEPTH} unanswered requests fail the connection.
  *
  * <p>What differs is cost, not bytes: a head is serialised into a per-thread array and copied once (see
- * {@link ResponseHeadBytes}), and a complete response with a body of up to {@link #MERGE_BODY} bytes
+ * {@link HeadBytes}), and a complete response with a body of up to {@link #MERGE_BODY} bytes
  * leaves as a single buffer, so the socket write needs no promise combiner; a {@link HeadroomResponse}
  * gets its head written in front of its body, in the body's own buffer.
  */
@@ -159,7 +159,7 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
             try {
                 boolean bodiless = isContentAlwaysEmpty(response);
                 sanitizeHeadersBeforeEncode(response, bodiless);
-                ResponseHeadBytes head = ResponseHeadBytes.get();
+                HeadBytes head = HeadBytes.get();
                 head.statusLine(response);
                 head.fields(response.headers(), true);
                 ByteBuf content = response.content();
@@ -189,7 +189,7 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
 
         @Override
         protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
-            ResponseHeadBytes fields = ResponseHeadBytes.get();
+            HeadBytes fields = HeadBytes.get();
             fields.fields(headers, false);
             fields.writeTo(buf);
         }

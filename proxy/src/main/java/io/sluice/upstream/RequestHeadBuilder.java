@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.sluice.config.ProxyConfig;
 import io.sluice.http.Exchange;
+import io.sluice.http.HeadBytes;
 import io.sluice.util.Cidr;
 
 import java.net.InetAddress;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Builds the request head sent upstream from the client's: hop-by-hop fields dropped (WebSocket's
@@ -55,11 +57,6 @@ final class RequestHeadBuilder {
             X_FORWARDED_PROTO, X_FORWARDED_HOST, FORWARDED,
     };
     private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
-
-    /** Receives the head's fields in order. */
-    interface FieldSink {
-        void field(CharSequence name, CharSequence value);
-    }
 
     private final ProxyConfig config;
     /** Names the rules remove or set: no field of these names is produced except the rules' own. */
@@ -127,7 +124,7 @@ final class RequestHeadBuilder {
     }
 
     private void fields(Exchange exchange, UpstreamServer server, boolean hasBody, boolean chunked, boolean webSocket,
-                        FieldSink out) {
+                        BiConsumer<CharSequence, CharSequence> out) {
         HttpHeaders source = exchange.request().headers();
         List<String> listed = HopByHop.connectionOptions(source);
         Iterator<Map.Entry<CharSequence, CharSequence>> it = source.iteratorCharSequence();
@@ -138,16 +135,16 @@ final class RequestHeadBuilder {
                     || (!listed.isEmpty() && HopByHop.isListed(name, listed))) {
                 continue;
             }
-            out.field(name, header.getValue());
+            out.accept(name, header.getValue());
         }
         if (hasBody) {
             if (chunked) {
-                out.field(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                out.accept(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             } else {
-                out.field(HttpHeaderNames.CONTENT_LENGTH, source.get(HttpHeaderNames.CONTENT_LENGTH));
+                out.accept(HttpHeaderNames.CONTENT_LENGTH, source.get(HttpHeaderNames.CONTENT_LENGTH));
             }
         } else if (source.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-            out.field(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
+            out.accept(HttpHeaderNames.CONTENT_LENGTH, HttpHeaderValues.ZERO);
         }
         if (webSocket) {
             add(out, HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
@@ -157,14 +154,14 @@ final class RequestHeadBuilder {
         add(out, HttpHeaderNames.HOST, upstreamHost(clientHost, server));
         addForwarding(exchange, source, out, clientHost);
         for (int i = 0; i < setNames.length; i++) {
-            out.field(setNames[i], setValues[i]);
+            out.accept(setNames[i], setValues[i]);
         }
     }
 
     /** Adds a field the builder makes unless a rule removes or replaces it. */
-    private void add(FieldSink out, AsciiString name, CharSequence value) {
+    private void add(BiConsumer<CharSequence, CharSequence> out, AsciiString name, CharSequence value) {
         if (!isRuled(name)) {
-            out.field(name, value);
+            out.accept(name, value);
         }
     }
 
@@ -197,7 +194,7 @@ final class RequestHeadBuilder {
         return mode;
     }
 
-    private void addForwarding(Exchange exchange, HttpHeaders source, FieldSink out, String clientHost) {
+    private void addForwarding(Exchange exchange, HttpHeaders source, BiConsumer<CharSequence, CharSequence> out, String clientHost) {
         InetAddress client = exchange.clientAddress().getAddress();
         String clientIp = ClientAddressText.of(client);
         boolean trusted = isTrusted(client);
