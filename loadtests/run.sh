@@ -41,14 +41,19 @@
 #                         sluice-b is a second Sluice build (SLUICE_B_JAR) for before/after comparisons
 #   --paradigms           the paradigms set against [sluice nginx apache-prefork apache-worker apache-event]
 #                         (a `paradigms` entry in --scenarios is the same set beside other scenarios)
+#   --fresh               cold starts: every run measures a target started just before it (stopped and started
+#                         again before each round of each scenario), after only --warmup, and Sluice runs with
+#                         plain `java -jar` (no JVM options unless SLUICE_JAVA_OPTS is set): what a deploy or a
+#                         restart sees in its first seconds, JIT compilation included
 #   --idle-connections N  [10000] (the open-files limit, often 20,000, bounds it)
 #   --out DIR             [loadtests/results]
 #   --no-install          never call apt-get; --no-build: use the existing jar
 #   --keep                keep the scratch directory (configurations, logs)
 # Environment:
 #   SLUICE_JAR            [proxy/target/sluice.jar]; SLUICE_B_JAR, SLUICE_B_JAVA_OPTS: the sluice-b target's
-#   SLUICE_JAVA_OPTS      [-Xms256m -Xmx256m -XX:+AlwaysPreTouch] a fixed, resident heap, so RSS is not heap
-#                         resizing noise (idle adds the live-heap growth, read with jcmd); the JVM picks the GC
+#   SLUICE_JAVA_OPTS      [-Xms256m -Xmx256m -XX:+AlwaysPreTouch; with --fresh none] a fixed, resident heap, so
+#                         RSS is not heap resizing noise (idle adds the live-heap growth, read with jcmd); the
+#                         JVM picks the GC
 #   SLUICE_CONF           your own Sluice configuration serving the same paths; @PORT@ @TLS_PORT@
 #                         @BACKEND_PORT@ @DOCROOT@ @CERT@ @KEY@ in it are filled in
 #   TARGET_CPUS [0]  LOAD_CPUS [1]  WORKERS [1]  LOAD_THREADS [1]
@@ -77,7 +82,7 @@ source "$HERE/lib/targets.sh"
 # shellcheck source=lib/scenarios.sh
 source "$HERE/lib/scenarios.sh"
 
-ROUNDS=3 DURATION=10 WARMUP=3 QUICK=0 INSTALL=1 BUILD=1 KEEP=0 PEERS=0
+ROUNDS=3 DURATION=10 WARMUP=3 QUICK=0 INSTALL=1 BUILD=1 KEEP=0 PEERS=0 FRESH=0
 SCENARIOS="proxy churn static-small static-medium static-large h2-static h2-proxy tls-handshake idle"
 TARGETS="sluice nginx direct"
 TARGETS_GIVEN=0
@@ -97,6 +102,7 @@ while (($#)); do
     --targets) TARGETS=$2 TARGETS_GIVEN=1; shift ;;
     --peers) PEERS=1 ;;
     --paradigms) SCENARIOS=paradigms ;;
+    --fresh) FRESH=1 FIRST_WARMUP=0 ;;
     --idle-connections) IDLE_CONNECTIONS=$2; shift ;;
     --out) OUT=$2; shift ;;
     --no-install) INSTALL=0 ;;
@@ -127,7 +133,11 @@ LOAD_THREADS=${LOAD_THREADS:-1}
 BASE_PORT=${BASE_PORT:-28080}
 BASE_TLS_PORT=${BASE_TLS_PORT:-28443}
 BACKEND_PORT=${BACKEND_PORT:-29001}
-SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:--Xms256m -Xmx256m -XX:+AlwaysPreTouch}
+if ((FRESH)); then
+  SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:-}
+else
+  SLUICE_JAVA_OPTS=${SLUICE_JAVA_OPTS:--Xms256m -Xmx256m -XX:+AlwaysPreTouch}
+fi
 SLUICE_JAR=${SLUICE_JAR:-$ROOT/proxy/target/sluice.jar}
 CLK_TCK=$(getconf CLK_TCK)
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
@@ -267,6 +277,17 @@ start_targets() {
   done
 }
 
+# With --fresh a run starts on a new process: the target's first seconds are what is measured.
+restart_target() {
+  local target=$1
+  stop_group "${PID_OF[$target]}"
+  if ! start_target "$target"; then
+    FAILURES+=("$target did not start again")
+    return 1
+  fi
+  sleep 0.3
+}
+
 # Rounds alternate the targets inside each scenario (A B, B A, ...), so every ratio compares runs taken
 # minutes apart. The first round of a scenario warms up for max(WARMUP, FIRST_WARMUP): JIT compilers,
 # caches and pools see that scenario's code path for the first time there.
@@ -281,6 +302,10 @@ run_scenarios() {
         [[ -n ${SERVES[$target:$scenario]:-} ]] || continue
         if over_budget; then
           row "$round" "$target" "$scenario" "" "" "" "" "" "" "" "" "" "skipped: time budget"
+          continue
+        fi
+        if ((FRESH)) && ! restart_target "$target"; then
+          row "$round" "$target" "$scenario" "" "" "" "" "" "" "" "" "" "did not start again"
           continue
         fi
         use_target "$target"
@@ -325,7 +350,7 @@ main() {
     echo "versions: $(java -jar "$SLUICE_JAR" --version 2>/dev/null | grep -i -m1 "^sluice"); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(h2load --version)$(peer_versions)"
     echo "load average (1, 5, 15 min): $LOAD_AT_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end; per run in the CSV (load1)"
     [[ -z ${RUN_LABEL:-} ]] || echo "build: $RUN_LABEL"
-    echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s workers=$WORKERS target CPUs=$TARGET_CPUS load CPUs=$LOAD_CPUS idle connections=$IDLE_CONNECTIONS quiet gate: ${QUIET_PCT}% for up to ${QUIET_WAIT}s JVM options: $SLUICE_JAVA_OPTS"
+    echo "settings: rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s workers=$WORKERS target CPUs=$TARGET_CPUS load CPUs=$LOAD_CPUS idle connections=$IDLE_CONNECTIONS quiet gate: ${QUIET_PCT}% for up to ${QUIET_WAIT}s JVM options: ${SLUICE_JAVA_OPTS:-none}$( ((FRESH)) && echo '; fresh: every run on a target started just before it')"
     local w
     for w in "${WARNINGS[@]}"; do echo "warning: $w"; done
     if ((NOISY_RUNS > 0)); then
