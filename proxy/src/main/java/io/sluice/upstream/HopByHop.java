@@ -104,6 +104,8 @@ final class HopByHop {
 
     /** What the values of a message's {@code Connection} field say, read one value at a time. */
     static final class ConnectionField implements ElementVisitor {
+        private static final List<String> CLOSE_ONLY = List.of(HttpHeaderValues.CLOSE.toString());
+
         /** The field names listed, lower case, leaving out the fixed hop-by-hop names. */
         List<String> listed = List.of();
         boolean close;
@@ -113,6 +115,13 @@ final class HopByHop {
             if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(value)) {
                 // what nearly every upstream says, read without splitting the list
                 keepAlive = true;
+                return;
+            }
+            if (listed.isEmpty() && HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(value)) {
+                // what every client says that opens a connection per request: one exchange must not pay for
+                // the list parser, its list and a lower-cased copy of the word
+                close = true;
+                listed = CLOSE_ONLY;
                 return;
             }
             elements(value, this);
@@ -125,8 +134,10 @@ final class HopByHop {
                 return false;
             }
             close |= regionIs(value, from, length, HttpHeaderValues.CLOSE);
-            if (listed.isEmpty()) {
-                listed = new ArrayList<>(2);
+            if (!(listed instanceof ArrayList)) {
+                List<String> growing = new ArrayList<>(listed.size() + 2);
+                growing.addAll(listed);
+                listed = growing;
             }
             listed.add(value.subSequence(from, from + length).toString().toLowerCase(Locale.ROOT));
             return false;
