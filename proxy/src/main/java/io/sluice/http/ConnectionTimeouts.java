@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  * what it holds only to parse and write them ({@link IdleRelease}: the codec and its buffers) and gets it
  * back with the first byte of its next request, which this handler sees before anything else. Most of a
  * kept-alive connection's life is such idling; waiting a moment first keeps a busy connection from
- * rebuilding its codec for every request. The same clock serves it.
+ * rebuilding its codec for every request. The same clock serves it. A connection can also open released
+ * ({@link #openReleased}): then its first byte brings the codec.
  */
 public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
@@ -112,6 +113,16 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         this.idleRelease = release;
     }
 
+    /**
+     * Like {@link #releaseWhenIdle}, for a connection that opens without what {@code release} names: the
+     * first byte of its first request brings it. A client may connect well before it sends anything (a
+     * browser's pre-connect, a pool that opens ahead), and until then it needs nothing to parse or write.
+     */
+    public void openReleased(IdleRelease release) {
+        this.idleRelease = release;
+        this.released = true;
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
@@ -129,13 +140,13 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf buf && buf.isReadable()) {
+            if (released) {
+                released = false;
+                idleRelease.restore(ctx.pipeline());
+            }
             if (idle) {
                 idle = false;
                 releaseAt = NONE;
-                if (released) {
-                    released = false;
-                    idleRelease.restore(ctx.pipeline());
-                }
                 arm(Phase.HEADER, limits.headerTimeout().toNanos());
             } else if (requestRead) {
                 bytesAhead = true;
@@ -302,6 +313,11 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         }
         if (deadline != NONE && now - deadline >= 0) {
             deadline = NONE;
+            if (released && phase != Phase.KEEPALIVE) {
+                // a connection that opened released and sent nothing is answered with a 408, which needs the codec
+                released = false;
+                idleRelease.restore(ctx.pipeline());
+            }
             ctx.fireUserEventTriggered(new Expired(phase));
         }
         long next = Math.min(deadline, releaseAt);

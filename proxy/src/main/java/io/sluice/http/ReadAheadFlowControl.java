@@ -36,6 +36,19 @@ public final class ReadAheadFlowControl extends ChannelDuplexHandler {
     /** A socket read was requested in this read cycle: asking again would only walk the pipeline again. */
     private boolean socketReadRequested;
 
+    /**
+     * A flow control that takes over while its reader waits for a message: from one that was let go on an
+     * idle connection, or on a connection that opened without one. The reader asked before this handler
+     * existed and renews its wish only at the end of the read cycle, so without it the next request would
+     * wait in the queue until then and be handed on from {@code channelReadComplete}; started with that one
+     * wish, the request passes straight on, as it would have through the handler it replaces.
+     */
+    public static ReadAheadFlowControl forWaitingReader() {
+        ReadAheadFlowControl flow = new ReadAheadFlowControl();
+        flow.demand = 1;
+        return flow;
+    }
+
     @Override
     public void read(ChannelHandlerContext ctx) {
         demand++;

@@ -43,7 +43,9 @@ import java.util.function.Supplier;
  * dispatcher) or HTTP/2 (flush consolidation → frame codec → one child channel per stream → connection
  * guard), where every stream runs the same dispatcher behind a frame-to-HTTP/1 translation, so each action
  * serves both protocols. The translation, shared by a connection's streams, is the handler each new stream
- * starts with, and it completes the stream's pipeline itself ({@link #addStream}).
+ * starts with, and it completes the stream's pipeline itself ({@link #addStream}). On a plain HTTP/1.1
+ * listener a connection opens with the dispatcher alone: codec and flow control come with its first byte
+ * ({@link ConnectionTimeouts#openReleased}), so a connection that has not sent anything yet holds ~400 B less.
  */
 final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     static final String TIMEOUTS = "timeouts";
@@ -110,16 +112,15 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         } else if (listen.http2()) {
             pipeline.addLast(PROTOCOL, new PrefaceSelector(this));
         } else {
-            addHttp1(pipeline, limits, timeouts);
+            // nothing has been read yet: the codec and flow control come with the first byte, as after idling
+            pipeline.addLast(DISPATCHER, newDispatcher());
+            timeouts.openReleased(codecRelease(limits));
         }
     }
 
     /** The HTTP/1.1 stage of a connection whose protocol was chosen after it opened (ALPN, no preface). */
     void addHttp1(ChannelPipeline pipeline) {
-        addHttp1(pipeline, router.get().config().limits(), pipeline.get(ConnectionTimeouts.class));
-    }
-
-    private void addHttp1(ChannelPipeline pipeline, LimitsConfig limits, ConnectionTimeouts timeouts) {
+        LimitsConfig limits = router.get().config().limits();
         if (listen.tls()) {
             // fewer flushes reach the SslHandler, so responses leave in fewer, fuller TLS records
             pipeline.addLast(FLUSH, new FlushConsolidationHandler(
@@ -127,8 +128,12 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         }
         pipeline.addLast(CODEC, HttpCodecs.serverCodec(limits));
         pipeline.addLast(FLOW, new ReadAheadFlowControl());
-        pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
-        timeouts.releaseWhenIdle(codecRelease(limits));
+        pipeline.addLast(DISPATCHER, newDispatcher());
+        pipeline.get(ConnectionTimeouts.class).releaseWhenIdle(codecRelease(limits));
+    }
+
+    private RequestDispatcher newDispatcher() {
+        return new RequestDispatcher(router, address, listen.tls(), alternatives);
     }
 
     private IdleCodecRelease codecRelease(LimitsConfig limits) {
@@ -171,7 +176,7 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
         if (!requestEnded(stream)) {
             pipeline.addLast(FLOW, new FlowControlHandler());
         }
-        pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, listen.tls(), alternatives));
+        pipeline.addLast(DISPATCHER, newDispatcher());
     }
 
     /**

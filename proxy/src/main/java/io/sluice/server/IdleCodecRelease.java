@@ -11,9 +11,9 @@ import io.sluice.http.ReadAheadFlowControl;
  * buffer and state, the encoder, the flow control's counters and their two pipeline contexts are most of
  * what a kept-alive connection holds beyond its socket. Neither holds anything between requests (no request
  * half-read, no response half-written, no message read ahead when the connection idles), so fresh ones built
- * from the same limits carry on where the old ones stopped. The dispatcher's wish to read outlives them: it
- * renews it at the end of the read cycle that brings the next request, and the new flow control answers it
- * there. Shared by every connection that opened under one limits snapshot.
+ * from the same limits carry on where the old ones stopped. The dispatcher's wish to read outlives them: the
+ * new flow control starts with it, so the next request passes straight on to the dispatcher. Shared by every
+ * connection that opened under one limits snapshot.
  */
 final class IdleCodecRelease implements ConnectionTimeouts.IdleRelease {
     private final LimitsConfig limits;
@@ -35,6 +35,6 @@ final class IdleCodecRelease implements ConnectionTimeouts.IdleRelease {
     @Override
     public void restore(ChannelPipeline pipeline) {
         pipeline.addBefore(HttpChannelInitializer.DISPATCHER, HttpChannelInitializer.CODEC, HttpCodecs.serverCodec(limits));
-        pipeline.addBefore(HttpChannelInitializer.DISPATCHER, HttpChannelInitializer.FLOW, new ReadAheadFlowControl());
+        pipeline.addBefore(HttpChannelInitializer.DISPATCHER, HttpChannelInitializer.FLOW, ReadAheadFlowControl.forWaitingReader());
     }
 }

@@ -59,6 +59,22 @@ class ReadAheadFlowControlTest {
     }
 
     @Test
+    void aFlowControlForAWaitingReaderHandsTheFirstMessageOnWithinTheReadItArrivesIn() {
+        EmbeddedChannel fresh = new EmbeddedChannel();
+        fresh.config().setAutoRead(false);
+        Reader waiting = new Reader();
+        fresh.pipeline().addLast(ReadAheadFlowControl.forWaitingReader(), waiting);
+
+        fresh.pipeline().fireChannelRead(request("/a"));
+        assertEquals(1, waiting.received.size(), "no need to wait for the end of the read cycle");
+        fresh.pipeline().fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
+        assertEquals(1, waiting.received.size(), "one wish, one message");
+
+        waiting.received.forEach(ReferenceCountUtil::release);
+        assertFalse(fresh.finishAndReleaseAll());
+    }
+
+    @Test
     void aPipelinedRequestWaitsAndPausesReadingUntilAskedFor() {
         reader.ask();
         channel.writeInbound(request("/a"));

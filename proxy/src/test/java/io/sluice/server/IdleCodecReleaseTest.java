@@ -20,7 +20,6 @@ import io.sluice.http.HttpCodecs;
 import io.sluice.http.LoopClock;
 import io.sluice.http.ReadAheadFlowControl;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -42,8 +41,8 @@ class IdleCodecReleaseTest {
     private EmbeddedChannel channel;
     private ConnectionTimeouts timeouts;
 
-    @BeforeEach
-    void connection() {
+    /** A connection as a TLS listener builds it after ALPN: with its codec from the start. */
+    private void connection() {
         channel = new EmbeddedChannel();
         channel.config().setAutoRead(false);
         timeouts = new ConnectionTimeouts(LIMITS, new LoopClock(channel.eventLoop()));
@@ -55,13 +54,42 @@ class IdleCodecReleaseTest {
         timeouts.releaseWhenIdle(new IdleCodecRelease(LIMITS));
     }
 
+    /** A connection as a plain HTTP/1.1 listener accepts it: released until its first byte. */
+    private void releasedConnection() {
+        channel = new EmbeddedChannel();
+        channel.config().setAutoRead(false);
+        timeouts = new ConnectionTimeouts(LIMITS, new LoopClock(channel.eventLoop()));
+        channel.pipeline().addLast(HttpChannelInitializer.TIMEOUTS, timeouts);
+        channel.pipeline().addLast(HttpChannelInitializer.DISPATCHER, new Responder());
+        timeouts.openReleased(new IdleCodecRelease(LIMITS));
+    }
+
     @AfterEach
     void noLeftovers() {
         assertFalse(channel.finishAndReleaseAll());
     }
 
     @Test
+    void connectionOpenedReleasedGetsItsCodecWithItsFirstByteAndReleasesItAgainWhenIdle() throws InterruptedException {
+        releasedConnection();
+        assertNull(channel.pipeline().get(HttpChannelInitializer.CODEC), "nothing sent yet, nothing to parse");
+        assertNull(channel.pipeline().get(HttpChannelInitializer.FLOW));
+
+        channel.writeInbound(ascii("GET /first HTTP/1.1\r\n"));
+        assertNotNull(channel.pipeline().get(HttpChannelInitializer.CODEC));
+        assertNotNull(channel.pipeline().get(HttpChannelInitializer.FLOW));
+        channel.writeInbound(ascii("Host: a\r\n\r\n"));
+        assertEquals(response("/first"), readOutbound(), "a head split over two reads");
+
+        idle();
+        assertNull(channel.pipeline().get(HttpChannelInitializer.CODEC), "idle again after the first request");
+        channel.writeInbound(ascii("GET /second HTTP/1.1\r\nHost: a\r\n\r\n"));
+        assertEquals(response("/second"), readOutbound());
+    }
+
+    @Test
     void idleConnectionReleasesItsCodecAndServesThePipelinedRequestsThatWakeIt() throws InterruptedException {
+        connection();
         channel.writeInbound(ascii("GET /first HTTP/1.1\r\nHost: a\r\n\r\n"));
         assertEquals(response("/first"), readOutbound());
 
@@ -77,6 +105,7 @@ class IdleCodecReleaseTest {
 
     @Test
     void connectionInTheMiddleOfARequestHeadKeepsItsCodec() throws InterruptedException {
+        connection();
         channel.writeInbound(ascii("GET /first HTTP/1.1\r\nHost: a\r\n\r\n"));
         assertEquals(response("/first"), readOutbound());
 

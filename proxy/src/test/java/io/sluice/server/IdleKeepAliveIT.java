@@ -11,7 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A kept-alive connection that idles past the moment it releases its codec serves what comes next as
- * before: pipelined requests in order, a HEAD answer without a body.
+ * before: pipelined requests in order, a HEAD answer without a body. A connection that opens without its
+ * codec and sends nothing still gets its 408.
  */
 class IdleKeepAliveIT {
 
@@ -31,6 +32,24 @@ class IdleKeepAliveIT {
             assertEquals("", body(responses[0]), "HEAD: no body");
             assertEquals("ok", body(responses[1]));
             assertEquals("ok", body(responses[2]));
+        }
+    }
+
+    @Test
+    void connectionThatSendsNothingIsAnsweredWithA408AfterHeaderTimeout() throws Exception {
+        try (RunningSluice sluice = RunningSluice.start("""
+                sluice {
+                  limits { header-timeout = 1s }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ]
+                }""");
+             RawHttp silent = new RawHttp(sluice.port())) {
+            // the silent connection opened without a codec; the 408 still needs one to be written
+            String answer = silent.readUntilClosed();
+            assertEquals("HTTP/1.1 408", answer.substring(0, Math.min(12, answer.length())), answer);
+            try (RawHttp http = new RawHttp(sluice.port())) {
+                assertEquals("ok", http.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").readResponse().bodyText(),
+                        "a connection that speaks within the timeout is served");
+            }
         }
     }
 
