@@ -138,7 +138,10 @@ public final class SluiceServer implements AutoCloseable {
             throws InterruptedException {
         SluiceServer server = new SluiceServer(config, configFile, accessLogWriter);
         try {
-            for (ListenConfig listen : addresses(config).values()) {
+            Map<String, ListenConfig> addresses = addresses(config);
+            // before the first bind: the first TLS clients then find the TLS and HTTP/2 code ready
+            TlsRehearsal.rehearse(addresses.values(), server.tls::selector, config);
+            for (ListenConfig listen : addresses.values()) {
                 server.bind(listen, server.tls.selector(listen.address().toString()), config.backlog());
             }
             server.http3.bindMissing(config);
