@@ -11,6 +11,7 @@ import io.netty.channel.unix.UnixChannelOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
@@ -139,8 +140,7 @@ public final class SluiceServer implements AutoCloseable {
         SluiceServer server = new SluiceServer(config, configFile, accessLogWriter);
         try {
             Map<String, ListenConfig> addresses = addresses(config);
-            // before the first bind: the first TLS clients then find the TLS and HTTP/2 code ready
-            TlsRehearsal.rehearse(addresses.values(), server.tls::selector, config);
+            server.rehearseTls(addresses, config);
             for (ListenConfig listen : addresses.values()) {
                 server.bind(listen, server.tls.selector(listen.address().toString()), config.backlog());
             }
@@ -157,6 +157,18 @@ public final class SluiceServer implements AutoCloseable {
         log.info("sluice started: {} worker loop(s), transport {}, listening on {}, config {}", config.workers(),
                 server.transports.name(), server.boundPorts(), config.hash());
         return server;
+    }
+
+    /**
+     * Rehearses the TLS listeners on the blocking pool, alongside the binds rather than before them: the ports
+     * open as early as without it, and the TLS and HTTP/2 code is loaded by the time the first TLS clients
+     * arrive (or is being loaded, which they would otherwise do themselves, on the event loop).
+     */
+    private void rehearseTls(Map<String, ListenConfig> addresses, SluiceConfig config) {
+        blockingPool.submit(() -> {
+            TlsRehearsal.rehearse(addresses.values(), tls::selector, config);
+            return null;
+        }, ImmediateEventExecutor.INSTANCE);
     }
 
     /** The TCP listen addresses of a configuration; HTTP/3 (UDP) ones are {@link Http3Listeners}'. */
