@@ -44,8 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Runs one TLS connection through a listener's own certificate contexts in memory, on the blocking pool as the
- * listener binds:
+ * Runs one TLS connection through a listener's own certificate contexts in memory, as the server starts:
  * a handshake by SNI selection and ALPN, and on an {@code h2} listener two rounds of {@link #STREAMS} requests
  * through the same HTTP/2 frame codec, stream multiplexer and frame-to-HTTP/1 translation that serve clients.
  * The requests are answered here, not by the locations: nothing is routed, logged, counted or sent upstream.
@@ -59,9 +58,9 @@ import java.util.function.Function;
  * 60 to 100 ms of loop CPU for the same 16 handshakes. More rehearsed connections did not measurably help
  * further (a hundred cost a second more at start), so one it is.
  *
- * <p>It costs the start about 0.2 s of CPU, which is why it runs beside the binds and not before them: on more
- * than one core the first plain answer does not wait for it. It returns normally whatever happens: a
- * rehearsal that fails only leaves the first connections as slow as they were without it.
+ * <p>It costs the start about 0.2 s of CPU: where it runs (beside the binds, or before them on one core) is
+ * the server's choice. It returns normally whatever happens: a rehearsal that fails only leaves the first
+ * connections as slow as they were without it.
  */
 final class TlsRehearsal {
     private static final Logger log = LoggerFactory.getLogger(TlsRehearsal.class);
