@@ -47,13 +47,6 @@ LOAD_CPUS=${LOAD_CPUS:-1}
 WARMUP=${WARMUP:-10}
 WORKERS=1
 
-on_exit() {
-  local status=$?
-  stop_all
-  [[ -z ${WORK:-} ]] || rm -rf "$WORK"
-  exit "$status"
-}
-
 prepare() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/sluice-syscalls.XXXXXX")
   chmod 755 "$WORK"
@@ -64,9 +57,7 @@ prepare() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" >/dev/null 2>&1
   BACKEND_PORT=$(free_port "${BACKEND_PORT:-24901}")
-  write_backend_conf backend "$BACKEND_PORT"
-  start_pinned "$WORK/backend.log" "$LOAD_CPUS" nginx -p "$WORK" -e "$WORK/backend.error.log" -c "$WORK/backend.conf"
-  wait_for_port "$BACKEND_PORT" 10 || die "the backend did not start: $(cat "$WORK/backend.error.log")"
+  start_backend
 }
 
 churn() {  # churn SECONDS CONNECTIONS : wrk's output for a churn run against TARGET_PORT
@@ -95,7 +86,7 @@ trace() {
 }
 
 main() {
-  trap on_exit EXIT
+  trap stop_all_and_clean_up EXIT
   trap 'exit 130' INT TERM
   prepare
   local pid

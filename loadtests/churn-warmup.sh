@@ -54,22 +54,13 @@ TARGET_CPUS=${TARGET_CPUS:-0}
 LOAD_CPUS=${LOAD_CPUS:-1}
 WORKERS=1
 
-on_exit() {
-  local status=$?
-  stop_all
-  [[ -z ${WORK:-} ]] || rm -rf "$WORK"
-  exit "$status"
-}
-
 prepare() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/sluice-churn-warmup.XXXXXX")
   chmod 755 "$WORK"
   DOCROOT=$WORK/docroot
   mkdir -p "$DOCROOT" "$WORK/tmp"
   BACKEND_PORT=$(free_port "${BACKEND_PORT:-24911}")
-  write_backend_conf backend "$BACKEND_PORT"
-  start_pinned "$WORK/backend.log" "$LOAD_CPUS" nginx -p "$WORK" -e "$WORK/backend.error.log" -c "$WORK/backend.conf"
-  wait_for_port "$BACKEND_PORT" 10 || die "the backend did not start: $(cat "$WORK/backend.error.log")"
+  start_backend
   TARGET_PORT=$(free_port "${BASE_PORT:-24280}")
   sluice_conf 0 >"$WORK/sluice.conf"
 }
@@ -136,7 +127,7 @@ EOF
 }
 
 main() {
-  trap on_exit EXIT
+  trap stop_all_and_clean_up EXIT
   trap 'exit 130' INT TERM
   prepare
   log "jar $JAR, $RUNS fresh starts, load average $(cut -d' ' -f1-3 /proc/loadavg)"

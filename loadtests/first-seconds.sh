@@ -73,16 +73,7 @@ prepare() {
   TARGET_PORT=$(free_port "${BASE_PORT:-24180}")
   BACKEND_PORT=$(free_port "${BACKEND_PORT:-24901}")
   sluice_conf 0 >"$WORK/sluice.conf"
-  write_backend_conf backend "$BACKEND_PORT"
-  start_pinned "$WORK/backend.log" "$LOAD_CPUS" nginx -p "$WORK" -e "$WORK/backend.error.log" -c "$WORK/backend.conf"
-  wait_for_port "$BACKEND_PORT" 10 || die "the backend did not start: $(cat "$WORK/backend.error.log")"
-}
-
-on_exit() {
-  local status=$?
-  stop_all
-  [[ -z ${WORK:-} ]] || rm -rf "$WORK"
-  exit "$status"
+  start_backend
 }
 
 # thread_ms PID : "loop C2 C1 all" CPU milliseconds used so far by the JVM's event loops, its C2 and C1
@@ -131,7 +122,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (
 range() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "–" hi }'; }
 
 main() {
-  trap on_exit EXIT
+  trap stop_all_and_clean_up EXIT
   trap 'exit 130' INT TERM
   prepare
   local load_before load_after n=${#VARIANTS[@]} round i v

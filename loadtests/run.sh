@@ -330,10 +330,8 @@ main() {
   if awk -v l="$load1" 'BEGIN { exit !(l > 0.5) }'; then
     warn "load average is $load1 at the start: others are using this machine, numbers will be noisy"
   fi
-  write_backend_conf backend "$BACKEND_PORT"
-  start_pinned "$WORK/backend.log" "$LOAD_CPUS" nginx -p "$WORK" -e "$WORK/backend.error.log" -c "$WORK/backend.conf"
+  start_backend
   BACKEND_PID=$STARTED_PID
-  wait_for_port "$BACKEND_PORT" 10 || die "the backend did not start: $(cat "$WORK/backend.error.log")"
   start_targets
   run_scenarios
   stop_group "$BACKEND_PID"

@@ -80,16 +80,7 @@ prepare() {
   TLS_PORT=$(free_port "${BASE_TLS_PORT:-23543}")
   BACKEND_PORT=$(free_port "${BACKEND_PORT:-23901}")
   sluice_conf "$TLS" >"$WORK/sluice.conf"
-  write_backend_conf backend "$BACKEND_PORT"
-  start_pinned "$WORK/backend.log" "$LOAD_CPUS" nginx -p "$WORK" -e "$WORK/backend.error.log" -c "$WORK/backend.conf"
-  wait_for_port "$BACKEND_PORT" 10 || die "the backend did not start: $(cat "$WORK/backend.error.log")"
-}
-
-on_exit() {
-  local status=$?
-  stop_all
-  [[ -z ${WORK:-} ]] || rm -rf "$WORK"
-  exit "$status"
+  start_backend
 }
 
 # launch VARIANT [EXTRA JAVA OPTIONS...] : starts the variant, waits for its first answer; sets WALL_MS,
@@ -146,7 +137,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (
 range() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "–" hi }'; }
 
 main() {
-  trap on_exit EXIT
+  trap stop_all_and_clean_up EXIT
   trap 'exit 130' INT TERM
   prepare
   local load_before load_after n=${#VARIANTS[@]} round i v

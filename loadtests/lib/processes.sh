@@ -89,6 +89,14 @@ stop_all() {
   for p in "${STARTED[@]}"; do stop_group "$p"; done
 }
 
+# The EXIT trap of the single-purpose scripts: stop what they started, remove their scratch directory.
+stop_all_and_clean_up() {
+  local status=$?
+  stop_all
+  [[ -z ${WORK:-} ]] || rm -rf "$WORK"
+  exit "$status"
+}
+
 # tree_pids PID : PID and all its descendants (nginx master + workers), from the process table.
 tree_pids() {
   ps -e -o pid=,ppid= | awk -v root="$1" '

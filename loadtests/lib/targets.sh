@@ -33,6 +33,13 @@ http {
 EOF
 }
 
+# start_backend : the nginx backend on BACKEND_PORT, pinned to LOAD_CPUS (STARTED_PID is its PID)
+start_backend() {
+  write_backend_conf backend "$BACKEND_PORT"
+  start_pinned "$WORK/backend.log" "$LOAD_CPUS" nginx -p "$WORK" -e "$WORK/backend.error.log" -c "$WORK/backend.conf"
+  wait_for_port "$BACKEND_PORT" 10 || die "the backend did not start: $(cat "$WORK/backend.error.log")"
+}
+
 write_nginx_conf() {
   cat >"$WORK/nginx.conf" <<EOF
 worker_processes $WORKERS;
