@@ -167,6 +167,10 @@ public final class SluiceServer implements AutoCloseable {
      * first TLS clients find everything ready.
      */
     private void rehearseTls(Map<String, ListenConfig> addresses, SluiceConfig config) {
+        if (addresses.values().stream().noneMatch(ListenConfig::tls)) {
+            // no task at all then: even an empty one would hold a slot of a small blocking pool at start
+            return;
+        }
         if (Runtime.getRuntime().availableProcessors() == 1) {
             TlsRehearsal.rehearse(addresses.values(), tls::selector, config);
             return;
