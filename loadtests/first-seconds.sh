@@ -33,6 +33,8 @@ ROOT=$(cd "$HERE/.." && pwd)
 source "$HERE/lib/processes.sh"
 # shellcheck source=lib/targets.sh
 source "$HERE/lib/targets.sh"
+# shellcheck source=lib/variants.sh
+source "$HERE/lib/variants.sh"
 
 LAUNCHES=5 URL_PATH=/ OUT=""
 VARIANTS=()
@@ -56,12 +58,6 @@ LOAD_CPUS=${LOAD_CPUS:-1}
 WORKERS=1
 CLK_TCK=$(getconf CLK_TCK)
 command -v wrk >/dev/null || die "wrk is needed"
-
-field() {  # field VARIANT N : the Nth |-separated field (1-based), empty when absent
-  local IFS='|' parts
-  read -r -a parts <<<"$1|"
-  echo "${parts[$(($2 - 1))]:-}"
-}
 
 prepare() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/sluice-first-seconds.XXXXXX")
@@ -119,7 +115,6 @@ launch_and_measure() {
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-range() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "–" hi }'; }
 
 main() {
   trap stop_all_and_clean_up EXIT

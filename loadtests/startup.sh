@@ -39,6 +39,8 @@ ROOT=$(cd "$HERE/.." && pwd)
 source "$HERE/lib/processes.sh"
 # shellcheck source=lib/targets.sh
 source "$HERE/lib/targets.sh"
+# shellcheck source=lib/variants.sh
+source "$HERE/lib/variants.sh"
 
 LAUNCHES=7 TLS=1 OUT=""
 VARIANTS=() TRAININGS=()
@@ -60,12 +62,6 @@ TARGET_CPUS=${TARGET_CPUS:-0}
 LOAD_CPUS=${LOAD_CPUS:-1}
 WORKERS=1
 CLK_TCK=$(getconf CLK_TCK)
-
-field() {  # field VARIANT N : the Nth |-separated field (1-based), empty when absent
-  local IFS='|' parts
-  read -r -a parts <<<"$1|"
-  echo "${parts[$(($2 - 1))]:-}"
-}
 
 prepare() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/sluice-startup.XXXXXX")
@@ -134,7 +130,6 @@ train() {
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
-range() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo "–" hi }'; }
 
 main() {
   trap stop_all_and_clean_up EXIT
