@@ -7,11 +7,11 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
@@ -20,9 +20,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The strict HTTP/1.1 request decoder of a client connection. It emits what Netty's request decoder
- * emits (an {@code HttpRequest}, then {@code HttpContent}s and one {@code LastHttpContent}, trailers on
- * it), so everything downstream reads the same messages, but it reads a head at a fraction of the cost:
+ * The strict HTTP/1.1 request decoder of a client connection. It emits the messages an HTTP/2 stream's
+ * request arrives as: a request with a body is an {@code HttpRequest}, then {@code HttpContent}s and one
+ * {@code LastHttpContent}, trailers on it; a request without one is a single {@code FullHttpRequest}
+ * with an empty body. Everything downstream reads the same messages whatever the protocol, but this
+ * decoder reads a head at a fraction of the cost:
  * the bytes of a head are copied once into a per-thread array and split, checked and turned into
  * strings there, well-known field names, methods and versions are shared constants rather than new
  * objects, and the header map does not validate again what the parser already refused.
@@ -190,17 +192,27 @@ class Http1RequestDecoder extends Http1MessageDecoder {
             }
             length = contentLength(contentLength);
         }
-        // method and target were checked while parsing: the request need not scan them again
-        out.add(new DefaultHttpRequest(version, method, uri, headers, false));
-        if (chunked) {
-            state = State.CHUNK_SIZE;
-        } else if (length > 0) {
-            remaining = length;
-            state = State.FIXED_BODY;
-        } else {
-            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
-            messageEnded();
+        // method and target were checked while parsing: the request need not scan them again; nor need the
+        // validator look at framing and field values, refused here by its rules
+        if (chunked || length > 0) {
+            DefaultHttpRequest request = new DefaultHttpRequest(version, method, uri, headers, false);
+            request.setDecoderResult(RequestValidator.FIELDS_CHECKED);
+            out.add(request);
+            if (chunked) {
+                state = State.CHUNK_SIZE;
+            } else {
+                remaining = length;
+                state = State.FIXED_BODY;
+            }
+            return;
         }
+        // no body: head and end in one message, as HTTP/2 hands on a request that ended with its HEADERS, so
+        // the connection does not pass an empty end through its pipeline, and its handler, once per request
+        DefaultFullHttpRequest request = new DefaultFullHttpRequest(version, method, uri, Unpooled.EMPTY_BUFFER, headers,
+                EmptyHttpHeaders.INSTANCE, false);
+        request.setDecoderResult(RequestValidator.FIELDS_CHECKED);
+        out.add(request);
+        messageEnded();
     }
 
     @Override

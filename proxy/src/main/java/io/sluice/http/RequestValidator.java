@@ -23,6 +23,12 @@ import java.util.Map;
  * target whose authority replaces Host (§3.2). Anything ambiguous is refused, never repaired.
  */
 public final class RequestValidator {
+    /**
+     * The decoder result of a request whose framing and field values were refused by these same rules while
+     * its head was read (the HTTP/1.1 decoder's): the check does not scan its fields again.
+     */
+    static final DecoderResult FIELDS_CHECKED = new FieldsChecked();
+
     private RequestValidator() {
     }
 
@@ -37,13 +43,11 @@ public final class RequestValidator {
             return new Rejection(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "unsupported version " + version);
         }
         HttpHeaders headers = request.headers();
-        Rejection framing = checkFraming(headers);
-        if (framing != null) {
-            return framing;
-        }
-        Rejection values = checkValues(headers);
-        if (values != null) {
-            return values;
+        if (result != FIELDS_CHECKED) {
+            Rejection fields = checkFields(headers);
+            if (fields != null) {
+                return fields;
+            }
         }
         Rejection target = checkTarget(request);
         if (target != null) {
@@ -71,6 +75,11 @@ public final class RequestValidator {
             return new Rejection(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, cause.getMessage());
         }
         return bad("malformed request: " + cause.getMessage());
+    }
+
+    private static Rejection checkFields(HttpHeaders headers) {
+        Rejection framing = checkFraming(headers);
+        return framing != null ? framing : checkValues(headers);
     }
 
     private static Rejection checkFraming(HttpHeaders headers) {
@@ -156,6 +165,12 @@ public final class RequestValidator {
 
     private static Rejection bad(String reason) {
         return new Rejection(HttpResponseStatus.BAD_REQUEST, reason);
+    }
+
+    private static final class FieldsChecked extends DecoderResult {
+        private FieldsChecked() {
+            super(SIGNAL_SUCCESS);
+        }
     }
 
     private static String printable(String value) {

@@ -4,8 +4,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
@@ -26,6 +30,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,11 +49,13 @@ class Http1RequestDecoderTest {
     }
 
     @Test
-    void requestWithoutBodyIsAHeadAndAnEmptyLastContent() {
+    void requestWithoutBodyIsOneFullRequestWithAnEmptyBody() {
         List<Object> messages = decode("GET /a?b=c HTTP/1.1\r\nHost: example.test\r\nX-Custom:  spaced value \t\r\n"
                 + "accept-ENCODING: gzip\r\nX-Custom: second\r\n\r\n");
-        assertEquals(2, messages.size());
-        HttpRequest request = assertInstanceOf(HttpRequest.class, messages.get(0));
+        assertEquals(1, messages.size());
+        FullHttpRequest request = assertInstanceOf(FullHttpRequest.class, messages.get(0));
+        assertFalse(request.content().isReadable());
+        assertTrue(request.trailingHeaders().isEmpty());
         assertTrue(request.decoderResult().isSuccess());
         assertSame(HttpMethod.GET, request.method());
         assertSame(HttpVersion.HTTP_1_1, request.protocolVersion());
@@ -56,7 +63,14 @@ class Http1RequestDecoderTest {
         assertEquals("example.test", request.headers().get("host"));
         assertEquals(List.of("spaced value", "second"), request.headers().getAll("x-custom"));
         assertEquals("gzip", request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
-        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, messages.get(1));
+    }
+
+    @Test
+    void zeroContentLengthIsABodylessRequestToo() {
+        List<Object> messages = decode("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(2, messages.size());
+        assertEquals("/a", assertInstanceOf(FullHttpRequest.class, messages.get(0)).uri());
+        assertEquals("/b", assertInstanceOf(FullHttpRequest.class, messages.get(1)).uri());
     }
 
     @Test
@@ -66,6 +80,31 @@ class Http1RequestDecoderTest {
         request.headers().iteratorCharSequence().forEachRemaining(header -> names.add(header.getKey()));
         assertSame(HttpHeaderNames.CONTENT_LENGTH, names.get(0));
         assertEquals("X-Mixed-Case", names.get(1).toString());
+    }
+
+    @Test
+    void decodedRequestsAreMarkedAsFieldsCheckedAndTheValidatorStillJudgesTheRest() {
+        HttpRequest decoded = (HttpRequest) decode("GET / HTTP/1.1\r\nHost: a\r\nX-Ok: v\r\n\r\n").get(0);
+        assertSame(RequestValidator.FIELDS_CHECKED, decoded.decoderResult());
+        assertTrue(decoded.decoderResult().isSuccess());
+        assertNull(RequestValidator.check(decoded));
+        HttpRequest noHost = (HttpRequest) decode("GET / HTTP/1.1\r\nX-Ok: v\r\n\r\n").get(0);
+        assertEquals("HTTP/1.1 request without Host", RequestValidator.check(noHost).reason());
+    }
+
+    @Test
+    void requestsFromElsewhereHaveTheirFieldsChecked() {
+        // as an HTTP/2 stream's request arrives: its header map does not validate values either
+        HttpHeadersFactory unvalidated = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+        HttpRequest control = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/", Unpooled.EMPTY_BUFFER,
+                unvalidated, unvalidated);
+        control.headers().add(HttpHeaderNames.HOST, "a").add("x-bad", "a\u0001b");
+        assertEquals("control character in header x-bad", RequestValidator.check(control).reason());
+        HttpRequest framing = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/");
+        framing.headers().add(HttpHeaderNames.HOST, "a").add(HttpHeaderNames.CONTENT_LENGTH, "05");
+        assertEquals("invalid Content-Length \"05\"", RequestValidator.check(framing).reason());
+        ReferenceCountUtil.release(control);
+        ReferenceCountUtil.release(framing);
     }
 
     @Test
@@ -91,7 +130,8 @@ class Http1RequestDecoderTest {
                 .map(HttpRequest.class::cast).findFirst().orElseThrow();
         assertEquals("/next", next.uri());
         assertSame(HttpVersion.HTTP_1_0, next.protocolVersion());
-        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, messages.get(messages.size() - 1));
+        assertInstanceOf(FullHttpRequest.class, next);
+        assertSame(next, messages.get(messages.size() - 1));
     }
 
     @Test
