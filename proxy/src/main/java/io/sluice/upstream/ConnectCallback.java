@@ -1,6 +1,6 @@
 package io.sluice.upstream;
 
-/** Receives the outcome of {@link ConnectionPool#acquire}, on the pool's event loop. */
+/** Receives the outcome of {@link ConnectionPool#connect}, on the pool's event loop. */
 interface ConnectCallback {
 
     void onConnected(UpstreamConnection connection, boolean reused);

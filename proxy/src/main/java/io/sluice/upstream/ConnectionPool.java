@@ -83,26 +83,35 @@ final class ConnectionPool {
     }
 
     /**
-     * Hands {@code callback} a connection: an idle one that is still open unless {@code fresh} is asked
-     * for, else a new one (connected and, for TLS, handshaken). For HTTP/2 it is a new stream on a shared
-     * connection.
+     * An idle connection that is still open, taken for one exchange; null when none idles (or the group
+     * speaks HTTP/2, whose streams are never pooled): the caller then asks {@link #connect} for a new one.
+     * The caller goes on with the connection itself, so the exchange's request path is not compiled again
+     * inside a pool method that calls back into it.
      */
-    void acquire(boolean fresh, ConnectCallback callback) {
+    UpstreamConnection takeIdle() {
+        if (sessions != null) {
+            return null;
+        }
+        UpstreamConnection connection;
+        while ((connection = idle.pollFirst()) != null) {
+            counters.idle = idle.size();
+            if (connection.channel().isActive()) {
+                counters.requests++;
+                return connection;
+            }
+            connection.channel().close();
+        }
+        return null;
+    }
+
+    /**
+     * Hands {@code callback} a new connection, connected and, for TLS, handshaken; for HTTP/2 a new stream
+     * on a shared connection.
+     */
+    void connect(ConnectCallback callback) {
         if (sessions != null) {
             sessions.acquire(callback);
             return;
-        }
-        if (!fresh) {
-            UpstreamConnection connection;
-            while ((connection = idle.pollFirst()) != null) {
-                counters.idle = idle.size();
-                if (connection.channel().isActive()) {
-                    counters.requests++;
-                    callback.onConnected(connection, true);
-                    return;
-                }
-                connection.channel().close();
-            }
         }
         open().addListener(opened -> {
             if (opened.isSuccess()) {

@@ -163,7 +163,12 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         pool = upstreams.pools()[index];
         exchange.notes().upstreamAttempts++;
         exchange.notes().upstreamAddress = pool.server().display();
-        pool.acquire(false, this);
+        UpstreamConnection idle = pool.takeIdle();
+        if (idle != null) {
+            onConnected(idle, true);
+        } else {
+            pool.connect(this);
+        }
     }
 
     @Override
@@ -430,7 +435,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         lastFailure = "connection closed before a response";
         if (reused && unsent && idempotent && !staleRetried) {
             staleRetried = true;
-            pool.acquire(true, this);
+            pool.connect(this);
             return;
         }
         verdict(true);
