@@ -140,6 +140,21 @@ class ProxyHeadersIT {
     }
 
     @Test
+    void expectWithoutABodyKeepsTheConnection() throws Exception {
+        // a request that declares no body leaves nothing unread behind its response, Expect or not
+        try (RawHttp raw = new RawHttp(sluice.port())) {
+            raw.send("GET /download-cl/10 HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n");
+            RawHttp.Response first = raw.readResponse();
+            assertEquals(200, first.status());
+            assertNull(first.header("connection"), first.head());
+            raw.send("GET /download-cl/20 HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response second = raw.readResponse();
+            assertEquals(200, second.status());
+            assertEquals(20, second.body().length);
+        }
+    }
+
+    @Test
     void http10ClientGetsAChunkedUpstreamBodyDelimitedByClose() throws Exception {
         try (RawHttp raw = new RawHttp(sluice.port())) {
             raw.send("GET /download/1000 HTTP/1.0\r\nHost: a\r\n\r\n");
