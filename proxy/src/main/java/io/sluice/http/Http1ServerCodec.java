@@ -158,7 +158,7 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
 
         /**
          * A complete, non-chunked response: the head, and a small body copied behind it, in one buffer; the
-         * file region of a {@link HeadroomResponse} follows as a second message.
+         * file region of a {@link HeadroomResponse} follows as a second write.
          */
         private void encodeComplete(ChannelHandlerContext ctx, FullHttpResponse response, List<Object> out) {
             try {
@@ -190,6 +190,13 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
                     }
                 }
                 if (file != null) {
+                    // the head goes ahead on its own promise, so the response's promise is the region's alone
+                    // and needs no promise combiner; a head that fails to go out closes the connection, which
+                    // fails the region's write too
+                    for (Object piece : out) {
+                        ctx.write(piece);
+                    }
+                    out.clear();
                     out.add(file.retain());
                 }
             } finally {
