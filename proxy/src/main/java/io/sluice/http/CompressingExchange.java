@@ -56,6 +56,12 @@ final class CompressingExchange extends ForwardingExchange {
         return encoder != null;
     }
 
+    /** Whether a body is compressed is only known from its head. */
+    @Override
+    public boolean mayRewriteBody() {
+        return true;
+    }
+
     private ChannelFuture send(Object message, boolean flush) {
         if (message instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
             return head(response, flush);

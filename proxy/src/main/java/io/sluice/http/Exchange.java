@@ -66,6 +66,15 @@ public interface Exchange {
         return false;
     }
 
+    /**
+     * True when this exchange may still give the response a body coding of its own ({@link #rewritesBody()}
+     * can become true when the head is written). A handler must then write a head before it decides how to
+     * send the body, instead of sending head and file region as one message.
+     */
+    default boolean mayRewriteBody() {
+        return false;
+    }
+
     /** True while the client connection can take more bytes without queueing past its high-water mark. */
     boolean writable();
 

@@ -105,4 +105,9 @@ public class ForwardingExchange implements Exchange {
     public boolean rewritesBody() {
         return delegate.rewritesBody();
     }
+
+    @Override
+    public boolean mayRewriteBody() {
+        return delegate.mayRewriteBody();
+    }
 }

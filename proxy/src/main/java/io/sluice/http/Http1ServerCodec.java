@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -31,7 +32,8 @@ import java.util.List;
  * <p>What differs is cost, not bytes: a head is serialised into a per-thread array and copied once (see
  * {@link HeadBytes}), and a complete response with a body of up to {@link #MERGE_BODY} bytes
  * leaves as a single buffer, so the socket write needs no promise combiner; a {@link HeadroomResponse}
- * gets its head written in front of its body, in the body's own buffer.
+ * gets its head written in front of its body, in the body's own buffer, and its file region, if it has one,
+ * written after it.
  */
 public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1RequestDecoder, HttpResponseEncoder> {
     /** Unanswered requests a connection may have decoded ahead; the same bound as Netty's HttpServerCodec. */
@@ -154,7 +156,10 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
             }
         }
 
-        /** A complete, non-chunked response: the head, and a small body copied behind it, in one buffer. */
+        /**
+         * A complete, non-chunked response: the head, and a small body copied behind it, in one buffer; the
+         * file region of a {@link HeadroomResponse} follows as a second write.
+         */
         private void encodeComplete(ChannelHandlerContext ctx, FullHttpResponse response, List<Object> out) {
             try {
                 boolean bodiless = isContentAlwaysEmpty(response);
@@ -164,23 +169,35 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
                 head.fields(response.headers(), true);
                 ByteBuf content = response.content();
                 int bodyLength = bodiless ? 0 : content.readableBytes();
-                if (bodyLength > 0 && response instanceof HeadroomResponse && content.readerIndex() >= head.length()) {
+                FileRegion file = bodiless || !(response instanceof HeadroomResponse headroom) ? null : headroom.file();
+                if ((bodyLength > 0 || file != null) && response instanceof HeadroomResponse
+                        && content.readerIndex() >= head.length()) {
                     int start = content.readerIndex() - head.length();
                     head.setInto(content, start);
                     content.readerIndex(start);
                     out.add(content.retain());
-                    return;
-                }
-                boolean merge = bodyLength <= MERGE_BODY;
-                ByteBuf buf = ctx.alloc().buffer(head.length() + (merge ? bodyLength : 0));
-                out.add(buf);
-                head.writeTo(buf);
-                if (bodyLength > 0) {
-                    if (merge) {
-                        buf.writeBytes(content, content.readerIndex(), bodyLength);
-                    } else {
-                        out.add(content.retain());
+                } else {
+                    boolean merge = bodyLength <= MERGE_BODY;
+                    ByteBuf buf = ctx.alloc().buffer(head.length() + (merge ? bodyLength : 0));
+                    out.add(buf);
+                    head.writeTo(buf);
+                    if (bodyLength > 0) {
+                        if (merge) {
+                            buf.writeBytes(content, content.readerIndex(), bodyLength);
+                        } else {
+                            out.add(content.retain());
+                        }
                     }
+                }
+                if (file != null) {
+                    // the head goes ahead on its own promise, so the response's promise is the region's alone
+                    // and needs no promise combiner; a head that fails to go out closes the connection, which
+                    // fails the region's write too
+                    for (Object piece : out) {
+                        ctx.write(piece);
+                    }
+                    out.clear();
+                    out.add(file.retain());
                 }
             } finally {
                 response.release();

@@ -39,6 +39,7 @@ import io.sluice.http.Exchange;
 import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.http.ExchangeNotes;
+import io.sluice.http.HeadroomResponse;
 import io.sluice.http.Http1ServerCodec;
 import io.sluice.http.HttpsRedirect;
 import io.sluice.http.ProxyProtocolHandler;
@@ -690,7 +691,9 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
 
         private void countBody(Object message) {
-            if (message instanceof ByteBufHolder holder) {
+            if (message instanceof HeadroomResponse response) {
+                bytesSent += response.bodyBytes();
+            } else if (message instanceof ByteBufHolder holder) {
                 bytesSent += holder.content().readableBytes();
             } else if (message instanceof ByteBuf buffer) {
                 bytesSent += buffer.readableBytes();

@@ -314,7 +314,8 @@ final class FileRequest implements ExchangeListener {
     /**
      * One stretch of the file. A small one is copied from memory or read at once and goes out with the head
      * in a single write (one packet instead of a head packet and a sendfile packet); a larger one goes by
-     * sendfile or chunks.
+     * sendfile, as one message with its head when nothing between here and the socket can change the body,
+     * or by chunks.
      */
     private void sendRange(FileEntry file, HttpResponseStatus status, HttpHeaders out, long position, long length) {
         byte[] content = file.file().content();
@@ -337,6 +338,11 @@ final class FileRequest implements ExchangeListener {
                 return;
             }
             exchange.writeAndFlush(new HeadroomResponse(status, body, out));
+            return;
+        }
+        if (!exchange.mayRewriteBody() && zeroCopy()) {
+            exchange.writeAndFlush(HeadroomResponse.withFile(exchange.channel().alloc(), status, out,
+                    new SharedFileRegion(open, position, length)));
             return;
         }
         send(new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, out), List.of(new BodyPart(null, open, position, length)), null);
@@ -421,7 +427,8 @@ final class FileRequest implements ExchangeListener {
 
     /**
      * sendfile needs a plain TCP socket: not TLS (SslHandler takes only buffers), not an HTTP/2 stream; and
-     * a body the exchange compresses on the way out must come as buffers too. Asked after the head is written.
+     * a body the exchange compresses on the way out must come as buffers too. Asked after the head is written,
+     * or before it when the exchange cannot compress.
      */
     private boolean zeroCopy() {
         Channel channel = exchange.channel();

@@ -7,14 +7,18 @@ import com.typesafe.config.ConfigSyntax;
 import io.sluice.testing.OperatedSluice;
 import io.sluice.testing.RawHttp;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +39,39 @@ class AccessLogIT {
 
     /** A header value with quotes, a backslash, a tab and two bytes that are not UTF-8. */
     private static final byte[] HOSTILE_AGENT = {'e', 'v', '"', 'i', 'l', '\\', '\t', 'x', (byte) 0xff, (byte) 0xfe};
+
+    /** A file sent by sendfile travels beside its head, not in a buffer: its bytes still count. */
+    @Test
+    void staticFilesSentBySendfileCountTheirBytes(@TempDir Path site) throws Exception {
+        byte[] file = new byte[100 * 1024];
+        new Random(7).nextBytes(file);
+        Files.write(site.resolve("big.bin"), file);
+        String config = """
+                sluice {
+                  workers = 1
+                  admin { listen = "127.0.0.1:0" }
+                  access-log { path = "logs/access.json", format = json }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [
+                      { match = "/", static { root = "%s" } } ] } ]
+                }""".formatted(site);
+        try (OperatedSluice sluice = OperatedSluice.start(config); RawHttp http = new RawHttp(sluice.port())) {
+            http.send("GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n"
+                    + "GET /big.bin HTTP/1.1\r\nHost: a\r\nRange: bytes=1000-30999\r\n\r\n");
+            RawHttp.Response whole = http.readResponse();
+            assertEquals(200, whole.status());
+            assertArrayEquals(file, whole.body());
+            RawHttp.Response range = http.readResponse();
+            assertEquals(206, range.status());
+            assertArrayEquals(Arrays.copyOfRange(file, 1000, 31000), range.body());
+            List<String> lines = awaitLines(sluice.directory().resolve("logs/access.json"), 2);
+            assertEquals(file.length, json(lines.get(0)).getInt("body_bytes_sent"));
+            assertEquals(30000, json(lines.get(1)).getInt("body_bytes_sent"));
+        }
+    }
+
+    private static Config json(String line) {
+        return ConfigFactory.parseString(line, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.JSON));
+    }
 
     @Test
     void jsonAndCombinedLinesWithHostileValuesAndReopen() throws Exception {

@@ -2,7 +2,9 @@ package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.DefaultFileRegion;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -22,8 +24,12 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -31,6 +37,7 @@ import java.util.function.Supplier;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The codec must put exactly the bytes on the wire that Netty's HttpServerCodec does, for every kind of response. */
@@ -75,6 +82,69 @@ class Http1ServerCodecTest {
         assertEquals("HTTP/1.1 200 OK\r\nx-big: " + big + "\r\n\r\nok", other.toString(StandardCharsets.US_ASCII));
         other.release();
         assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
+    void fileResponseSendsItsHeadInTheHeadroomAndThenItsRegion(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("f.bin"), "0123456789");
+        EmbeddedChannel channel = new EmbeddedChannel(ours());
+        channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: a\r\n\r\nHEAD / HTTP/1.1\r\nHost: a\r\n\r\n",
+                StandardCharsets.US_ASCII));
+        releaseInbound(channel);
+        DefaultFileRegion region = new DefaultFileRegion(file.toFile(), 2, 6);
+        HeadroomResponse response = HeadroomResponse.withFile(channel.alloc(), HttpResponseStatus.PARTIAL_CONTENT,
+                headers("content-length", "6"), region);
+        assertEquals(6, response.bodyBytes());
+        channel.writeOutbound(response);
+        ByteBuf head = channel.readOutbound();
+        assertEquals("HTTP/1.1 206 Partial Content\r\ncontent-length: 6\r\n\r\n", head.toString(StandardCharsets.US_ASCII));
+        head.release();
+        assertSame(region, channel.readOutbound(), "the region follows the head");
+        assertEquals(1, region.refCnt(), "the one reference left is the socket's");
+        region.release();
+        // the answer to HEAD keeps its head and drops the region
+        DefaultFileRegion unsent = new DefaultFileRegion(file.toFile(), 0, 10);
+        channel.writeOutbound(HeadroomResponse.withFile(channel.alloc(), HttpResponseStatus.OK,
+                headers("content-length", "10"), unsent));
+        ByteBuf headOnly = channel.readOutbound();
+        assertEquals("HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n", headOnly.toString(StandardCharsets.US_ASCII));
+        headOnly.release();
+        assertEquals(0, unsent.refCnt());
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
+    void fileResponseWithAHeadLargerThanTheHeadroomStillSendsBoth(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("f.bin"), "abc");
+        EmbeddedChannel channel = new EmbeddedChannel(ours());
+        channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: a\r\n\r\n", StandardCharsets.US_ASCII));
+        releaseInbound(channel);
+        String big = "v".repeat(HeadroomResponse.HEADROOM);
+        DefaultFileRegion region = new DefaultFileRegion(file.toFile(), 0, 3);
+        channel.writeOutbound(HeadroomResponse.withFile(channel.alloc(), HttpResponseStatus.OK,
+                headers("x-big", big).add("content-length", "3"), region));
+        ByteBuf head = channel.readOutbound();
+        assertEquals("HTTP/1.1 200 OK\r\nx-big: " + big + "\r\ncontent-length: 3\r\n\r\n",
+                head.toString(StandardCharsets.US_ASCII));
+        head.release();
+        assertSame(region, channel.readOutbound());
+        region.release();
+        assertEquals(0, region.refCnt());
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
+    @Test
+    void fileResponseReleasedUnsentReleasesItsRegion(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("f.bin"), "abc");
+        DefaultFileRegion region = new DefaultFileRegion(file.toFile(), 0, 3);
+        HeadroomResponse response = HeadroomResponse.withFile(UnpooledByteBufAllocator.DEFAULT, HttpResponseStatus.OK,
+                headers("content-length", "3"), region);
+        response.retain();
+        assertEquals(2, region.refCnt(), "buffer and region move together");
+        assertFalse(response.release());
+        assertTrue(response.release());
+        assertEquals(0, region.refCnt());
+        assertEquals(0, response.content().refCnt());
     }
 
     @Test
