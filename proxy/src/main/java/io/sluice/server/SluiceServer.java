@@ -162,9 +162,9 @@ public final class SluiceServer implements AutoCloseable {
     /**
      * Rehearses the TLS listeners ({@link TlsRehearsal}) on the blocking pool, after the binds, whatever the
      * number of cores: the ports open and the first plain requests are answered without waiting for it. Run
-     * before the binds on one core, it delayed the first answer by its whole cost (0.5 to 1 s on a fresh JVM
-     * sharing a busy core); after them it shares the core with the first requests for a moment instead, and
-     * still ends well before a TLS client that connects a second after the port opened.
+     * before the binds on one core, it delayed the ports and the first answer by its whole cost (0.5 to 1 s of
+     * wall time on a fresh JVM sharing a busy core); after them it shares that core with the first requests
+     * for a moment instead. TLS clients that arrive while it runs are served as they were without it.
      */
     private void rehearseTls(Map<String, ListenConfig> addresses, SluiceConfig config) {
         if (addresses.values().stream().noneMatch(ListenConfig::tls)) {
