@@ -140,12 +140,12 @@ public final class SluiceServer implements AutoCloseable {
         SluiceServer server = new SluiceServer(config, configFile, accessLogWriter);
         try {
             Map<String, ListenConfig> addresses = addresses(config);
-            server.rehearseTls(addresses, config);
             for (ListenConfig listen : addresses.values()) {
                 server.bind(listen, server.tls.selector(listen.address().toString()), config.backlog());
             }
             server.http3.bindMissing(config);
             server.http3.advertise(config);
+            server.rehearseTls(addresses, config);
         } catch (Exception e) {
             // Exception, not RuntimeException: a failed bind's sync() rethrows the checked BindException
             server.close();
@@ -160,19 +160,15 @@ public final class SluiceServer implements AutoCloseable {
     }
 
     /**
-     * Rehearses the TLS listeners ({@link TlsRehearsal}). With more than one core it runs on the blocking pool
-     * beside the binds: the ports open as early as without it and the first plain answers do not wait for it.
-     * With one core there is no beside: run there, it shares the core with the first requests (the first
-     * plain answer took ~0.27 s longer, median of 5 fresh starts), so it runs before the binds instead and the
-     * first TLS clients find everything ready.
+     * Rehearses the TLS listeners ({@link TlsRehearsal}) on the blocking pool, after the binds, whatever the
+     * number of cores: the ports open and the first plain requests are answered without waiting for it. Run
+     * before the binds on one core, it delayed the ports and the first answer by its whole cost (0.5 to 1 s of
+     * wall time on a fresh JVM sharing a busy core); after them it shares that core with the first requests
+     * for a moment instead. TLS clients that arrive while it runs are served as they were without it.
      */
     private void rehearseTls(Map<String, ListenConfig> addresses, SluiceConfig config) {
         if (addresses.values().stream().noneMatch(ListenConfig::tls)) {
             // no task at all then: even an empty one would hold a slot of a small blocking pool at start
-            return;
-        }
-        if (Runtime.getRuntime().availableProcessors() == 1) {
-            TlsRehearsal.rehearse(addresses.values(), tls::selector, config);
             return;
         }
         blockingPool.submit(() -> {

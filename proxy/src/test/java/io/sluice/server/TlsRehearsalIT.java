@@ -13,11 +13,13 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A fresh process with a TLS + HTTP/2 listener loads what the first connections need (the SNI and TLS
@@ -59,6 +61,42 @@ class TlsRehearsalIT {
                 assertEquals("200", headers.status().toString());
                 assertEquals("ok", new String(call.body.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8));
             }
+        } finally {
+            certificate.delete();
+        }
+    }
+
+    /**
+     * With one core the rehearsal once ran before the binds, so the ports opened and the first plain request
+     * was answered only after it: the listener must be bound (its acceptor loaded) before the rehearsal starts.
+     */
+    @Test
+    void theListenerIsBoundBeforeTheRehearsalStartsEvenWithOneCore() throws Exception {
+        SelfSignedCertificate certificate = new SelfSignedCertificate("localhost", "EC", 256);
+        try (LaunchedSluice sluice = LaunchedSluice.start("""
+                sluice {
+                  workers = 1
+                  admin { listen = off }
+                  access-log { format = off }
+                  servers = [ {
+                    listen = [ { address = "127.0.0.1:0", tls = true, http2 = true } ]
+                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
+                    locations = [ { match = "/", return { body = "ok" } } ]
+                  } ]
+                }""".formatted(certificate.certificate(), certificate.privateKey()),
+                List.of("-XX:ActiveProcessorCount=1"))) {
+            String rehearsal = TlsRehearsal.class.getName();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            List<String> order = sluice.loadOrder();
+            while (!order.contains(rehearsal) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                order = sluice.loadOrder();
+            }
+            int bound = order.indexOf("io.netty.bootstrap.ServerBootstrap$ServerBootstrapAcceptor");
+            int rehearsed = order.indexOf(rehearsal);
+            assertTrue(bound >= 0 && rehearsed >= 0, "both loaded: acceptor at " + bound + ", rehearsal at " + rehearsed);
+            assertTrue(bound < rehearsed, "the acceptor (class " + bound + ") loads before the rehearsal (class "
+                    + rehearsed + ")");
         } finally {
             certificate.delete();
         }

@@ -3,8 +3,10 @@ package io.sluice.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -33,14 +35,22 @@ public final class LaunchedSluice implements AutoCloseable {
 
     /** Starts Sluice with {@code config} and returns once it has logged its listening port. */
     public static LaunchedSluice start(String config) throws IOException, InterruptedException {
+        return start(config, List.of());
+    }
+
+    /** As {@link #start(String)}, with {@code jvmOptions} before the class-load log option. */
+    public static LaunchedSluice start(String config, List<String> jvmOptions) throws IOException, InterruptedException {
         Path directory = Files.createTempDirectory("sluice-launched");
         Path file = directory.resolve("sluice.conf");
         Path classLog = directory.resolve("classes.log");
         Path output = directory.resolve("sluice.out");
         Files.writeString(file, config);
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xlog:class+load:file=" + classLog, "-cp", System.getProperty("java.class.path"), "io.sluice.Main",
-                "-c", file.toString())
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-Xlog:class+load:file=" + classLog, "-cp", System.getProperty("java.class.path"),
+                "io.sluice.Main", "-c", file.toString()));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline && process.isAlive()) {
@@ -62,7 +72,12 @@ public final class LaunchedSluice implements AutoCloseable {
 
     /** Names of the classes loaded so far, from {@code [0.123s][info][class,load] NAME source: ...} lines. */
     public Set<String> loadedClasses() throws IOException {
-        Set<String> names = new HashSet<>();
+        return new HashSet<>(loadOrder());
+    }
+
+    /** Names of the classes loaded so far, in the order the JVM loaded them. */
+    public List<String> loadOrder() throws IOException {
+        List<String> names = new ArrayList<>();
         for (String line : Files.readAllLines(classLog)) {
             int start = line.indexOf("] ", line.indexOf("[class,load]"));
             int end = line.indexOf(" source:", start);
