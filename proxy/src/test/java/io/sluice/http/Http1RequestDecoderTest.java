@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -44,11 +45,13 @@ class Http1RequestDecoderTest {
     }
 
     @Test
-    void requestWithoutBodyIsAHeadAndAnEmptyLastContent() {
+    void requestWithoutBodyIsOneFullRequestWithAnEmptyBody() {
         List<Object> messages = decode("GET /a?b=c HTTP/1.1\r\nHost: example.test\r\nX-Custom:  spaced value \t\r\n"
                 + "accept-ENCODING: gzip\r\nX-Custom: second\r\n\r\n");
-        assertEquals(2, messages.size());
-        HttpRequest request = assertInstanceOf(HttpRequest.class, messages.get(0));
+        assertEquals(1, messages.size());
+        FullHttpRequest request = assertInstanceOf(FullHttpRequest.class, messages.get(0));
+        assertFalse(request.content().isReadable());
+        assertTrue(request.trailingHeaders().isEmpty());
         assertTrue(request.decoderResult().isSuccess());
         assertSame(HttpMethod.GET, request.method());
         assertSame(HttpVersion.HTTP_1_1, request.protocolVersion());
@@ -56,7 +59,21 @@ class Http1RequestDecoderTest {
         assertEquals("example.test", request.headers().get("host"));
         assertEquals(List.of("spaced value", "second"), request.headers().getAll("x-custom"));
         assertEquals("gzip", request.headers().get(HttpHeaderNames.ACCEPT_ENCODING));
-        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, messages.get(1));
+    }
+
+    @Test
+    void aZeroContentLengthIsNoBodyEither() {
+        List<Object> messages = decode("POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+        assertEquals(1, messages.size());
+        assertFalse(assertInstanceOf(FullHttpRequest.class, messages.get(0)).content().isReadable());
+    }
+
+    @Test
+    void aRequestWithABodyIsAHeadOnlyThenItsContents() {
+        List<Object> messages = decode("POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nab");
+        assertFalse(messages.get(0) instanceof LastHttpContent, "the head carries no body");
+        assertInstanceOf(LastHttpContent.class, messages.get(messages.size() - 1));
+        assertEquals("ab", body(messages));
     }
 
     @Test
@@ -91,7 +108,8 @@ class Http1RequestDecoderTest {
                 .map(HttpRequest.class::cast).findFirst().orElseThrow();
         assertEquals("/next", next.uri());
         assertSame(HttpVersion.HTTP_1_0, next.protocolVersion());
-        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, messages.get(messages.size() - 1));
+        assertSame(next, messages.get(messages.size() - 1));
+        assertInstanceOf(FullHttpRequest.class, next);
     }
 
     @Test
