@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpRequest;
@@ -17,6 +18,15 @@ import java.net.InetSocketAddress;
 public interface Exchange {
 
     Channel channel();
+
+    /**
+     * The allocator for the response's buffers: the channel's. The dispatcher's exchange hands out the one it
+     * took when the connection or stream opened, so code that serves every protocol allocates without asking
+     * a channel whose class differs between HTTP/1.1 connections and HTTP/2 streams.
+     */
+    default ByteBufAllocator alloc() {
+        return channel().alloc();
+    }
 
     HttpRequest request();
 

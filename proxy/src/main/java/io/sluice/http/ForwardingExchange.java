@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpRequest;
@@ -19,6 +20,11 @@ public class ForwardingExchange implements Exchange {
     @Override
     public Channel channel() {
         return delegate.channel();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return delegate.alloc();
     }
 
     @Override

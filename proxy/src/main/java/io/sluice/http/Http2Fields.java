@@ -2,12 +2,10 @@ package io.sluice.http;
 
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -38,13 +36,17 @@ import java.util.Set;
  *
  * <p>What stays checked: the frame codec has validated the request's field names (lower-case tokens,
  * pseudo-header fields first and known) and refused connection-specific fields; the values are checked here as
- * they enter the HTTP/1 headers, the request line by the message, and a {@code host} field that conflicts with
+ * they are copied, the request line by the message, and a {@code host} field that conflicts with
  * {@code :authority} is refused, all as stream errors.
+ *
+ * <p>A request's headers are built the way the HTTP/1.1 decoder builds them: the same header container
+ * without validators (the value rule is applied here, once) and {@code String} values. Everything after this
+ * point (validation, routing, the static and proxy handlers, the access log) is shared by both protocols, and
+ * the JIT compiles that code for the types it has seen: a second container configuration or value type arriving
+ * with the first HTTP/2 stream after a period of HTTP/1.1 traffic would invalidate those shared methods and
+ * have them compiled again while they serve.
  */
 public final class Http2Fields {
-    /** Names were validated by the frame codec; values were not, and may reach an HTTP/1.1 upstream. */
-    private static final HttpHeadersFactory REQUEST_HEADERS =
-            DefaultHttpHeadersFactory.headersFactory().withNameValidation(false);
     private static final AsciiString TRANSLATION_PREFIX = AsciiString.cached("x-http2-");
     private static final Set<AsciiString> RESPONSE_TRANSLATION_NAMES = Set.of(
             HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text(), HttpConversionUtil.ExtensionHeaderNames.SCHEME.text(),
@@ -63,7 +65,8 @@ public final class Http2Fields {
             return translatedByNetty(streamId, fields, endStream);
         }
         try {
-            HttpHeaders headers = REQUEST_HEADERS.newHeaders();
+            // names were validated by the frame codec; values are checked as they are copied
+            HttpHeaders headers = Http1MessageDecoder.HEADERS.newHeaders();
             copyRequestFields(streamId, fields, headers);
             HttpMethod httpMethod = HttpMethod.valueOf(method.toString());
             String uri = fields.path().toString();
@@ -89,7 +92,7 @@ public final class Http2Fields {
             if (name.length() > 0 && name.charAt(0) == ':') {
                 if (Http2Headers.PseudoHeaderName.AUTHORITY.value().contentEquals(name)) {
                     authority = value;
-                    headers.add(HttpHeaderNames.HOST, value);
+                    headers.add(HttpHeaderNames.HOST, checkedValue(streamId, name, value));
                 }
             } else if (HttpHeaderNames.COOKIE.contentEquals(name)) {
                 if (cookies == null) {
@@ -101,18 +104,32 @@ public final class Http2Fields {
             } else if (HttpHeaderNames.HOST.contentEquals(name)) {
                 if (authority == null) {
                     authority = value;
-                    headers.add(HttpHeaderNames.HOST, value);
+                    headers.add(HttpHeaderNames.HOST, checkedValue(streamId, name, value));
                 } else if (!AsciiString.contentEqualsIgnoreCase(authority, value)) {
                     throw Http2Exception.streamError(streamId, Http2Error.PROTOCOL_ERROR,
                             "Conflicting ':authority' and 'host' headers found");
                 }
             } else if (!leftOutOfRequest(name)) {
-                headers.add(name, value);
+                headers.add(name, checkedValue(streamId, name, value));
             }
         }
         if (cookies != null) {
-            headers.add(HttpHeaderNames.COOKIE, cookies.toString());
+            headers.add(HttpHeaderNames.COOKIE, checkedValue(streamId, HttpHeaderNames.COOKIE, cookies));
         }
+    }
+
+    /**
+     * The value as a {@code String}, as the HTTP/1.1 decoder gives it, once it passed the rule Netty's validating
+     * header container applies (RFC 9110 field-content: no control character but HTAB, none at all first).
+     */
+    private static String checkedValue(int streamId, CharSequence name, CharSequence value) throws Http2Exception {
+        int index = HttpHeaderValidationUtil.validateValidHeaderValue(value);
+        if (index != -1) {
+            throw Http2Exception.streamError(streamId, Http2Error.PROTOCOL_ERROR,
+                    "prohibited character 0x%s at index %d of the value of '%s'",
+                    Integer.toHexString(value.charAt(index)), index, name);
+        }
+        return value.toString();
     }
 
     /** Fields an HTTP/1 request must not carry from a stream: connection-specific ones, Netty's own. */

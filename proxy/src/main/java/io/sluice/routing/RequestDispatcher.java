@@ -1,6 +1,7 @@
 package io.sluice.routing;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -82,6 +83,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final boolean secure;
     private final AlternativeServices alternatives;
     private ChannelHandlerContext ctx;
+    private ByteBufAllocator alloc;
     private ConnectionTimeouts timeouts;
     private boolean multiplexed;
     /** One stream of an HTTP/2 connection: it carries exactly one request and closes after its response. */
@@ -118,6 +120,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.alloc = ctx.alloc();
         this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
         this.multiplexed = ClientStreams.isStream(ctx.channel());
         this.http2Stream = ClientStreams.isHttp2Stream(ctx.channel());
@@ -529,6 +532,11 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         @Override
         public Channel channel() {
             return ctx.channel();
+        }
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return alloc;
         }
 
         @Override

@@ -72,7 +72,7 @@ final class FileRequest implements ExchangeListener {
     }
 
     void methodNotAllowed() {
-        FullHttpResponse response = ErrorResponses.of(exchange.channel().alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, false);
+        FullHttpResponse response = ErrorResponses.of(exchange.alloc(), HttpResponseStatus.METHOD_NOT_ALLOWED, false);
         response.headers().set(HttpHeaderNames.ALLOW, GET_HEAD);
         exchange.writeAndFlush(response);
     }
@@ -172,7 +172,7 @@ final class FileRequest implements ExchangeListener {
     private void directory(FileEntry entry) {
         if (!slash) {
             String query = RequestPath.rawQuery(exchange.request().uri());
-            FullHttpResponse response = ErrorResponses.of(exchange.channel().alloc(), HttpResponseStatus.MOVED_PERMANENTLY, false);
+            FullHttpResponse response = ErrorResponses.of(exchange.alloc(), HttpResponseStatus.MOVED_PERMANENTLY, false);
             response.headers().set(HttpHeaderNames.LOCATION,
                     StaticPaths.encodePath(exchange.path()) + "/" + (query == null ? "" : "?" + query));
             exchange.writeAndFlush(response);
@@ -247,7 +247,7 @@ final class FileRequest implements ExchangeListener {
         if (range != null && Preconditions.rangeStillValid(in.get(HttpHeaderNames.IF_RANGE), file)) {
             ranges = ByteRanges.parse(range, file.size());
             if (ranges != null && ranges.isEmpty()) {
-                FullHttpResponse response = ErrorResponses.of(exchange.channel().alloc(),
+                FullHttpResponse response = ErrorResponses.of(exchange.alloc(),
                         HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE, false);
                 response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + file.size());
                 exchange.writeAndFlush(response);
@@ -321,7 +321,7 @@ final class FileRequest implements ExchangeListener {
         byte[] content = file.file().content();
         if (content != null) {
             // the copy matches the entry's size and validators, whatever happened to the file since
-            ByteBuf body = HeadroomResponse.body(exchange.channel().alloc(), (int) length);
+            ByteBuf body = HeadroomResponse.body(exchange.alloc(), (int) length);
             body.writeBytes(content, (int) position, (int) length);
             exchange.writeAndFlush(new HeadroomResponse(status, body, out));
             return;
@@ -353,7 +353,7 @@ final class FileRequest implements ExchangeListener {
      * the file ended early (it was truncated).
      */
     private ByteBuf readSmall(OpenFile open, long position, int length) {
-        ByteBuf body = HeadroomResponse.body(exchange.channel().alloc(), length);
+        ByteBuf body = HeadroomResponse.body(exchange.alloc(), length);
         try {
             while (body.isWritable()) {
                 if (body.writeBytes(open.channel(), position + body.readableBytes(), body.writableBytes()) <= 0) {
@@ -452,6 +452,6 @@ final class FileRequest implements ExchangeListener {
     }
 
     private void error(HttpResponseStatus status) {
-        exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), status, false));
+        exchange.writeAndFlush(ErrorResponses.of(exchange.alloc(), status, false));
     }
 }

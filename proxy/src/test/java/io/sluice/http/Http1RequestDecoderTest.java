@@ -69,8 +69,17 @@ class Http1RequestDecoderTest {
     void zeroContentLengthIsABodylessRequestToo() {
         List<Object> messages = decode("POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n");
         assertEquals(2, messages.size());
+        assertFalse(assertInstanceOf(FullHttpRequest.class, messages.get(0)).content().isReadable());
         assertEquals("/a", assertInstanceOf(FullHttpRequest.class, messages.get(0)).uri());
         assertEquals("/b", assertInstanceOf(FullHttpRequest.class, messages.get(1)).uri());
+    }
+
+    @Test
+    void aRequestWithABodyIsAHeadOnlyThenItsContents() {
+        List<Object> messages = decode("POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nab");
+        assertFalse(messages.get(0) instanceof LastHttpContent, "the head carries no body");
+        assertInstanceOf(LastHttpContent.class, messages.get(messages.size() - 1));
+        assertEquals("ab", body(messages));
     }
 
     @Test

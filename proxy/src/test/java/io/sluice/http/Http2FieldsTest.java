@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -91,6 +92,48 @@ class Http2FieldsTest {
 
         assertInstanceOf(Http2Exception.StreamException.class, e);
         assertEquals(Http2Error.PROTOCOL_ERROR, e.error());
+    }
+
+    @Test
+    void aValueStartingWithWhitespaceIsAStreamErrorOfItsStream() {
+        Http2Headers fields = unvalidated("/").add("accept", "*/*").add("x-note", " padded");
+
+        Http2Exception e = assertThrows(Http2Exception.class, () -> Http2Fields.request(9, fields, true));
+
+        assertInstanceOf(Http2Exception.StreamException.class, e);
+        assertEquals(9, ((Http2Exception.StreamException) e).streamId());
+        assertEquals(Http2Error.PROTOCOL_ERROR, e.error());
+    }
+
+    @Test
+    void anAuthorityHttp1CannotCarryIsAStreamError() {
+        Http2Headers fields = new DefaultHttp2Headers(false).method("GET").scheme("https").path("/")
+                .authority("example.com\r\nx-injected: 1");
+
+        assertThrows(Http2Exception.class, () -> Http2Fields.request(7, fields, true));
+    }
+
+    @Test
+    void joinedCookiesAreCheckedToo() {
+        Http2Headers fields = unvalidated("/").add("cookie", "a=1").add("cookie", "b=\n2");
+
+        assertThrows(Http2Exception.class, () -> Http2Fields.request(7, fields, true));
+    }
+
+    @Test
+    void theHeadersAreBuiltAsTheHttp1DecoderBuildsThem() throws Http2Exception {
+        // HPACK hands over AsciiString values; the shared request path sees the same types from both protocols
+        Http2Headers fields = get("/").add("accept", "*/*").add("cookie", "a=1").add("user-agent", "t/1");
+
+        HttpRequest request = Http2Fields.request(3, fields, true);
+
+        request.headers().iteratorCharSequence().forEachRemaining(
+                header -> assertInstanceOf(String.class, header.getValue(), header.getKey().toString()));
+        // like the decoder's container, this one does not validate again what is added later (the values were
+        // checked on the way in, and what the handlers add is theirs)
+        HttpHeaders decoders = Http1MessageDecoder.HEADERS.newHeaders().add("x-added", "a\rb");
+        request.headers().add("x-added", "a\rb");
+        assertEquals(decoders.get("x-added"), request.headers().get("x-added"));
     }
 
     @Test
