@@ -235,8 +235,9 @@ public final class SluiceServer implements AutoCloseable {
                     bootstrap.group(loop, loop).option(UnixChannelOption.SO_REUSEPORT, true);
                 }
                 if (transports.armsReadOnAccept()) {
-                    // it turns auto-read off itself: a child option would only set it off again, per connection
-                    bootstrap.handler(ReadInterestOnAccept.INSTANCE);
+                    // it turns auto-read off itself: a child option would only set it off again, per connection;
+                    // it builds and registers the connections itself, so the child handler never sees one
+                    bootstrap.handler(new EpollAcceptor(initializer));
                 } else {
                     bootstrap.childOption(ChannelOption.AUTO_READ, false);
                 }
