@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why not the bootstrap's acceptor: with it every connection also made a registration promise and its
  * listener, an initializer handler with its own context, a pending-task and a set entry to remember that
- * it ran, all garbage once the connection is registered (~180 B per connection; on a fresh JVM, where
+ * it ran, all garbage once the connection is registered (~140 B per connection; on a fresh JVM, where
  * nothing is compiled yet, each garbage byte is an eden byte touched, so a burst of new connections grows
  * the process by it), and the compiler had that code to compile on the accept path.
  */
