@@ -3,7 +3,6 @@ package io.sluice.server;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -48,7 +47,7 @@ import java.util.function.Supplier;
  * listener a connection opens with the dispatcher alone: codec and flow control come with its first byte
  * ({@link ConnectionTimeouts#openReleased}), so a connection that has not sent anything yet holds ~400 B less.
  */
-final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> implements ConnectionBuilder {
+final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     static final String TIMEOUTS = "timeouts";
     static final String PROXY_PROTOCOL = "proxy-protocol";
     static final String TLS = "tls";
@@ -90,25 +89,15 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> imp
 
     @Override
     protected void initChannel(SocketChannel channel) {
-        if (!build(channel, channel.eventLoop())) {
-            channel.close();
-        }
-    }
-
-    /**
-     * Also used directly, before the connection registers, where the listener accepts on its own loop
-     * ({@link EpollAcceptor}); as a {@link ChannelInitializer} it serves the other transports.
-     */
-    @Override
-    public boolean build(Channel channel, EventLoop loop) {
         if (!admission.admit(channel)) {
             // refused before any byte is read: the pipeline stays empty
-            return false;
+            channel.close();
+            return;
         }
         // limits are read from the snapshot current when the connection opens; it keeps them for its life
         LimitsConfig limits = router.get().config().limits();
         ChannelPipeline pipeline = channel.pipeline();
-        ConnectionTimeouts timeouts = new ConnectionTimeouts(limits, clocks.of(loop));
+        ConnectionTimeouts timeouts = new ConnectionTimeouts(limits, clocks.of(channel.eventLoop()));
         pipeline.addLast(TIMEOUTS, timeouts);
         if (limits.minSendRate() > 0) {
             pipeline.addLast(new SendRateGuard(limits.minSendRate()));
@@ -127,7 +116,6 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> imp
             pipeline.addLast(DISPATCHER, newDispatcher());
             timeouts.openReleased(codecRelease(limits));
         }
-        return true;
     }
 
     /** The HTTP/1.1 stage of a connection whose protocol was chosen after it opened (ALPN, no preface). */

@@ -235,9 +235,8 @@ public final class SluiceServer implements AutoCloseable {
                     bootstrap.group(loop, loop).option(UnixChannelOption.SO_REUSEPORT, true);
                 }
                 if (transports.armsReadOnAccept()) {
-                    // it turns auto-read off itself: a child option would only set it off again, per connection;
-                    // it builds and registers the connections itself, so the child handler never sees one
-                    bootstrap.handler(new EpollAcceptor(initializer));
+                    // it turns auto-read off itself: a child option would only set it off again, per connection
+                    bootstrap.handler(ReadInterestOnAccept.INSTANCE);
                 } else {
                     bootstrap.childOption(ChannelOption.AUTO_READ, false);
                 }

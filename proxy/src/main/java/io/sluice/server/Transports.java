@@ -77,7 +77,7 @@ public record Transports(String name, IoHandlerFactory ioHandlerFactory,
 
     /**
      * Whether an accepted connection's read interest can be armed before it registers with its loop
-     * ({@link EpollAcceptor}): epoll only, where every loop accepts on its own socket.
+     * ({@link ReadInterestOnAccept}): epoll only, where every loop accepts on its own socket.
      */
     boolean armsReadOnAccept() {
         return serverChannelClass == EpollServerSocketChannel.class;
