@@ -30,17 +30,7 @@ class TlsRehearsalIT {
     @Test
     void aTlsHttp2ListenerLoadsItsConnectionCodeBeforeAnyClientConnects() throws Exception {
         SelfSignedCertificate certificate = new SelfSignedCertificate("localhost", "EC", 256);
-        try (LaunchedSluice sluice = LaunchedSluice.start("""
-                sluice {
-                  workers = 1
-                  admin { listen = off }
-                  access-log { format = off }
-                  servers = [ {
-                    listen = [ { address = "127.0.0.1:0", tls = true, http2 = true } ]
-                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
-                    locations = [ { match = "/", return { body = "ok" } } ]
-                  } ]
-                }""".formatted(certificate.certificate(), certificate.privateKey()))) {
+        try (LaunchedSluice sluice = LaunchedSluice.start(tlsHttp2Config(certificate))) {
             Set<String> needed = Set.of(
                     "io.netty.handler.ssl.SniHandler", "io.netty.handler.ssl.SslHandler",
                     "io.netty.handler.ssl.ApplicationProtocolNegotiationHandler",
@@ -73,17 +63,7 @@ class TlsRehearsalIT {
     @Test
     void theListenerIsBoundBeforeTheRehearsalStartsEvenWithOneCore() throws Exception {
         SelfSignedCertificate certificate = new SelfSignedCertificate("localhost", "EC", 256);
-        try (LaunchedSluice sluice = LaunchedSluice.start("""
-                sluice {
-                  workers = 1
-                  admin { listen = off }
-                  access-log { format = off }
-                  servers = [ {
-                    listen = [ { address = "127.0.0.1:0", tls = true, http2 = true } ]
-                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
-                    locations = [ { match = "/", return { body = "ok" } } ]
-                  } ]
-                }""".formatted(certificate.certificate(), certificate.privateKey()),
+        try (LaunchedSluice sluice = LaunchedSluice.start(tlsHttp2Config(certificate),
                 List.of("-XX:ActiveProcessorCount=1"))) {
             String rehearsal = TlsRehearsal.class.getName();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -110,5 +90,19 @@ class TlsRehearsalIT {
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
                         ApplicationProtocolNames.HTTP_2))
                 .build();
+    }
+
+    private static String tlsHttp2Config(SelfSignedCertificate certificate) {
+        return """
+                sluice {
+                  workers = 1
+                  admin { listen = off }
+                  access-log { format = off }
+                  servers = [ {
+                    listen = [ { address = "127.0.0.1:0", tls = true, http2 = true } ]
+                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
+                    locations = [ { match = "/", return { body = "ok" } } ]
+                  } ]
+                }""".formatted(certificate.certificate(), certificate.privateKey());
     }
 }
