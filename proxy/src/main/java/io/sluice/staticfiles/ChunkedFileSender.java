@@ -80,7 +80,7 @@ final class ChunkedFileSender {
         }
         if (remaining > 0) {
             int length = (int) Math.min(CHUNK_SIZE, remaining);
-            ByteBuf chunk = exchange.channel().alloc().ioBuffer(length);
+            ByteBuf chunk = exchange.alloc().ioBuffer(length);
             int read;
             try {
                 read = chunk.writeBytes(part.file().channel(), position, length);

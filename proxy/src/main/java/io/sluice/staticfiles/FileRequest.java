@@ -341,7 +341,7 @@ final class FileRequest implements ExchangeListener {
             return;
         }
         if (!exchange.mayRewriteBody() && zeroCopy()) {
-            exchange.writeAndFlush(HeadroomResponse.withFile(exchange.channel().alloc(), status, out,
+            exchange.writeAndFlush(HeadroomResponse.withFile(exchange.alloc(), status, out,
                     new SharedFileRegion(open, position, length)));
             return;
         }
