@@ -115,10 +115,13 @@ public final class SluiceServer implements AutoCloseable {
         tls.onInstall(http3::reloadCertificates);
     }
 
-    /** Certificates are read here, before any listener binds; a bad one stops the start. */
+    /**
+     * Certificates and keys are read and checked here, before any listener binds: a bad one stops the start.
+     * Their contexts are built by {@link #start} once the listeners are bound.
+     */
     private TlsContexts startTls(SluiceConfig config) {
         try {
-            return TlsContexts.start(config, blockingPool, workers);
+            return TlsContexts.check(config, blockingPool, workers);
         } catch (RuntimeException e) {
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             blockingPool.close();
@@ -134,6 +137,11 @@ public final class SluiceServer implements AutoCloseable {
     /**
      * Starts worker loops and binds every listen address; on a bind failure everything is released.
      * {@code configFile} is what {@link #reload()} reads again; {@code accessLogWriter} is closed with the server.
+     *
+     * <p>The TLS contexts are built after the binds (most of a TLS start's CPU: the TLS provider's set-up and a
+     * context per certificate), so the plain listeners answer meanwhile. A TLS listener is bound with the
+     * others but does not accept until its contexts are in place: a client that connects early waits in the
+     * listen backlog instead of being refused, and none is accepted that could not be served.
      */
     public static SluiceServer start(SluiceConfig config, Path configFile, AccessLogWriter accessLogWriter)
             throws InterruptedException {
@@ -141,8 +149,10 @@ public final class SluiceServer implements AutoCloseable {
         try {
             Map<String, ListenConfig> addresses = addresses(config);
             for (ListenConfig listen : addresses.values()) {
-                server.bind(listen, server.tls.selector(listen.address().toString()), config.backlog());
+                server.bind(listen, server.tls.selector(listen.address().toString()), config.backlog(), listen.tls());
             }
+            server.tls.build();
+            server.acceptTls();
             server.http3.bindMissing(config);
             server.http3.advertise(config);
             server.rehearseTls(addresses, config);
@@ -177,6 +187,15 @@ public final class SluiceServer implements AutoCloseable {
         }, ImmediateEventExecutor.INSTANCE);
     }
 
+    /** The TLS listeners bound before their contexts were built start accepting. */
+    private synchronized void acceptTls() {
+        for (Listener listener : listeners.values()) {
+            if (listener.config().tls()) {
+                listener.channels().forEach(channel -> channel.config().setAutoRead(true));
+            }
+        }
+    }
+
     /** The TCP listen addresses of a configuration; HTTP/3 (UDP) ones are {@link Http3Listeners}'. */
     private static Map<String, ListenConfig> addresses(SluiceConfig config) {
         Map<String, ListenConfig> addresses = new LinkedHashMap<>();
@@ -199,7 +218,8 @@ public final class SluiceServer implements AutoCloseable {
         }
     }
 
-    private void bind(ListenConfig listen, Mapping<String, SslContext> certificates, int backlog)
+    /** {@code held}: bound but not accepting until {@link #acceptTls}. */
+    private void bind(ListenConfig listen, Mapping<String, SslContext> certificates, int backlog, boolean held)
             throws InterruptedException {
         String address = listen.address().toString();
         HttpChannelInitializer initializer = new HttpChannelInitializer(listen,
@@ -222,6 +242,8 @@ public final class SluiceServer implements AutoCloseable {
                         .channelFactory(serverChannels)
                         .option(ChannelOption.SO_BACKLOG, backlog)
                         .option(ChannelOption.SO_REUSEADDR, true)
+                        // a TLS listener accepts once its contexts are built: see acceptTls
+                        .option(ChannelOption.AUTO_READ, !held)
                         // no TCP_NODELAY child option: Netty sets it on every accepted socket already (outside
                         // Android), and setting it again costs a setsockopt per connection
                         .childHandler(initializer);
@@ -303,7 +325,7 @@ public final class SluiceServer implements AutoCloseable {
         try {
             for (Map.Entry<String, ListenConfig> entry : wanted.entrySet()) {
                 if (!listeners.containsKey(entry.getKey())) {
-                    bind(entry.getValue(), tls.selector(entry.getKey(), certificates), next.backlog());
+                    bind(entry.getValue(), tls.selector(entry.getKey(), certificates), next.backlog(), false);
                     added.add(entry.getKey());
                 }
             }

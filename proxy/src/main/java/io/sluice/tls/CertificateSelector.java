@@ -28,6 +28,13 @@ final class CertificateSelector implements Mapping<String, SslContext> {
         this.current = initial;
     }
 
+    /**
+     * A selector whose first generation comes later, by {@link #swap}: at start a TLS listener binds while
+     * its contexts are still being built, and accepts no connection before they are in place.
+     */
+    CertificateSelector() {
+    }
+
     @Override
     public SslContext map(String serverName) {
         return current.select(serverName);

@@ -57,7 +57,9 @@ import java.util.function.Consumer;
 /**
  * The TLS certificates of every TLS listen address, as {@link SslContext}s chosen by SNI.
  *
- * <p>Certificates are read at startup (before any listener binds) and again on {@link #reload} or when a
+ * <p>Certificates and keys are read and checked at startup before any listener binds ({@link #check}); their
+ * contexts are built afterwards ({@link #build}), while the plain listeners already answer, and before any TLS
+ * listener accepts. They are read again on {@link #reload} or when a
  * certificate or key file changes on disk (checked every {@code watch-interval}); the files are read on
  * the blocking pool, never on an event loop. A reload builds a complete new generation first: if any file
  * is unreadable the old certificates stay in service. New handshakes use the new generation at once;
@@ -85,6 +87,8 @@ public final class TlsContexts implements AutoCloseable {
     private volatile Map<Path, FileTime> stamps;
     private volatile Consumer<SluiceConfig> installed = next -> { };
     private volatile boolean closed;
+    /** What {@link #check} read, until {@link #build} makes contexts of it. */
+    private Read checked;
 
     private TlsContexts(SluiceConfig config, Map<String, CertificateSelector> selectors, Map<Path, FileTime> stamps,
                         BlockingPool blockingPool, EventExecutorGroup loops) {
@@ -102,33 +106,54 @@ public final class TlsContexts implements AutoCloseable {
     }
 
     /**
-     * Reads every certificate of the configuration on the calling thread (startup, before binding: not an
-     * event loop) and starts the file watch and ticket key rotation.
+     * Reads and checks every certificate and key of the configuration on the calling thread (startup, before
+     * binding: not an event loop); the contexts are built by {@link #build}. The selectors of {@link
+     * #selector(String)} exist from here on and choose nothing until then: their listeners accept no
+     * connection before {@link #build} has returned.
      *
      * @throws IllegalStateException naming the server block and file when a certificate cannot be used
      */
-    public static TlsContexts start(SluiceConfig config, BlockingPool blockingPool, EventExecutorGroup loops) {
-        Loaded loaded;
+    public static TlsContexts check(SluiceConfig config, BlockingPool blockingPool, EventExecutorGroup loops) {
+        Read read;
         try {
-            loaded = load(config, Map.of());
+            read = read(config, Map.of());
         } catch (CertificateLoadException e) {
             throw new IllegalStateException(e.getMessage(), e);
         }
         Map<String, CertificateSelector> selectors = new HashMap<>();
-        for (Map.Entry<String, CertificateSelector.Generation> entry : loaded.generations.entrySet()) {
-            selectors.put(entry.getKey(), new CertificateSelector(entry.getValue()));
+        for (String address : read.addresses().keySet()) {
+            selectors.put(address, new CertificateSelector());
         }
-        TlsContexts contexts = new TlsContexts(config, new ConcurrentHashMap<>(selectors), loaded.stamps, blockingPool,
+        TlsContexts contexts = new TlsContexts(config, new ConcurrentHashMap<>(selectors), read.stamps(), blockingPool,
                 loops);
-        for (CertificateSelector.Generation generation : loaded.generations.values()) {
-            for (SslContext context : generation.contexts()) {
-                contexts.ticketKeys.applyTo(context);
+        contexts.checked = read;
+        return contexts;
+    }
+
+    /**
+     * Builds the contexts of the certificates {@link #check} read (the costly part of a TLS start: the TLS
+     * provider's set-up and one context per certificate), puts them in service and starts the file watch and
+     * ticket key rotation. Called once, before any TLS listener accepts.
+     *
+     * @throws IllegalStateException naming the server block and file when a context cannot be built
+     */
+    public void build() {
+        Loaded loaded;
+        try {
+            loaded = build(checked);
+        } catch (CertificateLoadException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+        checked = null;
+        for (Map.Entry<String, CertificateSelector.Generation> entry : loaded.generations.entrySet()) {
+            selectors.get(entry.getKey()).swap(entry.getValue());
+            for (SslContext context : entry.getValue().contexts()) {
+                ticketKeys.applyTo(context);
             }
         }
-        contexts.staples.putAll(loaded.staples);
-        contexts.fetcher.track(contexts.staplesInService());
-        contexts.schedule(config);
-        return contexts;
+        staples.putAll(loaded.staples);
+        fetcher.track(staplesInService());
+        schedule(config);
     }
 
     /** The SNI mapping of a TLS listen address as written in the configuration, or {@code null}. */
@@ -347,7 +372,10 @@ public final class TlsContexts implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         for (CertificateSelector selector : selectors.values()) {
-            release(selector.current().contexts());
+            // a start that failed before build() left its selectors empty
+            if (selector.current() != null) {
+                release(selector.current().contexts());
+            }
         }
     }
 
@@ -366,6 +394,29 @@ public final class TlsContexts implements AutoCloseable {
     /** {@code fetched}: staples in service that a certificate of this load may keep, see {@link CertificateStaple.Key}. */
     private static Loaded load(SluiceConfig config, Map<CertificateStaple.Key, CertificateStaple> fetched)
             throws CertificateLoadException {
+        return build(read(config, fetched));
+    }
+
+    /** A certificate and its key, read from their files and checked; its context is not built yet. */
+    private record Checked(TlsConfig tls, String where, X509Certificate[] chain, PrivateKey key,
+                           CertificateStaple staple, List<String> names) {
+    }
+
+    /** The certificates of one server block on an address, and the block's {@code server-names}. */
+    private record Block(List<Checked> certificates, List<String> serverNames) {
+    }
+
+    /** One TLS listen address: whether it offers HTTP/2, and the server blocks that share it. */
+    private record Address(boolean http2, List<Block> blocks) {
+    }
+
+    /** What one read of the files produced: every TLS address, the certificates' staples, the files' times. */
+    private record Read(Map<String, Address> addresses, Map<String, List<CertificateStaple>> staples,
+                        Map<Path, FileTime> stamps) {
+    }
+
+    private static Read read(SluiceConfig config, Map<CertificateStaple.Key, CertificateStaple> fetched)
+            throws CertificateLoadException {
         Map<String, List<ServerConfig>> serversByAddress = new LinkedHashMap<>();
         Map<String, ListenConfig> listeners = new HashMap<>();
         for (ServerConfig server : config.servers()) {
@@ -378,51 +429,69 @@ public final class TlsContexts implements AutoCloseable {
             }
         }
         Map<Path, FileTime> stamps = new HashMap<>();
-        Map<String, CertificateSelector.Generation> generations = new LinkedHashMap<>();
+        Map<String, Address> addresses = new LinkedHashMap<>();
         Map<String, List<CertificateStaple>> staples = new HashMap<>();
         Map<CertificateStaple.Key, CertificateStaple> reusable = new HashMap<>(fetched);
+        for (Map.Entry<String, List<ServerConfig>> entry : serversByAddress.entrySet()) {
+            List<Block> blocks = new ArrayList<>();
+            List<CertificateStaple> ofAddress = new ArrayList<>();
+            for (ServerConfig server : entry.getValue()) {
+                List<Checked> certificates = new ArrayList<>();
+                for (CertificateConfig certificate : server.tls().certificates()) {
+                    stamps.putAll(stampFiles(server, certificate));
+                    Checked checked = check(server, certificate, reusable);
+                    if (checked.staple() != null) {
+                        ofAddress.add(checked.staple());
+                    }
+                    certificates.add(checked);
+                }
+                blocks.add(new Block(certificates, server.serverNames()));
+            }
+            addresses.put(entry.getKey(), new Address(listeners.get(entry.getKey()).http2(), blocks));
+            staples.put(entry.getKey(), List.copyOf(ofAddress));
+        }
+        return new Read(addresses, staples, stamps);
+    }
+
+    private static Loaded build(Read read) throws CertificateLoadException {
+        Map<String, CertificateSelector.Generation> generations = new LinkedHashMap<>();
         List<SslContext> built = new ArrayList<>();
         try {
-            for (Map.Entry<String, List<ServerConfig>> entry : serversByAddress.entrySet()) {
-                boolean http2 = listeners.get(entry.getKey()).http2();
+            for (Map.Entry<String, Address> entry : read.addresses().entrySet()) {
+                boolean http2 = entry.getValue().http2();
                 List<Map.Entry<SslContext, List<String>>> names = new ArrayList<>();
                 List<SslContext> contexts = new ArrayList<>();
-                List<CertificateStaple> ofAddress = new ArrayList<>();
-                for (ServerConfig server : entry.getValue()) {
+                for (Block block : entry.getValue().blocks()) {
                     List<SslContext> ofServer = new ArrayList<>();
-                    for (CertificateConfig certificate : server.tls().certificates()) {
-                        stamps.putAll(stampFiles(server, certificate));
-                        Built context = build(server, certificate, http2, reusable);
-                        if (context.staple() != null) {
-                            ofAddress.add(context.staple());
-                        }
+                    for (Checked certificate : block.certificates()) {
+                        Built context = build(certificate, http2);
                         built.add(context.context());
                         contexts.add(context.context());
                         ofServer.add(context.selected());
-                        names.add(new AbstractMap.SimpleImmutableEntry<>(context.selected(), context.names()));
+                        names.add(new AbstractMap.SimpleImmutableEntry<>(context.selected(), certificate.names()));
                     }
                     // a server name no certificate lists still gets the block's first certificate
-                    names.add(new AbstractMap.SimpleImmutableEntry<>(ofServer.get(0), server.serverNames()));
+                    names.add(new AbstractMap.SimpleImmutableEntry<>(ofServer.get(0), block.serverNames()));
                 }
                 generations.put(entry.getKey(), new CertificateSelector.Generation(names, contexts));
-                staples.put(entry.getKey(), List.copyOf(ofAddress));
             }
         } catch (CertificateLoadException | RuntimeException e) {
             release(built);
             throw e;
         }
-        return new Loaded(generations, staples, stamps);
+        return new Loaded(generations, read.staples(), read.stamps());
     }
 
     /**
      * A certificate's context ({@code context}, reference-counted: the one to release), what handshakes are
-     * given ({@code selected}: the same, or a wrapper that staples its OCSP response) and that staple (or null).
+     * given ({@code selected}: the same, or a wrapper that staples its OCSP response).
      */
-    private record Built(SslContext context, SslContext selected, CertificateStaple staple, List<String> names) {
+    private record Built(SslContext context, SslContext selected) {
     }
 
-    private static Built build(ServerConfig server, CertificateConfig certificate, boolean http2,
-                               Map<CertificateStaple.Key, CertificateStaple> fetched) throws CertificateLoadException {
+    /** Reads a certificate's chain and key and checks that they belong together, with its OCSP staple if any. */
+    private static Checked check(ServerConfig server, CertificateConfig certificate,
+                                 Map<CertificateStaple.Key, CertificateStaple> fetched) throws CertificateLoadException {
         TlsConfig tls = server.tls();
         String where = server.configPath() + ".tls (" + certificate.cert() + ", " + certificate.key() + ")";
         try {
@@ -431,9 +500,18 @@ public final class TlsContexts implements AutoCloseable {
             PemFiles.checkKeyMatches(key, chain[0], certificate.key(), certificate.cert());
             CertificateStaple staple = certificate.ocspResponse() != null ? stapleFromFile(certificate, chain, where)
                     : tls.ocspStapling() ? fetchedStaple(tls, chain, where, fetched) : null;
+            return new Checked(tls, where, chain, key, staple, names(chain[0]));
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            throw new CertificateLoadException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Built build(Checked certificate, boolean http2) throws CertificateLoadException {
+        TlsConfig tls = certificate.tls();
+        try {
             List<String> protocols = http2 ? List.of(ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1)
                     : List.of(ApplicationProtocolNames.HTTP_1_1);
-            SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
+            SslContextBuilder builder = SslContextBuilder.forServer(certificate.key(), certificate.chain())
                     .sslProvider(TlsProvider.provider())
                     .trustManager(NoClientCertificates.INSTANCE)
                     // the key store only carries the key from here to the key manager, in memory: JKS wraps
@@ -447,20 +525,22 @@ public final class TlsContexts implements AutoCloseable {
                     .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, protocols));
+            CertificateStaple staple = certificate.staple();
             boolean stapling = staple != null && TlsProvider.nativeSsl();
             if (staple != null && !stapling) {
-                log.warn("{}: OCSP stapling needs the native TLS provider; handshakes go without a staple", where);
+                log.warn("{}: OCSP stapling needs the native TLS provider; handshakes go without a staple",
+                        certificate.where());
             }
             SslContext context = builder.enableOcsp(stapling).build();
             if (context.sessionContext() instanceof OpenSslServerSessionContext sessions) {
                 // a session resumes only under the certificate it was made with: a ticket from one SNI name's
                 // context must not skip authentication for another name sharing the ticket keys
-                sessions.setSessionIdContext(MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded()));
+                sessions.setSessionIdContext(MessageDigest.getInstance("SHA-256")
+                        .digest(certificate.chain()[0].getEncoded()));
             }
-            return stapling ? new Built(context, new StapledContext(context, staple), staple, names(chain[0]))
-                    : new Built(context, context, null, names(chain[0]));
+            return stapling ? new Built(context, new StapledContext(context, staple)) : new Built(context, context);
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            throw new CertificateLoadException(where + ": " + e.getMessage(), e);
+            throw new CertificateLoadException(certificate.where() + ": " + e.getMessage(), e);
         }
     }
 

@@ -15,11 +15,11 @@ import java.util.stream.Stream;
 
 /**
  * Sluice started as its own JVM ({@code io.sluice.Main -c FILE} on the test class path) with the JVM's
- * class-load log, for tests of what a start loads. The configuration must listen on one address with
- * port 0; {@link #port()} is the port the kernel picked.
+ * class-load log, for tests of what a start loads. The configuration's first listen address must be
+ * {@code 127.0.0.1:0}; {@link #port()} is the port the kernel picked for it.
  */
 public final class LaunchedSluice implements AutoCloseable {
-    private static final Pattern PORT = Pattern.compile("listening on \\{127\\.0\\.0\\.1:0=(\\d+)}");
+    private static final Pattern PORT = Pattern.compile("listening on \\{127\\.0\\.0\\.1:0=(\\d+)[,}]");
 
     private final Path directory;
     private final Path classLog;
