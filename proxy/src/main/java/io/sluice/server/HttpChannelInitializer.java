@@ -106,7 +106,7 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
             initChannel(ctx.channel());
         } catch (RuntimeException | Error e) {
             // a connection whose pipeline could not be built must not stay open with half of it
-            log.warn("cannot set up the connection from {}: {}", ctx.channel().remoteAddress(), e.toString());
+            log.warn("cannot set up the connection from {}", ctx.channel().remoteAddress(), e);
             ctx.channel().close();
         } finally {
             if (!ctx.isRemoved()) {
