@@ -3,8 +3,8 @@ package io.sluice.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
+import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
 
@@ -34,8 +35,14 @@ import java.util.List;
  * leaves as a single buffer, so the socket write needs no promise combiner; a {@link HeadroomResponse}
  * gets its head written in front of its body, in the body's own buffer, and its file region, if it has one,
  * written after it.
+ *
+ * <p>Decoder and encoder are one handler: the codec is the decoder, and hands what it is asked to write to
+ * its encoder with its own context. Netty's {@code CombinedChannelDuplexHandler} would give each half a
+ * context of its own and pass every event on a connection through one more layer; a connection that opens
+ * for one request builds and tears down its codec once, so that layer was paid once per connection too
+ * (a check whether the handler is sharable, two contexts) beside a few calls per request.
  */
-public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1RequestDecoder, HttpResponseEncoder> {
+public final class Http1ServerCodec extends Http1RequestDecoder implements ChannelOutboundHandler {
     /** Unanswered requests a connection may have decoded ahead; the same bound as Netty's HttpServerCodec. */
     static final int MAX_PIPELINE_DEPTH = 128;
     /** A complete response's body up to this size is copied behind its head into one buffer. */
@@ -52,10 +59,75 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
     /** Methods beyond the inline ones, allocated only for deep pipelines. */
     private ArrayDeque<Byte> moreMethods;
     private boolean closeAfterResponse;
+    /** Too many pipelined requests: every byte that follows is dropped. */
+    private boolean discarding;
+    private final ResponseEncoder encoder = new ResponseEncoder();
 
     /** A request line over {@code maxInitialLine} bytes or headers over {@code maxHeaderSize} fail decoding. */
     public Http1ServerCodec(int maxInitialLine, int maxHeaderSize, int maxChunkSize) {
-        init(new RequestDecoder(maxInitialLine, maxHeaderSize, maxChunkSize), new ResponseEncoder());
+        super(maxInitialLine, maxHeaderSize, maxChunkSize);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        if (discarding) {
+            buffer.skipBytes(buffer.readableBytes());
+            return;
+        }
+        int first = out.size();
+        super.decode(ctx, buffer, out);
+        for (int i = first; i < out.size(); i++) {
+            if (out.get(i) instanceof HttpRequest request && !rememberMethod(request.method())) {
+                closeAfterResponse = true;
+                discarding = true;
+                for (int j = first; j < out.size(); j++) {
+                    ReferenceCountUtil.release(out.get(j));
+                }
+                out.subList(first, out.size()).clear();
+                throw new IllegalStateException("more than " + MAX_PIPELINE_DEPTH + " pipelined requests");
+            }
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        encoder.write(ctx, msg, promise);
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        ctx.flush();
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        ctx.read();
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.close(promise);
+    }
+
+    @Override
+    public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.disconnect(promise);
+    }
+
+    @Override
+    public void deregister(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.deregister(promise);
+    }
+
+    @Override
+    public void bind(ChannelHandlerContext ctx, SocketAddress localAddress, ChannelPromise promise) {
+        ctx.bind(localAddress, promise);
+    }
+
+    @Override
+    public void connect(ChannelHandlerContext ctx, SocketAddress remoteAddress, SocketAddress localAddress,
+                        ChannelPromise promise) {
+        ctx.connect(remoteAddress, localAddress, promise);
     }
 
     private boolean rememberMethod(HttpMethod method) {
@@ -98,35 +170,7 @@ public final class Http1ServerCodec extends CombinedChannelDuplexHandler<Http1Re
         return METHOD_OTHER;
     }
 
-    private final class RequestDecoder extends Http1RequestDecoder {
-        private boolean discarding;
-
-        RequestDecoder(int maxInitialLine, int maxHeaderSize, int maxChunkSize) {
-            super(maxInitialLine, maxHeaderSize, maxChunkSize);
-        }
-
-        @Override
-        protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
-            if (discarding) {
-                buffer.skipBytes(buffer.readableBytes());
-                return;
-            }
-            int first = out.size();
-            super.decode(ctx, buffer, out);
-            for (int i = first; i < out.size(); i++) {
-                if (out.get(i) instanceof HttpRequest request && !rememberMethod(request.method())) {
-                    closeAfterResponse = true;
-                    discarding = true;
-                    for (int j = first; j < out.size(); j++) {
-                        ReferenceCountUtil.release(out.get(j));
-                    }
-                    out.subList(first, out.size()).clear();
-                    throw new IllegalStateException("more than " + MAX_PIPELINE_DEPTH + " pipelined requests");
-                }
-            }
-        }
-    }
-
+    /** Netty's response encoder with the cheaper head; it runs with the codec's context, in no pipeline. */
     private final class ResponseEncoder extends HttpResponseEncoder {
         /** The method of the request the response being encoded answers. */
         private byte method;

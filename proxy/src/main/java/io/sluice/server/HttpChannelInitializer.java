@@ -1,9 +1,10 @@
 package io.sluice.server;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Stream;
@@ -28,6 +29,8 @@ import io.sluice.http.SendRateGuard;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
 import io.sluice.tls.SniSelector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.function.Supplier;
 
@@ -46,8 +49,18 @@ import java.util.function.Supplier;
  * starts with, and it completes the stream's pipeline itself ({@link #addStream}). On a plain HTTP/1.1
  * listener a connection opens with the dispatcher alone: codec and flow control come with its first byte
  * ({@link ConnectionTimeouts#openReleased}), so a connection that has not sent anything yet holds ~400 B less.
+ *
+ * <p>It is the listener's child handler, shared by all its connections: it builds a connection's pipeline
+ * when it is added to it, on the connection's loop once the connection has registered, and then takes itself
+ * out. Netty's {@code ChannelInitializer} does the same but also enters every connection into a set shared by
+ * all loops, and takes it out twice, so that a pipeline is not built a second time when the initializer was
+ * added before the channel registered; the bootstrap adds the child handler to a connection before it
+ * registers, and Netty calls {@code handlerAdded} only after registration, exactly once.
  */
-final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
+@ChannelHandler.Sharable
+final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(HttpChannelInitializer.class);
+
     static final String TIMEOUTS = "timeouts";
     static final String PROXY_PROTOCOL = "proxy-protocol";
     static final String TLS = "tls";
@@ -88,7 +101,21 @@ final class HttpChannelInitializer extends ChannelInitializer<SocketChannel> {
     }
 
     @Override
-    protected void initChannel(SocketChannel channel) {
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        try {
+            initChannel(ctx.channel());
+        } catch (RuntimeException | Error e) {
+            // a connection whose pipeline could not be built must not stay open with half of it
+            log.warn("cannot set up the connection from {}", ctx.channel().remoteAddress(), e);
+            ctx.channel().close();
+        } finally {
+            if (!ctx.isRemoved()) {
+                ctx.pipeline().remove(this);
+            }
+        }
+    }
+
+    private void initChannel(Channel channel) {
         if (!admission.admit(channel)) {
             // refused before any byte is read: the pipeline stays empty
             channel.close();

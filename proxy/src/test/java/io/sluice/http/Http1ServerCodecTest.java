@@ -241,6 +241,32 @@ class Http1ServerCodecTest {
         assertTrue(expected.contains("body1"));
     }
 
+    /**
+     * A connection that idles or changes protocol takes its codec out between requests: the bytes of a next
+     * request that the codec had read but not yet decoded go on, as bytes, to the handler after it.
+     */
+    @Test
+    void removedCodecHandsOnTheBytesItHadNotDecoded() {
+        EmbeddedChannel channel = new EmbeddedChannel(ours());
+        channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /next HT", StandardCharsets.US_ASCII));
+        HttpRequest first = channel.readInbound();
+        assertEquals("/", first.uri());
+        ReferenceCountUtil.release(first);
+        channel.writeOutbound(full(HttpResponseStatus.OK, "ok"));
+        ByteBuf response = channel.readOutbound();
+        assertTrue(response.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200 OK\r\n"));
+        response.release();
+        channel.pipeline().remove(Http1ServerCodec.class);
+        ByteBuf rest = channel.readInbound();
+        assertEquals("GET /next HT", rest.toString(StandardCharsets.US_ASCII));
+        rest.release();
+        channel.writeOutbound(Unpooled.copiedBuffer("raw", StandardCharsets.US_ASCII));
+        ByteBuf raw = channel.readOutbound();
+        assertEquals("raw", raw.toString(StandardCharsets.US_ASCII), "without the codec, writes pass unencoded");
+        raw.release();
+        assertFalse(channel.finishAndReleaseAll());
+    }
+
     @Test
     void malformedHeadIsADecoderFailure() {
         EmbeddedChannel channel = new EmbeddedChannel(ours());
