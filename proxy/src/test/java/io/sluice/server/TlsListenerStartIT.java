@@ -3,6 +3,7 @@ package io.sluice.server;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import io.sluice.testing.LaunchedSluice;
+import io.sluice.testing.TlsTestConfigs;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLContext;
@@ -115,16 +116,7 @@ class TlsListenerStartIT {
     }
 
     private static String config(SelfSignedCertificate certificate, int tlsPort) {
-        return """
-                sluice {
-                  workers = 1
-                  admin { listen = off }
-                  access-log { format = off }
-                  servers = [ {
-                    listen = [ "127.0.0.1:0", { address = "127.0.0.1:%d", tls = true } ]
-                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
-                    locations = [ { match = "/", return { body = "ok" } } ]
-                  } ]
-                }""".formatted(tlsPort, certificate.certificate(), certificate.privateKey());
+        return TlsTestConfigs.answeringOk("\"127.0.0.1:0\", { address = \"127.0.0.1:" + tlsPort + "\", tls = true }",
+                certificate.certificate(), certificate.privateKey());
     }
 }

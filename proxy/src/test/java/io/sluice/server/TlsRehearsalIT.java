@@ -9,6 +9,7 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import io.sluice.testing.Http2TestClient;
 import io.sluice.testing.LaunchedSluice;
+import io.sluice.testing.TlsTestConfigs;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -93,16 +94,7 @@ class TlsRehearsalIT {
     }
 
     private static String tlsHttp2Config(SelfSignedCertificate certificate) {
-        return """
-                sluice {
-                  workers = 1
-                  admin { listen = off }
-                  access-log { format = off }
-                  servers = [ {
-                    listen = [ { address = "127.0.0.1:0", tls = true, http2 = true } ]
-                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
-                    locations = [ { match = "/", return { body = "ok" } } ]
-                  } ]
-                }""".formatted(certificate.certificate(), certificate.privateKey());
+        return TlsTestConfigs.answeringOk("{ address = \"127.0.0.1:0\", tls = true, http2 = true }",
+                certificate.certificate(), certificate.privateKey());
     }
 }

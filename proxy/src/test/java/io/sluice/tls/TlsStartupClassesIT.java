@@ -1,6 +1,7 @@
 package io.sluice.tls;
 
 import io.sluice.testing.LaunchedSluice;
+import io.sluice.testing.TlsTestConfigs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,17 +24,8 @@ class TlsStartupClassesIT {
     void aTlsListenerLoadsNeitherTheCaStoreNorPbkdf2() throws Exception {
         TestCertificates.Leaf leaf = TestCertificates.create(directory)
                 .issue("localhost", TestCertificates.KeyFormat.EC_PKCS8, "localhost");
-        try (LaunchedSluice sluice = LaunchedSluice.start("""
-                sluice {
-                  workers = 1
-                  admin { listen = off }
-                  access-log { format = off }
-                  servers = [ {
-                    listen = [ { address = "127.0.0.1:0", tls = true, http2 = true } ]
-                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
-                    locations = [ { match = "/", return { body = "ok" } } ]
-                  } ]
-                }""".formatted(leaf.chain(), leaf.key()))) {
+        try (LaunchedSluice sluice = LaunchedSluice.start(TlsTestConfigs.answeringOk(
+                "{ address = \"127.0.0.1:0\", tls = true, http2 = true }", leaf.chain(), leaf.key()))) {
             Set<String> loaded = sluice.loadedClasses();
             assertTrue(loaded.contains("io.sluice.tls.TlsContexts"), "the log covers the TLS set-up");
             assertTrue(loaded.contains("io.netty.handler.ssl.OpenSsl"), "TLS natives load for a TLS listener");
