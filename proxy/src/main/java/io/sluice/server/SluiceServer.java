@@ -12,6 +12,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Future;
 import io.sluice.accesslog.AccessLogWriter;
 import io.sluice.balance.ServerView;
 import io.sluice.blocking.BlockingPool;
@@ -86,6 +87,8 @@ public final class SluiceServer implements AutoCloseable {
     private volatile Instant lastReloadFailedAt;
     private volatile boolean stopping;
     private volatile ConfigWatcher watcher;
+    /** The start's TLS rehearsal while it may still run: {@link #close} waits for it before releasing contexts. */
+    private volatile Future<?> tlsRehearsal;
 
     private SluiceServer(SluiceConfig config, Path configFile, AccessLogWriter accessLogWriter) {
         this.configFile = configFile;
@@ -181,7 +184,7 @@ public final class SluiceServer implements AutoCloseable {
             // no task at all then: even an empty one would hold a slot of a small blocking pool at start
             return;
         }
-        blockingPool.submit(() -> {
+        tlsRehearsal = blockingPool.submit(() -> {
             TlsRehearsal.rehearse(addresses.values(), tls::selector, config);
             return null;
         }, ImmediateEventExecutor.INSTANCE);
@@ -602,6 +605,18 @@ public final class SluiceServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A start that fails after the binds (the admin port taken) closes while the rehearsal may still be using the
+     * certificate contexts; releasing them under it made it fail with a reference-count error. It takes well under
+     * a second; the bound only keeps a stuck rehearsal from holding the close forever.
+     */
+    private void awaitTlsRehearsal() {
+        Future<?> rehearsal = tlsRehearsal;
+        if (rehearsal != null) {
+            rehearsal.awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+    }
+
     private synchronized void closeListeners() {
         for (Listener listener : listeners.values()) {
             for (Channel channel : listener.channels()) {
@@ -622,6 +637,7 @@ public final class SluiceServer implements AutoCloseable {
         handlers.upstreams().close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         handlers.purgeResponseCache();
+        awaitTlsRehearsal();
         tls.close();
         blockingPool.close();
         accessLogWriter.close();
