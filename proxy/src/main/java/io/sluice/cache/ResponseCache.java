@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -27,9 +28,16 @@ public final class ResponseCache {
     private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
     private final CacheStats stats = new CacheStats();
     private final LongAdder evictions = new LongAdder();
+    private final LongSupplier nanoClock;
     private volatile CacheConfig config;
 
     public ResponseCache(CacheConfig config) {
+        this(config, System::nanoTime);
+    }
+
+    /** {@code nanoClock}: where a fill's age is read, so a test can age a fill without sleeping. */
+    ResponseCache(CacheConfig config, LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
         this.config = config;
         this.entries = Caffeine.newBuilder()
                 .maximumWeight(config.maxSize())
@@ -106,7 +114,7 @@ public final class ResponseCache {
      * leader never finishes cannot make every later request for the key wait.
      */
     public Fill lead(String key) {
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         Fill fill = new Fill(key, now);
         Fill running = fills.putIfAbsent(key, fill);
         if (running == null) {

@@ -91,13 +91,16 @@ class ResponseCacheTest {
     }
 
     @Test
-    void aFillOlderThanTheLockTimeoutIsTakenOverAndItsWaitersWoken() throws InterruptedException {
-        ResponseCache cache = new ResponseCache(new CacheConfig(1 << 20, 1 << 16, Duration.ZERO, Duration.ofMillis(20)));
+    void aFillOlderThanTheLockTimeoutIsTakenOverAndItsWaitersWoken() {
+        long[] now = {0};
+        ResponseCache cache = new ResponseCache(
+                new CacheConfig(1 << 20, 1 << 16, Duration.ZERO, Duration.ofMillis(20)), () -> now[0]);
         Fill stuck = cache.lead("k");
         int[] woken = new int[1];
         assertTrue(stuck.await(Runnable::run, () -> woken[0]++));
-        assertNull(cache.lead("k"), "a young fill is waited for");
-        Thread.sleep(50);
+        now[0] += Duration.ofMillis(20).toNanos();
+        assertNull(cache.lead("k"), "a fill as old as the lock timeout is still waited for");
+        now[0] += 1;
         Fill next = cache.lead("k");
         assertNotNull(next, "an old one is taken over");
         assertEquals(1, woken[0]);
