@@ -89,16 +89,22 @@ public final class LaunchedSluice implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         stop(process);
         delete(directory);
     }
 
-    private static void stop(Process process) throws InterruptedException {
+    /** Asks the process to end, and ends it forcibly if it has not within 20 s or the wait is interrupted. */
+    private static void stop(Process process) {
         process.destroy();
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
+        try {
+            if (process.waitFor(20, TimeUnit.SECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        process.destroyForcibly();
     }
 
     private static void delete(Path directory) throws IOException {

@@ -75,9 +75,9 @@ public final class TestDnsServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
-        channel.close().sync();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     private final class Answerer extends SimpleChannelInboundHandler<DatagramDnsQuery> {
