@@ -1,0 +1,100 @@
+package io.sluice.http;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+
+/**
+ * Holds back the flushes of an HTTP/2 connection's streams so that the responses of several streams leave in
+ * one TLS wrap and one socket write: while the connection reads, until the read is complete; otherwise until
+ * the event loop has run the work already queued (the responses of other upstream reads of the same loop
+ * turn, say). Past {@link #MAX_HELD_FLUSHES} held flushes it flushes at once, so a long read cannot pile up
+ * unbounded output.
+ *
+ * <p>Netty's {@code FlushConsolidationHandler} does the same but ends its read before the handlers behind it
+ * see that the read is complete. The stream multiplexer flushes its streams' responses exactly then, so with
+ * that handler every read's responses missed the read's flush and were flushed by a task submitted for them
+ * (a promise-carrying task per connection and read). Here the read ends after the rest of the pipeline has
+ * seen it complete, and a flush outside a read is one plain task for the connection.
+ */
+public final class StreamFlushBatcher extends ChannelDuplexHandler {
+    /** The most flushes held back before one goes out anyway; Netty's consolidation default. */
+    static final int MAX_HELD_FLUSHES = 256;
+
+    private final Runnable flushTask = () -> {
+        this.scheduled = false;
+        flushHeld();
+    };
+    private ChannelHandlerContext ctx;
+    private boolean reading;
+    private boolean scheduled;
+    private int held;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // the handlers behind see the read complete first: what they flush then leaves with the read's flush
+        ctx.fireChannelReadComplete();
+        reading = false;
+        flushHeld();
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (++held >= MAX_HELD_FLUSHES) {
+            flushHeld();
+        } else if (!reading && !scheduled) {
+            scheduled = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable()) {
+            // what is held must reach the socket before the connection can become writable again
+            flushHeld();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        flushHeld();
+        ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
+    public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
+        flushHeld();
+        ctx.disconnect(promise);
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        flushHeld();
+        ctx.close(promise);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        flushHeld();
+    }
+
+    private void flushHeld() {
+        if (held > 0) {
+            held = 0;
+            ctx.flush();
+        }
+    }
+}
