@@ -70,24 +70,30 @@ public final class StreamFlushBatcher extends ChannelDuplexHandler {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        flushHeld();
+        endRead();
         ctx.fireExceptionCaught(cause);
     }
 
     @Override
     public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
-        flushHeld();
+        endRead();
         ctx.disconnect(promise);
     }
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-        flushHeld();
+        endRead();
         ctx.close(promise);
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        flushHeld();
+    }
+
+    /** A read that fails or whose connection goes away ends here: nothing may wait for its completion. */
+    private void endRead() {
+        reading = false;
         flushHeld();
     }
 

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Flushes of a connection's streams leave together: at the end of a read (counting those the handlers behind
  * make when they see the read complete), once the loop has run its queued work outside a read, and at once
- * when too many are held or the connection stops being writable or closes.
+ * when too many are held or the connection stops being writable or closes; a failed read holds nothing back.
  */
 class StreamFlushBatcherTest {
     private final FlushCounter socket = new FlushCounter();
@@ -92,6 +92,17 @@ class StreamFlushBatcherTest {
         assertEquals(1, outbound());
     }
 
+    @Test
+    void aReadThatFailsHoldsNoLaterFlushBackForItsCompletion() {
+        channel.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER);
+        channel.pipeline().fireExceptionCaught(new IllegalStateException("bad record"));
+        channel.pipeline().write(Unpooled.wrappedBuffer(new byte[] {1}));
+        channel.pipeline().flush();
+        channel.runPendingTasks();
+        assertEquals(1, socket.flushes);
+        assertEquals(1, outbound());
+    }
+
     private int outbound() {
         int messages = 0;
         for (Object msg = channel.readOutbound(); msg != null; msg = channel.readOutbound()) {
@@ -130,6 +141,11 @@ class StreamFlushBatcherTest {
             if (flushOnReadComplete) {
                 ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {0}));
             }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // handled here, as the HTTP/2 codec would: EmbeddedChannel would rethrow it otherwise
         }
     }
 }
