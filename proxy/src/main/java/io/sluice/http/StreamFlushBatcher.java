@@ -16,6 +16,13 @@ import io.netty.channel.ChannelPromise;
  * that handler every read's responses missed the read's flush and were flushed by a task submitted for them
  * (a promise-carrying task per connection and read). Here the read ends after the rest of the pipeline has
  * seen it complete, and a flush outside a read is one plain task for the connection.
+ *
+ * <p>Unlike that handler it does not flush when the connection turns unwritable. That happens inside a write
+ * of the frame codec's flow controller, which counts a frame's bytes against the client's window only once the
+ * write returns: a flush there can make a stream writable again, whose next chunk is then appended to the
+ * frame being written and sent past the window (the client ends the connection with FLOW_CONTROL_ERROR). What
+ * is held leaves soon anyway, with the read or the loop's next task, and the flow controller writes nothing
+ * more while the connection is unwritable.
  */
 public final class StreamFlushBatcher extends ChannelDuplexHandler {
     /** The most flushes held back before one goes out anyway; Netty's consolidation default. */
@@ -57,15 +64,6 @@ public final class StreamFlushBatcher extends ChannelDuplexHandler {
             scheduled = true;
             ctx.executor().execute(flushTask);
         }
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (!ctx.channel().isWritable()) {
-            // what is held must reach the socket before the connection can become writable again
-            flushHeld();
-        }
-        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
