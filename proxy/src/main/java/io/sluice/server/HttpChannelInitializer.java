@@ -25,6 +25,7 @@ import io.sluice.http.HttpCodecs;
 import io.sluice.http.LoopClock;
 import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.ReadAheadFlowControl;
+import io.sluice.http.StreamFlushBatcher;
 import io.sluice.http.SendRateGuard;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
@@ -43,7 +44,7 @@ import java.util.function.Supplier;
  * header precedes everything, including a TLS ClientHello. {@code protocol} chooses the HTTP stage once:
  * by ALPN after the TLS handshake, or by the HTTP/2 connection preface on a plain listener with
  * {@code http2 = true}; it then removes itself. The HTTP stage is either HTTP/1.1 (codec → flow control →
- * dispatcher) or HTTP/2 (flush consolidation → frame codec → one child channel per stream → connection
+ * dispatcher) or HTTP/2 (flush batching → frame codec → one child channel per stream → connection
  * guard), where every stream runs the same dispatcher behind a frame-to-HTTP/1 translation, so each action
  * serves both protocols. The translation, shared by a connection's streams, is the handler each new stream
  * starts with, and it completes the stream's pipeline itself ({@link #addStream}). On a plain HTTP/1.1
@@ -180,11 +181,12 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
         SluiceConfig config = router.get().config();
         ChannelPipeline pipeline = channel.pipeline();
         Http2ConnectionGuard guard = new Http2ConnectionGuard(pipeline.get(ConnectionTimeouts.class));
-        pipeline.addLast(FLUSH, new FlushConsolidationHandler(
-                FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        // a connection's streams run on its loop: its clock is looked up once, not per stream
+        LoopClock clock = clocks.of(channel.eventLoop());
+        pipeline.addLast(FLUSH, new StreamFlushBatcher());
         pipeline.addLast(H2_CODEC, Http2Connections.frameCodec(config.http2(), config.limits(), config.shutdownTimeout()));
         pipeline.addLast(H2_STREAMS, new Http2MultiplexHandler(
-                new Http2StreamCodec(stream -> addStream(stream, guard, config.limits()))));
+                new Http2StreamCodec(stream -> addStream(stream, guard, config.limits(), clock))));
         pipeline.addLast(H2_GUARD, guard);
         channel.config().setAutoRead(true);
     }
@@ -195,11 +197,11 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
      * however many frames have arrived; a request whose HEADERS frame ended the stream is the stream's one
      * message, so most streams go without it (a handler less to build, pass and tear down per request).
      */
-    private void addStream(Channel stream, Http2ConnectionGuard guard, LimitsConfig limits) {
+    private void addStream(Channel stream, Http2ConnectionGuard guard, LimitsConfig limits, LoopClock clock) {
         stream.config().setAutoRead(false);
         guard.streamOpened(stream);
         ChannelPipeline pipeline = stream.pipeline()
-                .addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits, clocks.of(stream.eventLoop())));
+                .addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits, clock));
         if (!requestEnded(stream)) {
             pipeline.addLast(FLOW, new FlowControlHandler());
         }

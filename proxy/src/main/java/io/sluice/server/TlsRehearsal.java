@@ -18,7 +18,6 @@ import io.netty.handler.codec.http2.Http2ChannelDuplexHandler;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
@@ -31,6 +30,7 @@ import io.sluice.config.ListenConfig;
 import io.sluice.config.SluiceConfig;
 import io.sluice.http.Http2Connections;
 import io.sluice.http.Http2StreamCodec;
+import io.sluice.http.StreamFlushBatcher;
 import io.sluice.tls.SniSelector;
 import io.sluice.tls.TlsProvider;
 
@@ -194,7 +194,7 @@ final class TlsRehearsal {
                 return;
             }
             ctx.pipeline().addLast(
-                    new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true),
+                    new StreamFlushBatcher(),
                     Http2Connections.frameCodec(config.http2(), config.limits(), config.shutdownTimeout()),
                     new Http2MultiplexHandler(new Http2StreamCodec(stream -> stream.pipeline().addLast(new Answer()))));
         }
