@@ -28,11 +28,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.channels.spi.SelectorProvider;
+import java.util.function.Supplier;
 
 /**
  * The one place that picks a transport. {@code auto} means epoll where it loads, else NIO; io_uring only
- * when asked for (it is still young in Netty 4.2 and kernel support varies). A transport that was asked
- * for but cannot load falls back to NIO with the reason logged once.
+ * when asked for (measured against epoll in loadtests/results/uring-2026-11-27-s21.md). A native transport
+ * that was asked for but cannot load falls back to the next one that can, io_uring to epoll to NIO, with the
+ * reason logged once: a container whose seccomp profile refuses io_uring still starts, on epoll.
  */
 public record Transports(String name, IoHandlerFactory ioHandlerFactory,
                          Class<? extends ServerChannel> serverChannelClass,
@@ -41,20 +43,40 @@ public record Transports(String name, IoHandlerFactory ioHandlerFactory,
     private static final Logger log = LoggerFactory.getLogger(Transports.class);
 
     public static Transports select(Transport wanted) {
+        return select(wanted, Transports::ioUringMissing, Transports::epollMissing);
+    }
+
+    /**
+     * {@code ioUringMissing} and {@code epollMissing} answer why that transport cannot load, or {@code null}
+     * when it can; each is asked only when its transport is wanted, so picking epoll never loads io_uring's
+     * native library.
+     */
+    static Transports select(Transport wanted, Supplier<Throwable> ioUringMissing, Supplier<Throwable> epollMissing) {
         if (wanted == Transport.IO_URING) {
-            if (IoUring.isAvailable()) {
+            Throwable cause = ioUringMissing.get();
+            if (cause == null) {
                 return ioUring();
             }
-            log.warn("transport io_uring is not available ({}); using nio", IoUring.unavailabilityCause().toString());
-            return nio();
+            Transports fallback = epollMissing.get() == null ? epoll() : nio();
+            log.warn("transport io_uring is not available ({}); using {}", cause.toString(), fallback.name());
+            return fallback;
         }
         if (wanted == Transport.EPOLL || wanted == Transport.AUTO) {
-            if (Epoll.isAvailable()) {
+            Throwable cause = epollMissing.get();
+            if (cause == null) {
                 return epoll();
             }
-            log.warn("transport epoll is not available ({}); using nio", Epoll.unavailabilityCause().toString());
+            log.warn("transport epoll is not available ({}); using nio", cause.toString());
         }
         return nio();
+    }
+
+    private static Throwable ioUringMissing() {
+        return IoUring.isAvailable() ? null : IoUring.unavailabilityCause();
+    }
+
+    private static Throwable epollMissing() {
+        return Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
     }
 
     /**

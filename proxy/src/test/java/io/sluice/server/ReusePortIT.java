@@ -2,7 +2,8 @@ package io.sluice.server;
 
 import io.sluice.testing.RawHttp;
 import io.sluice.testing.RunningSluice;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,18 +18,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** On epoll each worker loop has its own listening socket, and the kernel spreads connections over them. */
+/**
+ * On epoll and io_uring each worker loop has its own listening socket, and the kernel spreads connections
+ * over them.
+ */
 class ReusePortIT {
 
-    @Test
-    void eachLoopListensAndServesConnections() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void eachLoopListensAndServesConnections(String transport) throws IOException {
         try (RunningSluice sluice = RunningSluice.start("""
                 sluice {
                   workers = 2
-                  transport = epoll
+                  transport = %s
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ]
-                }""")) {
-            assumeTrue("epoll".equals(sluice.server().transportName()), "epoll is not available on this machine");
+                }""".formatted(transport))) {
+            assumeTrue(transport.equals(sluice.server().transportName()), transport + " is not available on this machine");
             assertEquals(2, listeningSockets(sluice.port()), "one listening socket per loop, as ss -ltn shows");
 
             List<RawHttp> clients = new ArrayList<>();
