@@ -10,6 +10,7 @@ import io.sluice.tls.TlsProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,7 +91,7 @@ public final class Launcher {
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
         AtomicReference<SluiceServer> started = new AtomicReference<>();
-        handle("HUP", () -> {
+        handle("HUP", "reload with POST /reload on the admin listener instead", () -> {
             SluiceServer running = started.get();
             if (running == null) {
                 log.info("SIGHUP while starting: ignored");
@@ -99,7 +100,7 @@ public final class Launcher {
             log.info("SIGHUP: reloading {}", file == null ? "(embedded default cannot be reloaded)" : file);
             running.reload();
         });
-        handle("USR1", () -> {
+        handle("USR1", "the access logs cannot be reopened by signal", () -> {
             SluiceServer running = started.get();
             if (running != null) {
                 log.info("SIGUSR1: reopening access logs");
@@ -172,14 +173,23 @@ public final class Launcher {
         }
     }
 
-    /** Signal handlers run on the JVM's signal thread; the work goes to a fresh thread so signals never queue behind it. */
-    private static void handle(String name, Runnable action) {
+    /**
+     * Signal handlers run on the JVM's signal thread; the work goes to a fresh thread so signals never queue behind it.
+     *
+     * <p>A signal the process was started with ignored (SIGHUP under {@code nohup}) cannot be handled: the JVM
+     * keeps it ignored and only says so in the handler it returns. Without a log line the signal would silently
+     * do nothing; {@code instead} tells the operator what to do.
+     */
+    private static void handle(String name, String instead, Runnable action) {
         try {
-            Signal.handle(new Signal(name), signal -> {
+            SignalHandler previous = Signal.handle(new Signal(name), signal -> {
                 Thread thread = new Thread(action, "sluice-sig" + name.toLowerCase());
                 thread.setDaemon(true);
                 thread.start();
             });
+            if (previous == SignalHandler.SIG_IGN) {
+                log.warn("SIG{} was ignored when this process started (nohup?) and stays ignored: {}", name, instead);
+            }
         } catch (IllegalArgumentException e) {
             log.warn("cannot handle SIG{} in this JVM: {}", name, e.getMessage());
         }

@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,7 +96,9 @@ class ShutdownIT {
                 }""";
         Files.writeString(config, text.formatted("before"));
         Path output = Files.createTempFile("sluice", ".out");
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // SIGHUP back to its default for the child even when this build runs under nohup, which the child inherits
+        Process process = new ProcessBuilder("env", "--default-signal=HUP",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.sluice.Main", "-c", config.toString())
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         try {
@@ -120,6 +123,35 @@ class ShutdownIT {
             } while (!body.equals("after") && System.nanoTime() < deadline);
             assertEquals("after", body, Files.readString(output));
             assertTrue(process.isAlive(), "SIGHUP reloads; it does not stop the process");
+        } finally {
+            process.destroyForcibly();
+            Files.deleteIfExists(config);
+            Files.deleteIfExists(output);
+        }
+    }
+
+    /**
+     * Started with SIGHUP ignored (as {@code nohup} starts it), the JVM cannot install Sluice's handler: before, a
+     * SIGHUP then did nothing without a word. Now the start says so and what to do instead.
+     */
+    @Test
+    void aProcessStartedWithSighupIgnoredSaysReloadsNeedTheAdminEndpoint() throws Exception {
+        Path config = Files.createTempFile("sluice", ".conf");
+        Files.writeString(config, """
+                sluice {
+                  admin { listen = off }
+                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ]
+                }""");
+        Path output = Files.createTempFile("sluice", ".out");
+        Process process = new ProcessBuilder("env", "--ignore-signal=HUP",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.sluice.Main", "-c", config.toString())
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            String log = awaitLog(output, "sluice started");
+            assertTrue(log.contains("SIGHUP was ignored when this process started (nohup?) and stays ignored: "
+                    + "reload with POST /reload on the admin listener instead"), log);
+            assertFalse(log.contains("SIGUSR1 was ignored"), log);
         } finally {
             process.destroyForcibly();
             Files.deleteIfExists(config);
