@@ -15,6 +15,7 @@ import sun.misc.SignalHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
@@ -30,6 +31,7 @@ public final class Launcher {
     private static final Logger log = LoggerFactory.getLogger(Launcher.class);
     private static final String NETTY_JFR = "io.netty.jfr.enabled";
     private static final String NETTY_LEAK_DETECTION = "io.netty.leakDetection.level";
+    private static final String NETTY_PROCESS_ID = "io.netty.processId";
 
     private Launcher() {
     }
@@ -81,6 +83,7 @@ public final class Launcher {
     public static int run(Path file, PrintStream err, Function<SluiceServer, AutoCloseable> admin) {
         quietNettyJfrEvents();
         noLeakSampling();
+        processIdForNetty();
         SluiceConfig config = load(file, err);
         if (config == null) {
             return 1;
@@ -170,6 +173,30 @@ public final class Launcher {
         if (System.getProperty(NETTY_LEAK_DETECTION) == null
                 && System.getProperty("io.netty.leakDetectionLevel") == null) {
             System.setProperty(NETTY_LEAK_DETECTION, "disabled");
+        }
+    }
+
+    /**
+     * Netty puts the process id into every channel's id and looks it up when the first channel is made (the
+     * first bind) through {@code ProcessHandle}, whose initialisation generates method-handle classes: ~5 ms
+     * of one core before the ports open. On Linux {@code /proc/self} names it; elsewhere, or when the
+     * property is set, Netty looks it up itself.
+     */
+    private static void processIdForNetty() {
+        if (System.getProperty(NETTY_PROCESS_ID) == null) {
+            String pid = procfsProcessId();
+            if (pid != null) {
+                System.setProperty(NETTY_PROCESS_ID, pid);
+            }
+        }
+    }
+
+    /** This process's id as {@code /proc/self} links to it; {@code null} without such a link. */
+    static String procfsProcessId() {
+        try {
+            return Integer.toString(Integer.parseInt(Files.readSymbolicLink(Path.of("/proc/self")).toString()));
+        } catch (IOException | UnsupportedOperationException | NumberFormatException e) {
+            return null;
         }
     }
 

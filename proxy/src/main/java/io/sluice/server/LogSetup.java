@@ -15,14 +15,20 @@ import org.slf4j.Logger;
  * its XML configurator; reading an XML file costs about a third of a second at start on one core (the
  * XML parser and Logback's configuration model, some 800 classes). An explicit
  * {@code -Dlogback.configurationFile} or a {@code logback-test.xml} on the class path still wins.
+ * {@link LogProvider} runs this directly when no such file is asked for.
  */
 public final class LogSetup extends ContextAwareBase implements Configurator {
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        if (System.getProperty("logback.configurationFile") != null
-                || LogSetup.class.getClassLoader().getResource("logback-test.xml") != null) {
+        if (fileRequested()) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
+        apply(context);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** Gives {@code context} Sluice's appender and levels. */
+    static void apply(LoggerContext context) {
         LogLine layout = new LogLine();
         layout.setContext(context);
         layout.start();
@@ -40,6 +46,11 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.toLevel(System.getenv("SLUICE_LOG_LEVEL"), Level.INFO));
         root.addAppender(stderr);
-        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** Whether a Logback configuration file is asked for, which Logback's own configurators then read. */
+    static boolean fileRequested() {
+        return System.getProperty("logback.configurationFile") != null
+                || LogSetup.class.getClassLoader().getResource("logback-test.xml") != null;
     }
 }
