@@ -11,6 +11,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -65,9 +67,7 @@ class ShutdownIT {
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ]
                 }""");
         Path output = Files.createTempFile("sluice", ".out");
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.sluice.Main", "-c", config.toString())
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        Process process = launch(config, output);
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (!Files.readString(output).contains("sluice started") && System.nanoTime() < deadline) {
@@ -97,10 +97,7 @@ class ShutdownIT {
         Files.writeString(config, text.formatted("before"));
         Path output = Files.createTempFile("sluice", ".out");
         // SIGHUP back to its default for the child even when this build runs under nohup, which the child inherits
-        Process process = new ProcessBuilder("env", "--default-signal=HUP",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.sluice.Main", "-c", config.toString())
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        Process process = launch(config, output, "env", "--default-signal=HUP");
         try {
             String log = awaitLog(output, "sluice started");
             Matcher listening = Pattern.compile("127\\.0\\.0\\.1:0=(\\d+)").matcher(log);
@@ -143,10 +140,7 @@ class ShutdownIT {
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ]
                 }""");
         Path output = Files.createTempFile("sluice", ".out");
-        Process process = new ProcessBuilder("env", "--ignore-signal=HUP",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.sluice.Main", "-c", config.toString())
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        Process process = launch(config, output, "env", "--ignore-signal=HUP");
         try {
             String log = awaitLog(output, "sluice started");
             assertTrue(log.contains("SIGHUP was ignored when this process started (nohup?) and stays ignored: "
@@ -157,6 +151,14 @@ class ShutdownIT {
             Files.deleteIfExists(config);
             Files.deleteIfExists(output);
         }
+    }
+
+    /** Starts Sluice on {@code config} in a JVM of its own, behind {@code wrapper} (a command and its options). */
+    private static Process launch(Path config, Path output, String... wrapper) throws IOException {
+        List<String> command = new ArrayList<>(List.of(wrapper));
+        command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.sluice.Main", "-c", config.toString()));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }
 
     private static String awaitLog(Path output, String line) throws IOException, InterruptedException {
