@@ -58,14 +58,17 @@ class ShutdownIT {
         }
     }
 
+    /** One server on an ephemeral port answering "ok"; no admin listener. */
+    private static final String ANSWERING_OK = """
+            sluice {
+              admin { listen = off }
+              servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ]
+            }""";
+
     @Test
     void sigtermDrainsAndExitsZero() throws Exception {
         Path config = Files.createTempFile("sluice", ".conf");
-        Files.writeString(config, """
-                sluice {
-                  admin { listen = off }
-                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ]
-                }""");
+        Files.writeString(config, ANSWERING_OK);
         Path output = Files.createTempFile("sluice", ".out");
         Process process = launch(config, output);
         try {
@@ -134,11 +137,7 @@ class ShutdownIT {
     @Test
     void aProcessStartedWithSighupIgnoredSaysReloadsNeedTheAdminEndpoint() throws Exception {
         Path config = Files.createTempFile("sluice", ".conf");
-        Files.writeString(config, """
-                sluice {
-                  admin { listen = off }
-                  servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "ok" } } ] } ]
-                }""");
+        Files.writeString(config, ANSWERING_OK);
         Path output = Files.createTempFile("sluice", ".out");
         Process process = launch(config, output, "env", "--ignore-signal=HUP");
         try {
