@@ -27,7 +27,7 @@ import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.ReadAheadFlowControl;
 import io.sluice.http.StreamFlushBatcher;
 import io.sluice.http.SendRateGuard;
-import io.sluice.routing.RequestDispatcher;
+import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.Router;
 import io.sluice.tls.SniSelector;
 import org.slf4j.Logger;
@@ -160,8 +160,8 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
         pipeline.get(ConnectionTimeouts.class).releaseWhenIdle(codecRelease(limits));
     }
 
-    private RequestDispatcher newDispatcher() {
-        return new RequestDispatcher(router, address, listen.tls(), alternatives);
+    private DispatchingHandler newDispatcher() {
+        return new DispatchingHandler(router, address, listen.tls(), alternatives);
     }
 
     private IdleCodecRelease codecRelease(LimitsConfig limits) {
