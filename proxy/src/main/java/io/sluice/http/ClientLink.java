@@ -66,4 +66,21 @@ public interface ClientLink {
      * connection can, and the dispatcher never asks a multiplexed link.
      */
     void leaveHttp();
+
+    /** What a link tells the one who serves its requests (the dispatcher). */
+    interface Receiver {
+        /** The link is open: the first request may be read. */
+        void start();
+
+        /** A message read from the link, owned by the receiver from here on. */
+        void received(Object msg);
+
+        /** A clock of the link ran out while it waited in {@code phase}. */
+        void expired(ConnectionTimeouts.Phase phase);
+
+        void writabilityChanged(boolean writable);
+
+        /** The link has ended: an unfinished exchange is aborted. */
+        void closed();
+    }
 }

@@ -163,9 +163,10 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
         return multiplexed;
     }
 
+    /** An HTTP/3 stream ends once its response has left and its request has been read (the FIN is read). */
     @Override
     public boolean endsWithResponse() {
-        return ClientStreams.isHttp2Stream(ctx.channel());
+        return false;
     }
 
     /**

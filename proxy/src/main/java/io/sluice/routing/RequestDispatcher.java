@@ -61,7 +61,7 @@ import java.util.function.Supplier;
  * {@code Connection} header (illegal in both). An HTTP/2 stream whose request has been read whole is done
  * with once its response is handed over: the stream closes when that has left, so nothing is read after it.
  */
-public final class RequestDispatcher {
+public final class RequestDispatcher implements ClientLink.Receiver {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
     private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     private static final AsciiString ALT_SVC = AsciiString.cached("alt-svc");
@@ -116,6 +116,7 @@ public final class RequestDispatcher {
     }
 
     /** The link is open: the first request is read. */
+    @Override
     public void start() {
         requestRead();
     }
@@ -138,6 +139,7 @@ public final class RequestDispatcher {
     }
 
     /** A message the link read: a request head or a piece of a request body; the dispatcher owns it. */
+    @Override
     public void received(Object msg) {
         readWanted = false;
         if (closing) {
@@ -392,6 +394,7 @@ public final class RequestDispatcher {
     }
 
     /** A clock of the link ran out while it waited in {@code phase}. */
+    @Override
     public void expired(ConnectionTimeouts.Phase phase) {
         if (closing) {
             return;
@@ -431,6 +434,7 @@ public final class RequestDispatcher {
     }
 
     /** The link turned writable or unwritable. */
+    @Override
     public void writabilityChanged(boolean writable) {
         if (current != null && current.listener != null) {
             current.listener.onWritabilityChanged(writable);
@@ -438,6 +442,7 @@ public final class RequestDispatcher {
     }
 
     /** The link has ended (connection closed, stream closed or reset): an unfinished exchange is aborted. */
+    @Override
     public void closed() {
         ActiveExchange exchange = current;
         current = null;
