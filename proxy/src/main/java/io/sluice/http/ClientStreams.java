@@ -2,7 +2,6 @@ package io.sluice.http;
 
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 
@@ -10,22 +9,18 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
- * What kind of client channel an exchange runs on: a whole HTTP/1.1 connection, or one stream of an HTTP/2
- * or HTTP/3 connection. A stream carries one request; the connection (its parent) owns keep-alive, the
- * client address and the lifetime, and the request reaches handlers translated to HTTP/1.1 objects.
+ * What kind of client channel an exchange runs on: a whole HTTP/1.1 connection, or one stream of an HTTP/3
+ * connection (an HTTP/2 stream is no channel: see {@link Http2Streams}). A stream carries one request; the
+ * connection (its parent) owns keep-alive, the client address and the lifetime, and the request reaches
+ * handlers translated to HTTP/1.1 objects.
  */
 public final class ClientStreams {
     private ClientStreams() {
     }
 
-    /** True for one stream of a multiplexed (HTTP/2 or HTTP/3) client connection. */
+    /** True for one stream of a multiplexed (HTTP/3) client connection. */
     public static boolean isStream(Channel channel) {
-        return channel instanceof Http2StreamChannel || channel instanceof QuicStreamChannel;
-    }
-
-    /** True for one stream of an HTTP/2 client connection. */
-    public static boolean isHttp2Stream(Channel channel) {
-        return channel instanceof Http2StreamChannel;
+        return channel instanceof QuicStreamChannel;
     }
 
     /**
@@ -43,9 +38,6 @@ public final class ClientStreams {
      * HTTP/1.1 as the request's version on streams.
      */
     public static String protocol(Channel channel, HttpRequest request) {
-        if (channel instanceof QuicStreamChannel) {
-            return "HTTP/3.0";
-        }
-        return channel instanceof Http2StreamChannel ? "HTTP/2.0" : request.protocolVersion().text();
+        return channel instanceof QuicStreamChannel ? "HTTP/3.0" : request.protocolVersion().text();
     }
 }

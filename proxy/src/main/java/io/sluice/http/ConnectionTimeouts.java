@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.BodyLimits;
 import io.sluice.config.LimitsConfig;
@@ -47,6 +48,17 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public record Expired(Phase phase) {
     }
 
+    /**
+     * Where the clocks of a stream without a pipeline of its own report (an HTTP/2 stream of {@link
+     * Http2Streams}): a channel's clocks fire {@link Expired} down its pipeline instead.
+     */
+    public interface StreamClockOwner {
+        /** False once the stream has ended: a clock that runs out then has nobody to tell. */
+        boolean open();
+
+        void expired(Phase phase);
+    }
+
     /** What a connection can do without while it waits for its next request. */
     public interface IdleRelease {
         /** The connection has idled for a while with nothing half-read or half-written: let go. */
@@ -65,6 +77,8 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private final LimitsConfig limits;
     private final boolean stream;
     private final LoopClock clock;
+    /** The stream these clocks serve when they are not a handler in a pipeline; {@code null} for a handler. */
+    private final StreamClockOwner owner;
     /** Where this connection stands in its clock's heap; -1 while it needs no wake-up. Kept by the clock. */
     int clockIndex = -1;
     /** When the clock wakes this connection; meaningful while it is in the clock's heap. Kept by the clock. */
@@ -91,13 +105,14 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     /** {@code clock}: the clock of the loop the connection runs on. */
     public ConnectionTimeouts(LimitsConfig limits, LoopClock clock) {
-        this(limits, clock, false);
+        this(limits, clock, false, null);
     }
 
-    private ConnectionTimeouts(LimitsConfig limits, LoopClock clock, boolean stream) {
+    private ConnectionTimeouts(LimitsConfig limits, LoopClock clock, boolean stream, StreamClockOwner owner) {
         this.limits = limits;
         this.clock = clock;
         this.stream = stream;
+        this.owner = owner;
     }
 
     /**
@@ -105,7 +120,16 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
      * arrived and ends with its one response; header and idle time belong to the parent connection.
      */
     public static ConnectionTimeouts forStream(LimitsConfig limits, LoopClock clock) {
-        return new ConnectionTimeouts(limits, clock, true);
+        return new ConnectionTimeouts(limits, clock, true, null);
+    }
+
+    /**
+     * Like {@link #forStream(LimitsConfig, LoopClock)} for a stream that is not a channel: {@code owner} hears
+     * of clocks that run out, and the stream reports its writability ({@link #writabilityChanged}) and its end
+     * ({@link #stop}).
+     */
+    public static ConnectionTimeouts forStream(LimitsConfig limits, LoopClock clock, StreamClockOwner owner) {
+        return new ConnectionTimeouts(limits, clock, true, owner);
     }
 
     /** From now on, idle time between requests lets {@code release} go (HTTP/1.1 only). */
@@ -157,15 +181,35 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
+        writabilityChanged(ctx.channel().isWritable(), ctx.executor());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** The client stopped or resumed taking our bytes: a send-timeout clock runs while it does not. */
+    public void writabilityChanged(boolean writable, EventExecutor executor) {
+        if (writable) {
             cancelSendTimer();
         } else if (sendTimer == null) {
-            sendTimer = ctx.executor().schedule(() -> {
+            sendTimer = executor.schedule(() -> {
                 sendTimer = null;
-                ctx.fireUserEventTriggered(new Expired(Phase.SEND));
+                expire(Phase.SEND);
             }, limits.sendTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
-        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** The stream has ended: no clock of it runs any more. */
+    public void stop() {
+        stopClocks();
+    }
+
+    private void expire(Phase expired) {
+        if (owner != null) {
+            if (owner.open()) {
+                owner.expired(expired);
+            }
+        } else {
+            ctx.fireUserEventTriggered(new Expired(expired));
+        }
     }
 
     @Override
@@ -300,7 +344,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
 
     /** The clock woke this connection, which has left its heap: runs out what is due and sets the next wake-up. */
     void onTimer(long now) {
-        if (!ctx.channel().isActive()) {
+        if (owner != null ? !owner.open() : !ctx.channel().isActive()) {
             return;
         }
         if (releaseAt != NONE && now - releaseAt >= 0) {
@@ -318,7 +362,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
                 released = false;
                 idleRelease.restore(ctx.pipeline());
             }
-            ctx.fireUserEventTriggered(new Expired(phase));
+            expire(phase);
         }
         long next = Math.min(deadline, releaseAt);
         if (next != NONE) {

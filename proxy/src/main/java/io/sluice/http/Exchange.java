@@ -20,6 +20,14 @@ public interface Exchange {
     Channel channel();
 
     /**
+     * True for one stream of a multiplexed (HTTP/2 or HTTP/3) connection: the request reaches the handler
+     * translated to HTTP/1.1 objects, and the response leaves as frames, never as a file region.
+     */
+    default boolean multiplexed() {
+        return ClientStreams.isStream(channel());
+    }
+
+    /**
      * The allocator for the response's buffers: the channel's. The dispatcher's exchange hands out the one it
      * took when the connection or stream opened, so code that serves every protocol allocates without asking
      * a channel whose class differs between HTTP/1.1 connections and HTTP/2 streams.

@@ -23,6 +23,11 @@ public class ForwardingExchange implements Exchange {
     }
 
     @Override
+    public boolean multiplexed() {
+        return delegate.multiplexed();
+    }
+
+    @Override
     public ByteBufAllocator alloc() {
         return delegate.alloc();
     }

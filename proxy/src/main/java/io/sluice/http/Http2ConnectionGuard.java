@@ -1,7 +1,5 @@
 package io.sluice.http;
 
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
@@ -14,7 +12,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  */
 public final class Http2ConnectionGuard extends ChannelInboundHandlerAdapter {
     private final ConnectionTimeouts timeouts;
-    private final ChannelFutureListener streamClosed = future -> streamClosed();
     private int openStreams;
 
     public Http2ConnectionGuard(ConnectionTimeouts timeouts) {
@@ -26,15 +23,15 @@ public final class Http2ConnectionGuard extends ChannelInboundHandlerAdapter {
         timeouts.awaitRequest();
     }
 
-    /** Called on the connection's loop when a stream channel is initialised. */
-    public void streamOpened(Channel stream) {
+    /** Called on the connection's loop when a client opens a stream. */
+    public void streamOpened() {
         if (openStreams++ == 0) {
             timeouts.requestReceived();
         }
-        stream.closeFuture().addListener(streamClosed);
     }
 
-    private void streamClosed() {
+    /** Called on the connection's loop when a stream has closed. */
+    public void streamClosed() {
         if (--openStreams == 0) {
             timeouts.awaitRequest();
         }

@@ -6,10 +6,6 @@ import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -32,8 +28,7 @@ import io.sluice.config.HstsConfig;
 import io.sluice.config.LocationConfig;
 import io.sluice.http.AlternativeServices;
 import io.sluice.http.Authority;
-import io.sluice.http.ClientStreams;
-import io.sluice.http.ConnectionEvent;
+import io.sluice.http.ClientLink;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
@@ -41,9 +36,7 @@ import io.sluice.http.ExchangeHandler;
 import io.sluice.http.ExchangeListener;
 import io.sluice.http.ExchangeNotes;
 import io.sluice.http.HeadroomResponse;
-import io.sluice.http.Http1ServerCodec;
 import io.sluice.http.HttpsRedirect;
-import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.ReadAheadFlowControl;
 import io.sluice.http.Rejection;
 import io.sluice.http.RequestPath;
@@ -56,19 +49,19 @@ import java.net.InetSocketAddress;
 import java.util.function.Supplier;
 
 /**
- * The last handler of a client connection's HTTP/1.1 pipeline. It serves one request at a time, in
- * order: validate, route, hand to the location's handler, and only when the response has been written
- * (and the request body consumed) read the next request. The channel runs with auto-read off behind a
- * {@link ReadAheadFlowControl} (HTTP/1.1) or {@link io.netty.handler.flow.FlowControlHandler} (a stream
- * whose request has a body), so pipelined requests wait their turn and body bytes reach a handler only when
- * it asks for them.
+ * Serves a client link's requests one at a time, in order: validate, route, hand to the location's handler,
+ * and only when the response has been written (and the request body consumed) read the next request. The
+ * link delivers a message only when asked ({@link ClientLink#read}): behind a {@link ReadAheadFlowControl}
+ * on HTTP/1.1, so pipelined requests wait their turn, and body bytes reach a handler only when it asks for
+ * them. The link reports its reads, writability, clocks and end here; {@link DispatchingHandler} does that
+ * for a channel pipeline.
  *
- * <p>On HTTP/2 and HTTP/3 each stream channel has its own dispatcher that serves the stream's one request;
- * the connection's lifetime belongs to the parent, so there is no keep-alive decision and no hop-by-hop
+ * <p>On HTTP/2 and HTTP/3 each stream has its own dispatcher that serves the stream's one request; the
+ * connection's lifetime belongs to the connection, so there is no keep-alive decision and no hop-by-hop
  * {@code Connection} header (illegal in both). An HTTP/2 stream whose request has been read whole is done
  * with once its response is handed over: the stream closes when that has left, so nothing is read after it.
  */
-public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
+public final class RequestDispatcher implements ClientLink.Receiver {
     private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
     private static final AsciiString STRICT_TRANSPORT_SECURITY = AsciiString.cached("strict-transport-security");
     private static final AsciiString ALT_SVC = AsciiString.cached("alt-svc");
@@ -82,14 +75,14 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private final String listenAddress;
     private final boolean secure;
     private final AlternativeServices alternatives;
-    private ChannelHandlerContext ctx;
-    private ByteBufAllocator alloc;
-    private ConnectionTimeouts timeouts;
-    private boolean multiplexed;
+    private final ClientLink link;
+    private final ByteBufAllocator alloc;
+    private final ConnectionTimeouts timeouts;
+    private final boolean multiplexed;
     /** One stream of an HTTP/2 connection: it carries exactly one request and closes after its response. */
-    private boolean http2Stream;
+    private final boolean endsWithResponse;
     /** The snapshot current when the connection opened: serves it if a reload removes its listen address. */
-    private Router connectionRouter;
+    private final Router connectionRouter;
     /** The snapshot last taken from {@link #router}, and what serves this listen address under it. */
     private Router seenRouter;
     private Router servingRouter;
@@ -104,33 +97,28 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     /** The client of this connection's requests, once one was served (a PROXY header has been read by then). */
     private InetSocketAddress requestClient;
 
-    public RequestDispatcher(Supplier<Router> router, String listenAddress, boolean secure) {
-        this(router, listenAddress, secure, null);
-    }
-
-    /** {@code alternatives}: the {@code Alt-Svc} values of the blocks on a TLS listener, {@code null} for none. */
+    /**
+     * {@code alternatives}: the {@code Alt-Svc} values of the blocks on a TLS listener, {@code null} for none.
+     * {@code timeouts} are the clocks of the link, which tells the dispatcher when one runs out.
+     */
     public RequestDispatcher(Supplier<Router> router, String listenAddress, boolean secure,
-                             AlternativeServices alternatives) {
+                             AlternativeServices alternatives, ClientLink link, ConnectionTimeouts timeouts) {
         this.router = router;
         this.listenAddress = listenAddress;
         this.secure = secure;
         this.alternatives = alternatives;
-    }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        this.alloc = ctx.alloc();
-        this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
-        this.multiplexed = ClientStreams.isStream(ctx.channel());
-        this.http2Stream = ClientStreams.isHttp2Stream(ctx.channel());
+        this.link = link;
+        this.alloc = link.alloc();
+        this.timeouts = timeouts;
+        this.multiplexed = link.multiplexed();
+        this.endsWithResponse = link.endsWithResponse();
         this.connectionRouter = router.get();
     }
 
+    /** The link is open: the first request is read. */
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
+    public void start() {
         requestRead();
-        ctx.fireChannelActive();
     }
 
     /**
@@ -140,19 +128,19 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
      */
     private void requestRead() {
         readWanted = true;
-        ctx.read();
+        link.read();
     }
 
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
+    /** A read of the link has ended, with or without a message. */
+    public void readComplete() {
         if (readWanted && !closing) {
-            ctx.read();
+            link.read();
         }
-        ctx.fireChannelReadComplete();
     }
 
+    /** A message the link read: a request head or a piece of a request body; the dispatcher owns it. */
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    public void received(Object msg) {
         readWanted = false;
         if (closing) {
             ReferenceCountUtil.release(msg);
@@ -221,7 +209,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             log.error("handler for {} failed", location == null ? path : location.configPath(), e);
             exchange.listener = ExchangeListener.IGNORE_BODY;
             if (!exchange.responseStarted) {
-                exchange.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.INTERNAL_SERVER_ERROR, true));
+                exchange.writeAndFlush(ErrorResponses.of(alloc, HttpResponseStatus.INTERNAL_SERVER_ERROR, true));
             } else {
                 exchange.abort("handler failed: " + e);
             }
@@ -299,7 +287,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         log.info("{} \"{} {}\" {}: {}", client(), request.method(), shortUri(request.uri()),
                 rejection.status().code(), rejection.reason());
         closing = true;
-        FullHttpResponse response = ErrorResponses.of(ctx.alloc(), rejection.status(), true);
+        FullHttpResponse response = ErrorResponses.of(alloc, rejection.status(), true);
         ActiveExchange exchange = current;
         current = null;
         if (exchange != null) {
@@ -309,12 +297,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             String hostHeader = request.headers().get(HttpHeaderNames.HOST);
             String host = hostHeader == null ? "" : Authority.hostOf(hostHeader);
             servingHosts().defaultServer().unmatched().record(request,
-                    ClientStreams.protocol(ctx.channel(), request), client(),
+                    link.protocol(request), client(),
                     host == null ? "" : host,
                     rejection.status().code(), 0,
                     response.content().readableBytes(), 0, null);
         }
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        link.writeAndClose(response);
     }
 
     /**
@@ -327,7 +315,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         exchange.ended = true;
-        exchange.recorder.record(exchange.request, ClientStreams.protocol(ctx.channel(), exchange.request),
+        exchange.recorder.record(exchange.request, link.protocol(exchange.request),
                 exchange.clientAddress(), exchange.host, status, exchange.bodyBytes,
                 exchange.bytesSent, System.nanoTime() - exchange.startNanos, exchange.notes);
     }
@@ -342,7 +330,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (dispatching) {
             advancePending = true;
         } else {
-            ctx.executor().execute(advance);
+            link.executor().execute(advance);
         }
     }
 
@@ -357,11 +345,10 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             advancePending = true;
             return;
         }
-        ReadAheadFlowControl readAhead = ctx.pipeline().get(ReadAheadFlowControl.class);
-        if (readAhead != null && !readAhead.holdsRequestBytes()) {
+        if (!link.holdsRequestBytes()) {
             advance();
         } else {
-            ctx.executor().execute(advance);
+            link.executor().execute(advance);
         }
     }
 
@@ -385,7 +372,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         current = null;
         if (draining) {
             closing = true;
-            ctx.close();
+            link.close();
             return;
         }
         timeouts.awaitRequest();
@@ -397,22 +384,18 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         requestRead();
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof ConnectionTimeouts.Expired expired) {
-            onExpired(expired.phase());
-        } else if (evt == ConnectionEvent.DRAIN) {
-            draining = true;
-            if (current == null && !closing) {
-                closing = true;
-                ctx.close();
-            }
-        } else {
-            ctx.fireUserEventTriggered(evt);
+    /** The server asks the connection to finish its exchange and close. */
+    public void drain() {
+        draining = true;
+        if (current == null && !closing) {
+            closing = true;
+            link.close();
         }
     }
 
-    private void onExpired(ConnectionTimeouts.Phase phase) {
+    /** A clock of the link ran out while it waited in {@code phase}. */
+    @Override
+    public void expired(ConnectionTimeouts.Phase phase) {
         if (closing) {
             return;
         }
@@ -420,13 +403,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         switch (phase) {
             case KEEPALIVE -> {
                 closing = true;
-                ctx.close();
+                link.close();
             }
             case HEADER -> {
                 log.info("{}: header timeout", client());
                 closing = true;
-                ctx.writeAndFlush(ErrorResponses.of(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT, true))
-                        .addListener(ChannelFutureListener.CLOSE);
+                link.writeAndClose(ErrorResponses.of(alloc, HttpResponseStatus.REQUEST_TIMEOUT, true));
             }
             case BODY -> {
                 if (exchange != null) {
@@ -445,22 +427,23 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                     exchange.abort("send timeout");
                 } else {
                     closing = true;
-                    ctx.close();
+                    link.close();
                 }
             }
         }
     }
 
+    /** The link turned writable or unwritable. */
     @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    public void writabilityChanged(boolean writable) {
         if (current != null && current.listener != null) {
-            current.listener.onWritabilityChanged(ctx.channel().isWritable());
+            current.listener.onWritabilityChanged(writable);
         }
-        ctx.fireChannelWritabilityChanged();
     }
 
+    /** The link has ended (connection closed, stream closed or reset): an unfinished exchange is aborted. */
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void closed() {
         ActiveExchange exchange = current;
         current = null;
         closing = true;
@@ -470,21 +453,16 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 exchange.listener.onAbort();
             }
         }
-        ctx.fireChannelInactive();
     }
 
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    /** The link failed: it is closed, which ends any exchange on it. */
+    public void failed(Throwable cause) {
         log.debug("{}: connection error", client(), cause);
-        ctx.close();
+        link.close();
     }
 
-    /** The client: the socket peer, or the address a PROXY protocol header named. */
     private InetSocketAddress client() {
-        // an HTTP/2 stream's PROXY protocol address is recorded on its connection
-        Channel connection = multiplexed ? ctx.channel().parent() : ctx.channel();
-        InetSocketAddress proxied = ProxyProtocolHandler.proxiedClient(connection);
-        return proxied != null ? proxied : ClientStreams.peer(connection);
+        return link.client();
     }
 
     private static String shortUri(String uri) {
@@ -531,7 +509,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
         @Override
         public Channel channel() {
-            return ctx.channel();
+            return link.channel();
+        }
+
+        @Override
+        public boolean multiplexed() {
+            return multiplexed;
         }
 
         @Override
@@ -591,7 +574,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             }
             if (!continueSent && HttpUtil.is100ContinueExpected(request)) {
                 continueSent = true;
-                ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+                link.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
             }
             readBodyFor(this);
         }
@@ -613,12 +596,12 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
         @Override
         public void flush() {
-            ctx.flush();
+            link.flush();
         }
 
         @Override
         public boolean writable() {
-            return ctx.channel().isWritable();
+            return link.writable();
         }
 
         @Override
@@ -632,7 +615,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 current = null;
             }
             closing = true;
-            ctx.close();
+            link.close();
         }
 
         @Override
@@ -642,7 +625,7 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (current != this || responseComplete || closing) {
-                ctx.close();
+                link.close();
                 return;
             }
             responseStarted = true;
@@ -650,36 +633,32 @@ public final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             current = null;
             closing = true;
             ResponseHeaders.addStandard(switchingProtocols.headers());
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, switchingProtocols.status(),
+            link.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, switchingProtocols.status(),
                     Unpooled.EMPTY_BUFFER, switchingProtocols.headers(),
                     EmptyHttpHeaders.INSTANCE));
-            ChannelPipeline pipeline = ctx.pipeline();
-            pipeline.remove(Http1ServerCodec.class);
-            pipeline.remove(ReadAheadFlowControl.class);
-            pipeline.remove(ConnectionTimeouts.class);
-            pipeline.remove(RequestDispatcher.this);
+            link.leaveHttp();
         }
 
         private ChannelFuture send(Object message, boolean flush) {
             if (responseComplete || closing) {
                 ReferenceCountUtil.release(message);
-                return ctx.newFailedFuture(new IllegalStateException("response already complete"));
+                return link.newFailedFuture(new IllegalStateException("response already complete"));
             }
             if (message instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
                 prepareHead(response);
             }
             countBody(message);
             if (!(message instanceof LastHttpContent)) {
-                return flush ? ctx.writeAndFlush(message) : ctx.write(message);
+                return flush ? link.writeAndFlush(message) : link.write(message);
             }
             responseComplete = true;
-            ChannelFuture future = ctx.writeAndFlush(message);
+            ChannelFuture future = link.writeAndFlush(message);
             exchangeEnded(this, status);
             if (closeAfter) {
                 closing = true;
                 current = null;
-                future.addListener(ChannelFutureListener.CLOSE);
-            } else if (http2Stream && !bodyPending) {
+                future.addListener(written -> link.close());
+            } else if (endsWithResponse && !bodyPending) {
                 // the stream's one request has been read whole, and the stream closes once this response has
                 // left: nothing waits for that here (no listener, no task, no read asked of the stream)
                 current = null;

@@ -17,7 +17,7 @@ import io.sluice.http.Http3ConnectionGuard;
 import io.sluice.http.Http3HeaderTimeout;
 import io.sluice.http.Http3Requests;
 import io.sluice.http.LoopClock;
-import io.sluice.routing.RequestDispatcher;
+import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.Router;
 
 import java.util.function.BooleanSupplier;
@@ -101,7 +101,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
             pipeline.addLast(H3_REQUESTS, new Http3Requests());
             pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits, clocks.of(stream.eventLoop())));
             pipeline.addLast(FLOW, new FlowControlHandler());
-            pipeline.addLast(DISPATCHER, new RequestDispatcher(router, address, true));
+            pipeline.addLast(DISPATCHER, new DispatchingHandler(router, address, true));
         }
     }
 }

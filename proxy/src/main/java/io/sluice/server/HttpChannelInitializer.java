@@ -6,10 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
-import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.Mapping;
@@ -20,13 +17,14 @@ import io.sluice.http.AlternativeServices;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http2ConnectionGuard;
 import io.sluice.http.Http2Connections;
-import io.sluice.http.Http2StreamCodec;
+import io.sluice.http.Http2Streams;
 import io.sluice.http.HttpCodecs;
 import io.sluice.http.LoopClock;
 import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.ReadAheadFlowControl;
 import io.sluice.http.StreamFlushBatcher;
 import io.sluice.http.SendRateGuard;
+import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
 import io.sluice.tls.SniSelector;
@@ -44,10 +42,9 @@ import java.util.function.Supplier;
  * header precedes everything, including a TLS ClientHello. {@code protocol} chooses the HTTP stage once:
  * by ALPN after the TLS handshake, or by the HTTP/2 connection preface on a plain listener with
  * {@code http2 = true}; it then removes itself. The HTTP stage is either HTTP/1.1 (codec → flow control →
- * dispatcher) or HTTP/2 (flush batching → frame codec → one child channel per stream → connection
- * guard), where every stream runs the same dispatcher behind a frame-to-HTTP/1 translation, so each action
- * serves both protocols. The translation, shared by a connection's streams, is the handler each new stream
- * starts with, and it completes the stream's pipeline itself ({@link #addStream}). On a plain HTTP/1.1
+ * dispatcher) or HTTP/2 (flush batching → frame codec → streams → connection guard), where every stream is
+ * a plain object that runs the same dispatcher behind a frame-to-HTTP/1 translation, so each action serves
+ * both protocols ({@link Http2Streams}). On a plain HTTP/1.1
  * listener a connection opens with the dispatcher alone: codec and flow control come with its first byte
  * ({@link ConnectionTimeouts#openReleased}), so a connection that has not sent anything yet holds ~400 B less.
  *
@@ -160,8 +157,8 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
         pipeline.get(ConnectionTimeouts.class).releaseWhenIdle(codecRelease(limits));
     }
 
-    private RequestDispatcher newDispatcher() {
-        return new RequestDispatcher(router, address, listen.tls(), alternatives);
+    private DispatchingHandler newDispatcher() {
+        return new DispatchingHandler(router, address, listen.tls(), alternatives);
     }
 
     private IdleCodecRelease codecRelease(LimitsConfig limits) {
@@ -175,7 +172,7 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
 
     /**
      * HTTP/2 reads with auto-read on: flow-control windows, the stream limit and the frame guards bound
-     * what a peer can make us buffer, and each stream channel reads only on demand.
+     * what a peer can make us buffer, and each stream hands its request body to its dispatcher only on demand.
      */
     void addHttp2(Channel channel) {
         SluiceConfig config = router.get().config();
@@ -183,37 +180,12 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
         Http2ConnectionGuard guard = new Http2ConnectionGuard(pipeline.get(ConnectionTimeouts.class));
         // a connection's streams run on its loop: its clock is looked up once, not per stream
         LoopClock clock = clocks.of(channel.eventLoop());
+        Http2FrameCodec codec = Http2Connections.frameCodec(config.http2(), config.limits(), config.shutdownTimeout());
         pipeline.addLast(FLUSH, new StreamFlushBatcher());
-        pipeline.addLast(H2_CODEC, Http2Connections.frameCodec(config.http2(), config.limits(), config.shutdownTimeout()));
-        pipeline.addLast(H2_STREAMS, new Http2MultiplexHandler(
-                new Http2StreamCodec(stream -> addStream(stream, guard, config.limits(), clock))));
+        pipeline.addLast(H2_CODEC, codec);
+        pipeline.addLast(H2_STREAMS, new Http2Streams(codec.connection(), guard, config.limits(), clock,
+                (stream, timeouts) -> new RequestDispatcher(router, address, listen.tls(), alternatives, stream, timeouts)));
         pipeline.addLast(H2_GUARD, guard);
         channel.config().setAutoRead(true);
-    }
-
-    /**
-     * The rest of one HTTP/2 stream's pipeline, after its codec: HTTP/1-style messages to the dispatcher. Only
-     * a stream whose request has a body needs flow control, which hands the dispatcher one message per read
-     * however many frames have arrived; a request whose HEADERS frame ended the stream is the stream's one
-     * message, so most streams go without it (a handler less to build, pass and tear down per request).
-     */
-    private void addStream(Channel stream, Http2ConnectionGuard guard, LimitsConfig limits, LoopClock clock) {
-        stream.config().setAutoRead(false);
-        guard.streamOpened(stream);
-        ChannelPipeline pipeline = stream.pipeline()
-                .addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits, clock));
-        if (!requestEnded(stream)) {
-            pipeline.addLast(FLOW, new FlowControlHandler());
-        }
-        pipeline.addLast(DISPATCHER, newDispatcher());
-    }
-
-    /**
-     * True when the client has ended the stream already: the stream channel is made when its HEADERS frame
-     * opens the stream, so the stream is then half-closed only if that frame ended it.
-     */
-    private static boolean requestEnded(Channel stream) {
-        return stream instanceof Http2StreamChannel channel
-                && channel.stream().state() == Http2Stream.State.HALF_CLOSED_REMOTE;
     }
 }

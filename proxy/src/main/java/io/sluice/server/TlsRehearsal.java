@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -17,7 +16,7 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ChannelDuplexHandler;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
@@ -28,8 +27,12 @@ import io.netty.util.Mapping;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.config.ListenConfig;
 import io.sluice.config.SluiceConfig;
+import io.sluice.http.ClientLink;
+import io.sluice.http.ConnectionTimeouts;
+import io.sluice.http.Http2ConnectionGuard;
 import io.sluice.http.Http2Connections;
-import io.sluice.http.Http2StreamCodec;
+import io.sluice.http.Http2Streams;
+import io.sluice.http.LoopClock;
 import io.sluice.http.StreamFlushBatcher;
 import io.sluice.tls.SniSelector;
 import io.sluice.tls.TlsProvider;
@@ -46,7 +49,7 @@ import java.util.function.Function;
 /**
  * Runs one TLS connection through a listener's own certificate contexts in memory, as the server starts:
  * a handshake by SNI selection and ALPN, and on an {@code h2} listener two rounds of {@link #STREAMS} requests
- * through the same HTTP/2 frame codec, stream multiplexer and frame-to-HTTP/1 translation that serve clients.
+ * through the same HTTP/2 frame codec, stream stage and frame-to-HTTP/1 translation that serve clients.
  * The requests are answered here, not by the locations: nothing is routed, logged, counted or sent upstream.
  *
  * <p>Why: the first TLS connection of a process loads and initialises some 300 classes (the BoringSSL engine,
@@ -193,17 +196,32 @@ final class TlsRehearsal {
             if (!ApplicationProtocolNames.HTTP_2.equals(protocol)) {
                 return;
             }
-            ctx.pipeline().addLast(
-                    new StreamFlushBatcher(),
-                    Http2Connections.frameCodec(config.http2(), config.limits(), config.shutdownTimeout()),
-                    new Http2MultiplexHandler(new Http2StreamCodec(stream -> stream.pipeline().addLast(new Answer()))));
+            LoopClock clock = new LoopClock(ctx.executor());
+            ConnectionTimeouts timeouts = new ConnectionTimeouts(config.limits(), clock);
+            Http2ConnectionGuard guard = new Http2ConnectionGuard(timeouts);
+            Http2FrameCodec codec = Http2Connections.frameCodec(config.http2(), config.limits(), config.shutdownTimeout());
+            ctx.pipeline().addLast(timeouts, new StreamFlushBatcher(), codec,
+                    new Http2Streams(codec.connection(), guard, config.limits(), clock,
+                            (stream, streamTimeouts) -> new Answer(stream)),
+                    guard);
         }
     }
 
     /** Stands in for the dispatcher on a rehearsal stream: a short 200 to every request. */
-    private static final class Answer extends ChannelInboundHandlerAdapter {
+    private static final class Answer implements ClientLink.Receiver {
+        private final ClientLink stream;
+
+        Answer(ClientLink stream) {
+            this.stream = stream;
+        }
+
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        public void start() {
+            stream.read();
+        }
+
+        @Override
+        public void received(Object msg) {
             boolean request = msg instanceof HttpRequest;
             ReferenceCountUtil.release(msg);
             if (request) {
@@ -211,8 +229,21 @@ final class TlsRehearsal {
                         HttpResponseStatus.OK, Unpooled.wrappedBuffer(BODY));
                 response.headers().set(HttpHeaderNames.CONTENT_LENGTH, BODY.length)
                         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
-                ctx.writeAndFlush(response);
+                stream.writeAndFlush(response);
             }
+        }
+
+        @Override
+        public void expired(ConnectionTimeouts.Phase phase) {
+            stream.close();
+        }
+
+        @Override
+        public void writabilityChanged(boolean writable) {
+        }
+
+        @Override
+        public void closed() {
         }
     }
 

@@ -432,7 +432,7 @@ final class FileRequest implements ExchangeListener {
      */
     private boolean zeroCopy() {
         Channel channel = exchange.channel();
-        return !exchange.rewritesBody() && !exchange.secure() && channel instanceof SocketChannel
+        return !exchange.rewritesBody() && !exchange.secure() && !exchange.multiplexed() && channel instanceof SocketChannel
                 && channel.pipeline().get(SslHandler.class) == null;
     }
 

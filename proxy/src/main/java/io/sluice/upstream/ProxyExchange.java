@@ -20,7 +20,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.BalancingConfig;
 import io.sluice.config.UpstreamConfig;
-import io.sluice.http.ClientStreams;
 import io.sluice.http.ErrorResponses;
 import io.sluice.http.Exchange;
 import io.sluice.http.HeadroomResponse;
@@ -126,7 +125,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
                 ? HashKeys.of(exchange, balancing.hashKey()) : null;
         this.failOn5xx = balancing.passiveHealth().failOn5xx();
         this.http2Upstream = config.protocol() != UpstreamConfig.Protocol.HTTP1;
-        this.clientMultiplexed = ClientStreams.isStream(exchange.channel());
+        this.clientMultiplexed = exchange.multiplexed();
         this.clientTakesTrailers = request.headers().containsValue(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS, true);
     }
 

@@ -8,7 +8,7 @@ import io.sluice.config.SluiceConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.routing.ExchangeRecorders;
-import io.sluice.routing.RequestDispatcher;
+import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.Router;
 import io.sluice.util.HostAndPort;
 import org.junit.jupiter.api.Test;
@@ -45,7 +45,7 @@ class HttpChannelInitializerTest {
         for (EmbeddedChannel channel : List.of(first, second)) {
             assertNull(channel.pipeline().get(HttpChannelInitializer.class));
             assertNotNull(channel.pipeline().get(ConnectionTimeouts.class));
-            assertNotNull(channel.pipeline().get(RequestDispatcher.class));
+            assertNotNull(channel.pipeline().get(DispatchingHandler.class));
             assertEquals(List.of(HttpChannelInitializer.TIMEOUTS, HttpChannelInitializer.DISPATCHER),
                     channel.pipeline().names().subList(0, 2), "the codec comes with the first byte");
         }

@@ -36,8 +36,8 @@ class TlsRehearsalIT {
                     "io.netty.handler.ssl.SniHandler", "io.netty.handler.ssl.SslHandler",
                     "io.netty.handler.ssl.ApplicationProtocolNegotiationHandler",
                     "io.netty.handler.codec.http2.Http2FrameCodec", "io.netty.handler.codec.http2.HpackDecoder",
-                    "io.netty.handler.codec.http2.HpackEncoder", "io.netty.handler.codec.http2.Http2MultiplexHandler",
-                    "io.sluice.http.Http2StreamCodec");
+                    "io.netty.handler.codec.http2.HpackEncoder", "io.sluice.http.Http2Streams",
+                    "io.sluice.http.Http2ClientStream", "io.sluice.http.Http2StreamCodec");
             // the rehearsal runs beside the binds, so it may still be going when the port is logged
             Set<String> missing = new HashSet<>(needed);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

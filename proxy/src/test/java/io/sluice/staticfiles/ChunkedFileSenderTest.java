@@ -21,7 +21,7 @@ import io.sluice.http.LoopClock;
 import io.sluice.metrics.SluiceMetrics;
 import io.sluice.routing.ExchangeRecorders;
 import io.sluice.routing.HandlerFactory;
-import io.sluice.routing.RequestDispatcher;
+import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.Router;
 import io.sluice.testing.RawHttp;
 import org.junit.jupiter.api.AfterEach;
@@ -81,7 +81,7 @@ class ChunkedFileSenderTest {
                     protected void initChannel(SocketChannel channel) {
                         channel.pipeline().addLast(new ConnectionTimeouts(config.limits(), clocks.of(channel.eventLoop())),
                                 HttpCodecs.serverCodec(config.limits()), new FlowControlHandler(),
-                                new RequestDispatcher(() -> router, listenAddress, true));
+                                new DispatchingHandler(() -> router, listenAddress, true));
                     }
                 }).bind("127.0.0.1", 0).sync().channel();
         port = ((InetSocketAddress) server.localAddress()).getPort();
