@@ -28,6 +28,7 @@ import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
 import io.sluice.tls.SniSelector;
+import io.sluice.tls.TlsErrorClose;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +37,9 @@ import java.util.function.Supplier;
 /**
  * Assembles a client connection's pipeline in named stages, in the order bytes meet them:
  * <pre>
- * timeouts (raw bytes) → [proxy-protocol] → [tls: SNI, then the SslHandler] → [protocol] → HTTP
+ * timeouts (raw bytes) → [proxy-protocol] → [tls: SNI, then the SslHandler] → [protocol] → [tls-errors] → HTTP
  * </pre>
+ * {@code tls-errors} closes a connection whose TLS session failed after the handshake ({@link TlsErrorClose}).
  * {@code proxy-protocol} is where a PROXY protocol decoder goes ({@code addAfter(TIMEOUTS, ...)}): its
  * header precedes everything, including a TLS ClientHello. {@code protocol} chooses the HTTP stage once:
  * by ALPN after the TLS handshake, or by the HTTP/2 connection preface on a plain listener with
@@ -63,6 +65,7 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
     static final String PROXY_PROTOCOL = "proxy-protocol";
     static final String TLS = "tls";
     static final String PROTOCOL = "protocol";
+    static final String TLS_ERRORS = "tls-errors";
     static final String CODEC = "codec";
     static final String FLOW = "flow";
     static final String DISPATCHER = "dispatcher";
@@ -134,6 +137,7 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
         if (listen.tls()) {
             pipeline.addLast(TLS, new SniSelector(certificates, limits.headerTimeout().toMillis(), TLS));
             pipeline.addLast(PROTOCOL, new AlpnSelector(this));
+            pipeline.addLast(TLS_ERRORS, new TlsErrorClose());
         } else if (listen.http2()) {
             pipeline.addLast(PROTOCOL, new PrefaceSelector(this));
         } else {

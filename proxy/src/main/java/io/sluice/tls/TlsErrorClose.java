@@ -1,0 +1,60 @@
+package io.sluice.tls;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+
+/**
+ * Closes a client connection as soon as its TLS session fails after the handshake, for instance on a record
+ * that does not decrypt: such an error is fatal (RFC 8446 §6.2), the session can carry nothing more, and
+ * until the socket closes it holds a connection slot.
+ *
+ * <p>The OpenSSL engine answers such a record with its fatal alert at once but raises the error only on its
+ * next wrap. An HTTP/1.1 connection between requests writes nothing, so the error would wait for the header
+ * or keep-alive timeout. After a read that brought no application data, which is all such a record brings,
+ * this handler therefore flushes through the TLS handler: the flush wraps, the error surfaces, and the
+ * connection closes. Reads that do bring data are answered by the stage's own writes.
+ */
+public final class TlsErrorClose extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(TlsErrorClose.class);
+
+    private boolean handshaken;
+    private boolean readData;
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        readData = true;
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (handshaken && !readData) {
+            ctx.flush();
+        }
+        readData = false;
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent completion && completion.isSuccess()) {
+            handshaken = true;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof SSLException || cause.getCause() instanceof SSLException) {
+            log.debug("{}: TLS session failed, closing: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        } else {
+            ctx.fireExceptionCaught(cause);
+        }
+    }
+}
