@@ -14,13 +14,11 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -150,8 +148,7 @@ class Http2StreamsTest {
         carryToServer();
         Receiver receiver = receivers.get(0);
 
-        DataCounter sent = new DataCounter();
-        readServerFrames(sent);
+        ServerDataFrames sent = ServerDataFrames.drain(server, client.pipeline().firstContext());
         assertEquals(CLIENT_WINDOW, sent.bytes, "the client's window is filled, and no more");
         assertFalse(receiver.link.writable(), "the stream stops taking bytes while the window is shut");
         assertTrue(receiver.written < Receiver.BODY, "the writer was held back");
@@ -205,24 +202,6 @@ class Http2StreamsTest {
         }
         server.runPendingTasks();
         return moved;
-    }
-
-    /** Reads what the server wrote with a plain frame reader: the client does not answer, its windows stay shut. */
-    private void readServerFrames(DataCounter counter) throws Exception {
-        try (DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader()) {
-            ByteBuf all = Unpooled.buffer();
-            for (Object bytes = server.readOutbound(); bytes != null; bytes = server.readOutbound()) {
-                all.writeBytes((ByteBuf) bytes);
-                ReferenceCountUtil.release(bytes);
-            }
-            try {
-                while (all.isReadable()) {
-                    reader.readFrame(client.pipeline().firstContext(), all, counter);
-                }
-            } finally {
-                all.release();
-            }
-        }
     }
 
     /** Stands in for a stream's dispatcher: reads the head, then does what the test says. */
@@ -295,18 +274,6 @@ class Http2StreamsTest {
                 assertFalse(headers.headers().contains(HttpHeaderNames.CONNECTION));
             }
             ReferenceCountUtil.release(msg);
-        }
-    }
-
-    /** Adds up the flow-controlled bytes of the DATA frames read. */
-    private static final class DataCounter extends Http2FrameAdapter {
-        int bytes;
-
-        @Override
-        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
-            int flowControlled = data.readableBytes() + padding;
-            bytes += flowControlled;
-            return flowControlled;
         }
     }
 }

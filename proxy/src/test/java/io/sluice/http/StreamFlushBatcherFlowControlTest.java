@@ -1,16 +1,13 @@
 package io.sluice.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2FrameReader;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.Http2FrameAdapter;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -77,21 +74,7 @@ class StreamFlushBatcherFlowControlTest {
         }
         server.runPendingTasks();
 
-        DataCounter sent = new DataCounter();
-        try (DefaultHttp2FrameReader reader = new DefaultHttp2FrameReader()) {
-            ByteBuf all = Unpooled.buffer();
-            for (Object bytes = server.readOutbound(); bytes != null; bytes = server.readOutbound()) {
-                all.writeBytes((ByteBuf) bytes);
-                ReferenceCountUtil.release(bytes);
-            }
-            try {
-                while (all.isReadable()) {
-                    reader.readFrame(client.pipeline().firstContext(), all, sent);
-                }
-            } finally {
-                all.release();
-            }
-        }
+        ServerDataFrames sent = ServerDataFrames.drain(server, client.pipeline().firstContext());
         assertTrue(sent.frames > 1, "the response went out in several DATA frames: " + sent.frames);
         assertEquals(WINDOW, sent.bytes, "the client's window is filled, and no more");
     }
@@ -133,20 +116,6 @@ class StreamFlushBatcherFlowControlTest {
                 written += CHUNK;
                 ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(new byte[CHUNK]), written >= body));
             }
-        }
-    }
-
-    /** Adds up the flow-controlled bytes of the DATA frames read. */
-    private static final class DataCounter extends Http2FrameAdapter {
-        int bytes;
-        int frames;
-
-        @Override
-        public int onDataRead(ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding, boolean endOfStream) {
-            frames++;
-            int flowControlled = data.readableBytes() + padding;
-            bytes += flowControlled;
-            return flowControlled;
         }
     }
 }
