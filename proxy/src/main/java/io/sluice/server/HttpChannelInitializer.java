@@ -16,6 +16,7 @@ import io.sluice.config.SluiceConfig;
 import io.sluice.http.AlternativeServices;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http2ConnectionGuard;
+import io.sluice.http.Http2GoAwayLog;
 import io.sluice.http.Http2Connections;
 import io.sluice.http.Http2Streams;
 import io.sluice.http.HttpCodecs;
@@ -185,6 +186,7 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
         // a connection's streams run on its loop: its clock is looked up once, not per stream
         LoopClock clock = clocks.of(channel.eventLoop());
         Http2FrameCodec codec = Http2Connections.frameCodec(config.http2(), config.limits(), config.shutdownTimeout());
+        codec.connection().addListener(new Http2GoAwayLog(channel));
         pipeline.addLast(FLUSH, new StreamFlushBatcher());
         pipeline.addLast(H2_CODEC, codec);
         pipeline.addLast(H2_STREAMS, new Http2Streams(codec.connection(), guard, config.limits(), clock,

@@ -1,5 +1,6 @@
 package io.sluice.tls;
 
+import io.sluice.testing.RawHttp2;
 import io.sluice.testing.RunningSluice;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,15 +115,15 @@ class Http2IT {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.write(frame(0x4, 0, 0, new byte[0]));
+            out.write(RawHttp2.frame(0x4, 0, 0, new byte[0]));
             byte[] authority = "localhost".getBytes(StandardCharsets.US_ASCII);
             ByteArrayOutputStream headers = new ByteArrayOutputStream();
             headers.write(new byte[] {(byte) 0x82, (byte) 0x86, (byte) 0x84, 0x01, (byte) authority.length});
             headers.write(authority);
             try {
                 for (int stream = 1; stream < 2 * 1000; stream += 2) {
-                    out.write(frame(0x1, 0x5, stream, headers.toByteArray()));
-                    out.write(frame(0x3, 0, stream, new byte[] {0, 0, 0, 0x8}));
+                    out.write(RawHttp2.frame(0x1, 0x5, stream, headers.toByteArray()));
+                    out.write(RawHttp2.frame(0x3, 0, stream, new byte[] {0, 0, 0, 0x8}));
                 }
                 out.flush();
             } catch (IOException closedByServer) {
@@ -156,13 +157,13 @@ class Http2IT {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.write(frame(0x4, 0, 0, new byte[0]));
+            out.write(RawHttp2.frame(0x4, 0, 0, new byte[0]));
             byte[] authority = "localhost".getBytes(StandardCharsets.US_ASCII);
             // :method GET, :scheme http, :authority localhost; no :path (RFC 9113 §8.3.1: malformed)
             ByteArrayOutputStream withoutPath = new ByteArrayOutputStream();
             withoutPath.write(new byte[] {(byte) 0x82, (byte) 0x86, 0x01, (byte) authority.length});
             withoutPath.write(authority);
-            out.write(frame(0x1, 0x5, 1, withoutPath.toByteArray()));
+            out.write(RawHttp2.frame(0x1, 0x5, 1, withoutPath.toByteArray()));
             out.flush();
             DataInputStream in = new DataInputStream(socket.getInputStream());
             assertEquals(PROTOCOL_ERROR, resetCode(in, 1), "the malformed request's stream is reset");
@@ -173,7 +174,7 @@ class Http2IT {
             valid.write("/small".getBytes(StandardCharsets.US_ASCII));
             valid.write(new byte[] {0x01, (byte) authority.length});
             valid.write(authority);
-            out.write(frame(0x1, 0x5, 3, valid.toByteArray()));
+            out.write(RawHttp2.frame(0x1, 0x5, 3, valid.toByteArray()));
             out.flush();
             assertEquals("hello h2", dataOf(in, 3));
         }
@@ -239,21 +240,6 @@ class Http2IT {
                 }
             }
         }
-    }
-
-    private static byte[] frame(int type, int flags, int stream, byte[] payload) {
-        byte[] frame = new byte[9 + payload.length];
-        frame[0] = (byte) (payload.length >>> 16);
-        frame[1] = (byte) (payload.length >>> 8);
-        frame[2] = (byte) payload.length;
-        frame[3] = (byte) type;
-        frame[4] = (byte) flags;
-        frame[5] = (byte) (stream >>> 24);
-        frame[6] = (byte) (stream >>> 16);
-        frame[7] = (byte) (stream >>> 8);
-        frame[8] = (byte) stream;
-        System.arraycopy(payload, 0, frame, 9, payload.length);
-        return frame;
     }
 
     /** Runs curl and returns "HTTP-VERSION BODY". */

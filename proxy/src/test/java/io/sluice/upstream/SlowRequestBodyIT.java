@@ -9,6 +9,7 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.sluice.testing.RawHttp;
+import io.sluice.testing.RawHttp2;
 import io.sluice.testing.RunningSluice;
 import org.junit.jupiter.api.Test;
 
@@ -234,7 +235,7 @@ class SlowRequestBodyIT {
             socket.setTcpNoDelay(true);
             out = socket.getOutputStream();
             write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            write(frame(0x4, 0, 0, new byte[0]));
+            write(RawHttp2.frame(0x4, 0, 0, new byte[0]));
             Thread reader = new Thread(this::readFrames, "h2-reader");
             reader.setDaemon(true);
             reader.start();
@@ -245,14 +246,14 @@ class SlowRequestBodyIT {
             ByteBuf block = Unpooled.buffer();
             try {
                 encoder.encodeHeaders(stream, headers, block);
-                write(frame(0x1, endStream ? 0x5 : 0x4, stream, ByteBufUtil.getBytes(block)));
+                write(RawHttp2.frame(0x1, endStream ? 0x5 : 0x4, stream, ByteBufUtil.getBytes(block)));
             } finally {
                 block.release();
             }
         }
 
         void data(int stream, String text) throws IOException {
-            write(frame(0x0, 0, stream, text.getBytes(StandardCharsets.US_ASCII)));
+            write(RawHttp2.frame(0x0, 0, stream, text.getBytes(StandardCharsets.US_ASCII)));
         }
 
         String awaitStatus(int stream, int seconds) throws InterruptedException {
@@ -278,7 +279,7 @@ class SlowRequestBodyIT {
                     int stream = in.readInt() & 0x7fffffff;
                     byte[] payload = in.readNBytes(length);
                     if (type == 0x4 && (flags & 0x1) == 0) {
-                        write(frame(0x4, 0x1, 0, new byte[0]));
+                        write(RawHttp2.frame(0x4, 0x1, 0, new byte[0]));
                     } else if (type == 0x1) {
                         ByteBuf block = Unpooled.wrappedBuffer(payload);
                         try {
@@ -297,21 +298,6 @@ class SlowRequestBodyIT {
         @Override
         public void close() throws IOException {
             socket.close();
-        }
-
-        private static byte[] frame(int type, int flags, int stream, byte[] payload) {
-            byte[] frame = new byte[9 + payload.length];
-            frame[0] = (byte) (payload.length >>> 16);
-            frame[1] = (byte) (payload.length >>> 8);
-            frame[2] = (byte) payload.length;
-            frame[3] = (byte) type;
-            frame[4] = (byte) flags;
-            frame[5] = (byte) (stream >>> 24);
-            frame[6] = (byte) (stream >>> 16);
-            frame[7] = (byte) (stream >>> 8);
-            frame[8] = (byte) stream;
-            System.arraycopy(payload, 0, frame, 9, payload.length);
-            return frame;
         }
     }
 }
