@@ -66,6 +66,11 @@ final class Http2ClientStream implements ClientLink, ConnectionTimeouts.StreamCl
         this.stream = stream;
         this.timeouts = ConnectionTimeouts.forStream(limits, clock, this);
         this.writable = connection.connection().remote().flowController().isWritable(stream);
+        if (!writable) {
+            // a stream opened while the client's window is used up gets no event until the window moves:
+            // its send clock runs from here, or a client that never reads would hold the stream for good
+            timeouts.writabilityChanged(false, ctx.executor());
+        }
         this.receiver = receivers.open(this, timeouts);
     }
 
