@@ -50,6 +50,7 @@ class Http1RequestDecoder extends Http1MessageDecoder {
     private String contentLength;
     private int transferEncodings;
     private String transferEncoding;
+    private int hosts;
 
     Http1RequestDecoder(int maxInitialLine, int maxHeaderSize, int maxChunkSize) {
         super(maxInitialLine, maxHeaderSize, maxChunkSize);
@@ -166,6 +167,9 @@ class Http1RequestDecoder extends Http1MessageDecoder {
         } else if (name == HttpHeaderNames.TRANSFER_ENCODING) {
             transferEncodings++;
             transferEncoding = value;
+        } else if (name == HttpHeaderNames.HOST && ++hosts > 1) {
+            // refused here as the validator would, so that it need not look for a second one
+            throw new Malformed("more than one Host header");
         }
         headers.add(name, value);
     }
@@ -238,5 +242,6 @@ class Http1RequestDecoder extends Http1MessageDecoder {
         contentLength = null;
         transferEncodings = 0;
         transferEncoding = null;
+        hosts = 0;
     }
 }
