@@ -267,7 +267,7 @@ public abstract class Http1MessageDecoder extends ByteToMessageDecoder {
             hash = 31 * hash + b;
         }
         AsciiString name = fieldName(bytes, start, colon);
-        String value = FieldValues.of(name, bytes, valueStart, valueEnd, hash);
+        String value = HeadStrings.value(name, bytes, valueStart, valueEnd, hash);
         if (state == State.HEADERS) {
             headerField(name, value);
             return;

@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -135,8 +134,12 @@ class Http1RequestDecoder extends Http1MessageDecoder {
         }
         int targetStart = methodEnd + 1;
         int targetEnd = targetStart;
+        int hash = 0;
+        boolean query = false;
         while (targetEnd < end && isTargetChar(bytes[targetEnd])) {
-            targetEnd++;
+            byte b = bytes[targetEnd++];
+            hash = 31 * hash + b;
+            query |= b == '?';
         }
         if (targetEnd == targetStart || targetEnd == end || bytes[targetEnd] != SP) {
             throw new Malformed("invalid request target");
@@ -146,7 +149,7 @@ class Http1RequestDecoder extends Http1MessageDecoder {
             throw new Malformed("invalid HTTP version");
         }
         method = HttpTokens.method(bytes, start, methodEnd);
-        uri = new String(bytes, targetStart, targetEnd - targetStart, StandardCharsets.ISO_8859_1);
+        uri = HeadStrings.target(bytes, targetStart, targetEnd, hash, query);
     }
 
     /** Visible ASCII and obs-text: the target is checked as a path later, this only frames it. */

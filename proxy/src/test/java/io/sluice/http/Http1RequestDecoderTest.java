@@ -133,6 +133,19 @@ class Http1RequestDecoderTest {
     }
 
     @Test
+    void aRepeatedTargetIsOneStringUnlessItHasAQuery() {
+        HttpRequest first = (HttpRequest) decode("GET /same/path HTTP/1.1\r\nHost: a\r\n\r\n").get(0);
+        HttpRequest second = (HttpRequest) decode("HEAD /same/path HTTP/1.1\r\nHost: a\r\n\r\n").get(0);
+        HttpRequest other = (HttpRequest) decode("GET /same/patH HTTP/1.1\r\nHost: a\r\n\r\n").get(0);
+        assertSame(first.uri(), second.uri());
+        assertEquals("/same/patH", other.uri());
+        HttpRequest query = (HttpRequest) decode("GET /p?token=1 HTTP/1.1\r\nHost: a\r\n\r\n").get(0);
+        HttpRequest queryAgain = (HttpRequest) decode("GET /p?token=1 HTTP/1.1\r\nHost: a\r\n\r\n").get(0);
+        assertEquals(query.uri(), queryAgain.uri());
+        assertNotSame(query.uri(), queryAgain.uri());
+    }
+
+    @Test
     void requestsFromElsewhereHaveTheirFieldsChecked() {
         // as an HTTP/2 stream's request arrives: its header map does not validate values either
         HttpHeadersFactory unvalidated = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
