@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  * Most values on a connection are the same in every message (a client's Host and User-Agent, an upstream's
  * Server, Content-Type, Content-Length and Connection, a Date for a whole second), and so, often, is the
  * target; every keep-alive request used to copy each of them into a new string (the string and its byte
- * array), a third of what a proxied GET allocated on the event loop. Each event loop thread keeps the strings
+ * array), a quarter of what a proxied GET allocated on the event loop. Each event loop thread keeps the strings
  * it made last in a small table, two slots per hash: bytes equal to a string in their two slots are that
  * string; other bytes make a new string, which displaces the less recently used of the two. Strings are
  * immutable, so sharing one between messages changes nothing a reader can see.
