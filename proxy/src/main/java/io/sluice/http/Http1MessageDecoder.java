@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -259,13 +258,16 @@ public abstract class Http1MessageDecoder extends ByteToMessageDecoder {
         while (valueEnd > valueStart && (bytes[valueEnd - 1] == SP || bytes[valueEnd - 1] == HT)) {
             valueEnd--;
         }
+        int hash = 0;
         for (int i = valueStart; i < valueEnd; i++) {
-            if (isControl(bytes[i])) {
+            byte b = bytes[i];
+            if (isControl(b)) {
                 throw new Malformed("control character in header value");
             }
+            hash = 31 * hash + b;
         }
         AsciiString name = fieldName(bytes, start, colon);
-        String value = new String(bytes, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1);
+        String value = HeadStrings.value(name, bytes, valueStart, valueEnd, hash);
         if (state == State.HEADERS) {
             headerField(name, value);
             return;

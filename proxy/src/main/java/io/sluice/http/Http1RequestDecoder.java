@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.AsciiString;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -50,6 +49,7 @@ class Http1RequestDecoder extends Http1MessageDecoder {
     private String contentLength;
     private int transferEncodings;
     private String transferEncoding;
+    private int hosts;
 
     Http1RequestDecoder(int maxInitialLine, int maxHeaderSize, int maxChunkSize) {
         super(maxInitialLine, maxHeaderSize, maxChunkSize);
@@ -134,8 +134,12 @@ class Http1RequestDecoder extends Http1MessageDecoder {
         }
         int targetStart = methodEnd + 1;
         int targetEnd = targetStart;
+        int hash = 0;
+        boolean query = false;
         while (targetEnd < end && isTargetChar(bytes[targetEnd])) {
-            targetEnd++;
+            byte b = bytes[targetEnd++];
+            hash = 31 * hash + b;
+            query |= b == '?';
         }
         if (targetEnd == targetStart || targetEnd == end || bytes[targetEnd] != SP) {
             throw new Malformed("invalid request target");
@@ -145,7 +149,7 @@ class Http1RequestDecoder extends Http1MessageDecoder {
             throw new Malformed("invalid HTTP version");
         }
         method = HttpTokens.method(bytes, start, methodEnd);
-        uri = new String(bytes, targetStart, targetEnd - targetStart, StandardCharsets.ISO_8859_1);
+        uri = HeadStrings.target(bytes, targetStart, targetEnd, hash, query);
     }
 
     /** Visible ASCII and obs-text: the target is checked as a path later, this only frames it. */
@@ -166,6 +170,9 @@ class Http1RequestDecoder extends Http1MessageDecoder {
         } else if (name == HttpHeaderNames.TRANSFER_ENCODING) {
             transferEncodings++;
             transferEncoding = value;
+        } else if (name == HttpHeaderNames.HOST && ++hosts > 1) {
+            // refused here as the validator would, so that it need not look for a second one
+            throw new Malformed("more than one Host header");
         }
         headers.add(name, value);
     }
@@ -238,5 +245,6 @@ class Http1RequestDecoder extends Http1MessageDecoder {
         contentLength = null;
         transferEncodings = 0;
         transferEncoding = null;
+        hosts = 0;
     }
 }

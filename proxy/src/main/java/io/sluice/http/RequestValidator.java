@@ -24,8 +24,8 @@ import java.util.Map;
  */
 public final class RequestValidator {
     /**
-     * The decoder result of a request whose framing and field values were refused by these same rules while
-     * its head was read (the HTTP/1.1 decoder's): the check does not scan its fields again.
+     * The decoder result of a request whose framing, field values and second Host were refused by these same
+     * rules while its head was read (the HTTP/1.1 decoder's): the check does not scan its fields again.
      */
     static final DecoderResult FIELDS_CHECKED = new FieldsChecked();
 
@@ -53,13 +53,19 @@ public final class RequestValidator {
         if (target != null) {
             return target;
         }
-        Iterator<String> hosts = headers.valueStringIterator(HttpHeaderNames.HOST);
-        if (!hosts.hasNext()) {
-            return version.minorVersion() == 1 ? bad("HTTP/1.1 request without Host") : null;
+        String host;
+        if (result == FIELDS_CHECKED) {
+            // the HTTP/1.1 decoder refuses a second Host: one lookup, no iterator
+            host = headers.get(HttpHeaderNames.HOST);
+        } else {
+            Iterator<String> hosts = headers.valueStringIterator(HttpHeaderNames.HOST);
+            host = hosts.hasNext() ? hosts.next() : null;
+            if (hosts.hasNext()) {
+                return bad("more than one Host header");
+            }
         }
-        String host = hosts.next();
-        if (hosts.hasNext()) {
-            return bad("more than one Host header");
+        if (host == null) {
+            return version.minorVersion() == 1 ? bad("HTTP/1.1 request without Host") : null;
         }
         return !Authority.isValid(host) ? bad("invalid Host \"" + printable(host) + "\"") : null;
     }

@@ -96,6 +96,9 @@ public final class RequestDispatcher implements ClientLink.Receiver {
     private boolean readWanted;
     /** The client of this connection's requests, once one was served (a PROXY header has been read by then). */
     private InetSocketAddress requestClient;
+    /** The last request's Host value and the host name it gave (see {@link #hostOf}). */
+    private String lastHostHeader;
+    private String lastHost;
 
     /**
      * {@code alternatives}: the {@code Alt-Svc} values of the blocks on a TLS listener, {@code null} for none.
@@ -216,9 +219,20 @@ public final class RequestDispatcher implements ClientLink.Receiver {
         }
     }
 
-    /** The host name of a Host value the validator accepted, or {@code ""} without one. */
-    private static String hostOf(String hostHeader) {
-        return hostHeader == null ? "" : Authority.hostOfValid(hostHeader);
+    /**
+     * The host name of a Host value the validator accepted, or {@code ""} without one. A client sends the
+     * same Host on every request of its connection (the HTTP/1.1 decoder then hands on the same string), so
+     * the last answer is kept rather than cut from the value again.
+     */
+    private String hostOf(String hostHeader) {
+        if (hostHeader == null) {
+            return "";
+        }
+        if (!hostHeader.equals(lastHostHeader)) {
+            lastHost = Authority.hostOfValid(hostHeader);
+            lastHostHeader = hostHeader;
+        }
+        return lastHost;
     }
 
     /**

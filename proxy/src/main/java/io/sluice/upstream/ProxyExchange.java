@@ -109,8 +109,10 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         this.requestHeads = requestHeads;
         this.responseHeads = responseHeads;
         HttpRequest request = exchange.request();
-        this.chunked = HttpUtil.isTransferEncodingChunked(request);
-        this.hasBody = chunked || HttpUtil.getContentLength(request, 0L) > 0;
+        // a request that arrived whole (every decoder's form of one without a body) has nothing to frame
+        boolean whole = request instanceof LastHttpContent;
+        this.chunked = !whole && HttpUtil.isTransferEncodingChunked(request);
+        this.hasBody = chunked || !whole && HttpUtil.getContentLength(request, 0L) > 0;
         HttpMethod method = request.method();
         this.headRequest = HttpMethod.HEAD.equals(method);
         this.idempotent = headRequest || HttpMethod.GET.equals(method) || HttpMethod.PUT.equals(method)

@@ -30,6 +30,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,6 +100,49 @@ class Http1RequestDecoderTest {
         assertNull(RequestValidator.check(decoded));
         HttpRequest noHost = (HttpRequest) decode("GET / HTTP/1.1\r\nX-Ok: v\r\n\r\n").get(0);
         assertEquals("HTTP/1.1 request without Host", RequestValidator.check(noHost).reason());
+    }
+
+    @Test
+    void aSecondHostIsRefusedByTheDecoderWhateverItsSpelling() {
+        HttpRequest twice = (HttpRequest) decode("GET / HTTP/1.1\r\nHost: a\r\nX-Ok: v\r\nHOST: b\r\n\r\n").get(0);
+        assertTrue(twice.decoderResult().isFailure());
+        Rejection rejection = RequestValidator.check(twice);
+        assertEquals(400, rejection.status().code());
+        assertEquals("malformed request: more than one Host header", rejection.reason());
+    }
+
+    @Test
+    void aSecondHostFromElsewhereIsRefusedByTheValidator() {
+        HttpRequest twice = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        twice.headers().add(HttpHeaderNames.HOST, "a").add(HttpHeaderNames.HOST, "b");
+        assertEquals("more than one Host header", RequestValidator.check(twice).reason());
+        ReferenceCountUtil.release(twice);
+    }
+
+    @Test
+    void repeatedFieldValuesAreOneStringAndDifferentOnesAreNot() {
+        String head = "GET / HTTP/1.1\r\nHost: example.test\r\nX-Same: v\r\nCookie: id=1\r\n\r\n";
+        HttpRequest first = (HttpRequest) decode(head).get(0);
+        HttpRequest second = (HttpRequest) decode(head.replace("X-Same: v", "X-Same: w")).get(0);
+        assertSame(first.headers().get(HttpHeaderNames.HOST), second.headers().get(HttpHeaderNames.HOST));
+        assertEquals("v", first.headers().get("x-same"));
+        assertEquals("w", second.headers().get("x-same"));
+        // credentials are never kept for the next message
+        assertEquals(first.headers().get(HttpHeaderNames.COOKIE), second.headers().get(HttpHeaderNames.COOKIE));
+        assertNotSame(first.headers().get(HttpHeaderNames.COOKIE), second.headers().get(HttpHeaderNames.COOKIE));
+    }
+
+    @Test
+    void aRepeatedTargetIsOneStringUnlessItHasAQuery() {
+        HttpRequest first = (HttpRequest) decode("GET /same/path HTTP/1.1\r\nHost: a\r\n\r\n").get(0);
+        HttpRequest second = (HttpRequest) decode("HEAD /same/path HTTP/1.1\r\nHost: a\r\n\r\n").get(0);
+        HttpRequest other = (HttpRequest) decode("GET /same/patH HTTP/1.1\r\nHost: a\r\n\r\n").get(0);
+        assertSame(first.uri(), second.uri());
+        assertEquals("/same/patH", other.uri());
+        HttpRequest query = (HttpRequest) decode("GET /p?token=1 HTTP/1.1\r\nHost: a\r\n\r\n").get(0);
+        HttpRequest queryAgain = (HttpRequest) decode("GET /p?token=1 HTTP/1.1\r\nHost: a\r\n\r\n").get(0);
+        assertEquals(query.uri(), queryAgain.uri());
+        assertNotSame(query.uri(), queryAgain.uri());
     }
 
     @Test

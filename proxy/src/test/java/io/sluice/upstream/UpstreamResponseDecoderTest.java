@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -20,6 +21,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,6 +58,21 @@ class UpstreamResponseDecoderTest {
             ReferenceCountUtil.release(message);
         }
         return out;
+    }
+
+    @Test
+    void repeatedValuesAreOneStringExceptCookies() {
+        String head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: s=1\r\nContent-Length: 0\r\n\r\n";
+        channel.writeInbound(text(head + head.replace("text/plain", "text/html")));
+        HttpResponse first = channel.readInbound();
+        ReferenceCountUtil.release(channel.readInbound());
+        HttpResponse second = channel.readInbound();
+        ReferenceCountUtil.release(channel.readInbound());
+        assertEquals("text/plain", first.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        assertEquals("text/html", second.headers().get(HttpHeaderNames.CONTENT_TYPE));
+        assertSame(first.headers().get(HttpHeaderNames.CONTENT_LENGTH), second.headers().get(HttpHeaderNames.CONTENT_LENGTH));
+        assertEquals(first.headers().get(HttpHeaderNames.SET_COOKIE), second.headers().get(HttpHeaderNames.SET_COOKIE));
+        assertNotSame(first.headers().get(HttpHeaderNames.SET_COOKIE), second.headers().get(HttpHeaderNames.SET_COOKIE));
     }
 
     @Test
