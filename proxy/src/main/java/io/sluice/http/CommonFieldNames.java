@@ -44,7 +44,23 @@ public final class CommonFieldNames {
      */
     public static AsciiString lowerCase(CharSequence name) {
         AsciiString ascii = AsciiString.of(name);
+        if (!hasUpperCase(ascii)) {
+            // our own names are lower-case constants: a scan is cheaper than a lookup (whose case-insensitive
+            // hash sends every such name to its canonical spelling's bucket, to be compared byte by byte)
+            return ascii;
+        }
         AsciiString common = LOWER_CASE.get(ascii);
         return common != null ? common : ascii.toLowerCase();
+    }
+
+    private static boolean hasUpperCase(AsciiString name) {
+        byte[] bytes = name.array();
+        int end = name.arrayOffset() + name.length();
+        for (int i = name.arrayOffset(); i < end; i++) {
+            if (bytes[i] >= 'A' && bytes[i] <= 'Z') {
+                return true;
+            }
+        }
+        return false;
     }
 }
