@@ -157,7 +157,8 @@ public final class Http2Fields {
      */
     public static Http2Headers response(HttpResponse response) {
         HttpHeaders headers = response.headers();
-        Http2Headers fields = new DefaultHttp2Headers(false, headers.size() + 1);
+        // the encoder only iterates the fields and reads :status: the smallest bucket array will do
+        Http2Headers fields = new DefaultHttp2Headers(false, 2);
         fields.status(response.status().codeAsText());
         Iterator<Map.Entry<CharSequence, CharSequence>> iterator = headers.iteratorCharSequence();
         while (iterator.hasNext()) {
