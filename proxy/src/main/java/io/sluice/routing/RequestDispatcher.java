@@ -70,7 +70,11 @@ public final class RequestDispatcher implements ClientLink.Receiver {
     };
 
     private final ConnectionRoutes routes;
-    private final Runnable advance = this::advance;
+    /**
+     * {@link #advance} as a task, made when first needed: an HTTP/2 stream whose request was read whole never
+     * needs it (its exchange ends with the response), and it has a dispatcher of its own.
+     */
+    private Runnable advanceTask;
     private final boolean secure;
     private final AlternativeServices alternatives;
     private final ClientLink link;
@@ -305,7 +309,7 @@ public final class RequestDispatcher implements ClientLink.Receiver {
         if (dispatching) {
             advancePending = true;
         } else {
-            link.executor().execute(advance);
+            link.executor().execute(advanceTask());
         }
     }
 
@@ -323,8 +327,15 @@ public final class RequestDispatcher implements ClientLink.Receiver {
         if (!link.holdsRequestBytes()) {
             advance();
         } else {
-            link.executor().execute(advance);
+            link.executor().execute(advanceTask());
         }
+    }
+
+    private Runnable advanceTask() {
+        if (advanceTask == null) {
+            advanceTask = this::advance;
+        }
+        return advanceTask;
     }
 
     private void advance() {
