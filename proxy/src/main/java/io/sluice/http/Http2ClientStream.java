@@ -133,8 +133,14 @@ final class Http2ClientStream implements ClientLink, ConnectionTimeouts.StreamCl
     }
 
     void writabilityChanged() {
+        if (ended || stream.state() == Http2Stream.State.CLOSED) {
+            // the flow controller takes a closing stream's window away, which reports it unwritable just before
+            // its close event: that is no client that stopped reading, and starting a send clock for it would
+            // only schedule a timer for the close to cancel
+            return;
+        }
         boolean now = connection.connection().remote().flowController().isWritable(stream);
-        if (ended || now == writable) {
+        if (now == writable) {
             return;
         }
         writable = now;

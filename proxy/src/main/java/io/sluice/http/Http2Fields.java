@@ -150,17 +150,20 @@ public final class Http2Fields {
 
     /**
      * The HEADERS frame fields of a response: {@code :status}, then its headers lower-cased, without the
-     * connection-specific ones HTTP/2 forbids (RFC 9113 §8.2.2). They are not validated again: every header a
-     * response carries was validated when it was added (our own, or decoded by the strict HTTP/1 decoder).
+     * connection-specific ones HTTP/2 forbids (RFC 9113 §8.2.2). A common name becomes a shared lower-case
+     * constant ({@link CommonFieldNames}): a proxied response's names are spelled as its upstream spelled
+     * them, nearly always capitalized. They are not validated again: every header a response carries was
+     * validated when it was added (our own, or decoded by the strict HTTP/1 decoder).
      */
     public static Http2Headers response(HttpResponse response) {
         HttpHeaders headers = response.headers();
-        Http2Headers fields = new DefaultHttp2Headers(false, headers.size() + 1);
+        // the encoder only iterates the fields and reads :status: the smallest bucket array will do
+        Http2Headers fields = new DefaultHttp2Headers(false, 2);
         fields.status(response.status().codeAsText());
         Iterator<Map.Entry<CharSequence, CharSequence>> iterator = headers.iteratorCharSequence();
         while (iterator.hasNext()) {
             Map.Entry<CharSequence, CharSequence> header = iterator.next();
-            AsciiString name = AsciiString.of(header.getKey()).toLowerCase();
+            AsciiString name = CommonFieldNames.lowerCase(header.getKey());
             if (needsNettysRules(name)) {
                 Http2Headers translated = new DefaultHttp2Headers(false, headers.size() + 1);
                 translated.status(fields.status());

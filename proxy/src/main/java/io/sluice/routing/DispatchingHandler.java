@@ -54,8 +54,8 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
         this.ctx = ctx;
         this.alloc = ctx.alloc();
         this.multiplexed = ClientStreams.isStream(ctx.channel());
-        this.dispatcher = new RequestDispatcher(router, listenAddress, secure, alternatives, this,
-                ctx.pipeline().get(ConnectionTimeouts.class));
+        this.dispatcher = new RequestDispatcher(new ConnectionRoutes(router, listenAddress), secure, alternatives,
+                this, ctx.pipeline().get(ConnectionTimeouts.class));
     }
 
     @Override

@@ -46,7 +46,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.util.function.Supplier;
 
 /**
  * Serves a client link's requests one at a time, in order: validate, route, hand to the location's handler,
@@ -70,9 +69,12 @@ public final class RequestDispatcher implements ClientLink.Receiver {
         return ExchangeListener.IGNORE_BODY;
     };
 
-    private final Supplier<Router> router;
-    private final Runnable advance = this::advance;
-    private final String listenAddress;
+    private final ConnectionRoutes routes;
+    /**
+     * {@link #advance} as a task, made when first needed: an HTTP/2 stream whose request was read whole never
+     * needs it (its exchange ends with the response), and it has a dispatcher of its own.
+     */
+    private Runnable advanceTask;
     private final boolean secure;
     private final AlternativeServices alternatives;
     private final ClientLink link;
@@ -81,12 +83,6 @@ public final class RequestDispatcher implements ClientLink.Receiver {
     private final boolean multiplexed;
     /** One stream of an HTTP/2 connection: it carries exactly one request and closes after its response. */
     private final boolean endsWithResponse;
-    /** The snapshot current when the connection opened: serves it if a reload removes its listen address. */
-    private final Router connectionRouter;
-    /** The snapshot last taken from {@link #router}, and what serves this listen address under it. */
-    private Router seenRouter;
-    private Router servingRouter;
-    private VirtualHosts servingHosts;
     private ActiveExchange current;
     private boolean dispatching;
     private boolean advancePending;
@@ -102,12 +98,12 @@ public final class RequestDispatcher implements ClientLink.Receiver {
 
     /**
      * {@code alternatives}: the {@code Alt-Svc} values of the blocks on a TLS listener, {@code null} for none.
-     * {@code timeouts} are the clocks of the link, which tells the dispatcher when one runs out.
+     * {@code timeouts} are the clocks of the link, which tells the dispatcher when one runs out. {@code routes}
+     * are the link's connection's (shared by the streams of an HTTP/2 connection).
      */
-    public RequestDispatcher(Supplier<Router> router, String listenAddress, boolean secure,
-                             AlternativeServices alternatives, ClientLink link, ConnectionTimeouts timeouts) {
-        this.router = router;
-        this.listenAddress = listenAddress;
+    public RequestDispatcher(ConnectionRoutes routes, boolean secure, AlternativeServices alternatives,
+                             ClientLink link, ConnectionTimeouts timeouts) {
+        this.routes = routes;
         this.secure = secure;
         this.alternatives = alternatives;
         this.link = link;
@@ -115,7 +111,6 @@ public final class RequestDispatcher implements ClientLink.Receiver {
         this.timeouts = timeouts;
         this.multiplexed = link.multiplexed();
         this.endsWithResponse = link.endsWithResponse();
-        this.connectionRouter = router.get();
     }
 
     /** The link is open: the first request is read. */
@@ -185,8 +180,8 @@ public final class RequestDispatcher implements ClientLink.Receiver {
         }
         String host = hostOf(request.headers().get(HttpHeaderNames.HOST));
         // one snapshot per request: a reload in the middle of this exchange does not change its route
-        Router snapshot = snapshot();
-        ServerRoutes server = servingHosts.select(host);
+        Router snapshot = routes.snapshot();
+        ServerRoutes server = routes.hosts().select(host);
         Route route = server.match(path);
         LocationConfig location = route == null ? null : route.location();
         BodyLimits limits = location == null ? snapshot.config().limits().body() : location.bodyLimits();
@@ -235,25 +230,9 @@ public final class RequestDispatcher implements ClientLink.Receiver {
         return lastHost;
     }
 
-    /**
-     * The current routing snapshot, or the connection's own when a reload removed this listen address; its
-     * virtual hosts for the address are then in {@link #servingHosts}. Looked up once per snapshot, not per
-     * request.
-     */
-    private Router snapshot() {
-        Router snapshot = router.get();
-        if (snapshot != seenRouter) {
-            VirtualHosts hosts = snapshot.forAddress(listenAddress);
-            seenRouter = snapshot;
-            servingRouter = hosts != null ? snapshot : connectionRouter;
-            servingHosts = hosts != null ? hosts : connectionRouter.forAddress(listenAddress);
-        }
-        return servingRouter;
-    }
-
     private VirtualHosts servingHosts() {
-        snapshot();
-        return servingHosts;
+        routes.snapshot();
+        return routes.hosts();
     }
 
     private void onContent(HttpContent content) {
@@ -344,7 +323,7 @@ public final class RequestDispatcher implements ClientLink.Receiver {
         if (dispatching) {
             advancePending = true;
         } else {
-            link.executor().execute(advance);
+            link.executor().execute(advanceTask());
         }
     }
 
@@ -362,8 +341,15 @@ public final class RequestDispatcher implements ClientLink.Receiver {
         if (!link.holdsRequestBytes()) {
             advance();
         } else {
-            link.executor().execute(advance);
+            link.executor().execute(advanceTask());
         }
+    }
+
+    private Runnable advanceTask() {
+        if (advanceTask == null) {
+            advanceTask = this::advance;
+        }
+        return advanceTask;
     }
 
     private void advance() {

@@ -25,6 +25,7 @@ import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.ReadAheadFlowControl;
 import io.sluice.http.StreamFlushBatcher;
 import io.sluice.http.SendRateGuard;
+import io.sluice.routing.ConnectionRoutes;
 import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
@@ -189,8 +190,10 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
         codec.connection().addListener(new Http2GoAwayLog(channel));
         pipeline.addLast(FLUSH, new StreamFlushBatcher());
         pipeline.addLast(H2_CODEC, codec);
+        // the connection's streams share its routes: the snapshot it opened with, the address looked up once
+        ConnectionRoutes routes = new ConnectionRoutes(router, address);
         pipeline.addLast(H2_STREAMS, new Http2Streams(codec.connection(), guard, config.limits(), clock,
-                (stream, timeouts) -> new RequestDispatcher(router, address, listen.tls(), alternatives, stream, timeouts)));
+                (stream, timeouts) -> new RequestDispatcher(routes, listen.tls(), alternatives, stream, timeouts)));
         pipeline.addLast(H2_GUARD, guard);
         channel.config().setAutoRead(true);
     }

@@ -1,6 +1,7 @@
 package io.sluice.upstream;
 
 import io.netty.util.AsciiString;
+import io.sluice.http.CommonFieldNames;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,24 +10,16 @@ import java.util.Locale;
 /**
  * Field names of upstream responses read straight from their bytes. A name goes on to the client spelled
  * as the upstream spelled it, so only an exact match with a common spelling (canonical or lower case)
- * becomes a shared constant; any other name is a new string, as it would have been anyway.
+ * becomes a shared constant ({@link CommonFieldNames}); any other name is a new string, as it would have been
+ * anyway.
  */
 final class ResponseFieldNames {
-    private static final String[] COMMON = {
-            "Accept-Ranges", "Age", "Cache-Control", "Connection", "Content-Disposition", "Content-Encoding",
-            "Content-Language", "Content-Length", "Content-Location", "Content-Range", "Content-Security-Policy",
-            "Content-Type", "Date", "ETag", "Etag", "Expires", "Keep-Alive", "Last-Modified", "Link", "Location",
-            "Pragma", "Referrer-Policy", "Retry-After", "Server", "Set-Cookie", "Strict-Transport-Security",
-            "Trailer", "Transfer-Encoding", "Upgrade", "Vary", "Via", "WWW-Authenticate", "X-Content-Type-Options",
-            "X-Frame-Options", "X-Powered-By", "X-Request-Id", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol",
-            "Sec-WebSocket-Extensions", "Alt-Svc", "Access-Control-Allow-Origin",
-    };
     private static final AsciiString[][] BY_LENGTH;
 
     static {
         List<AsciiString> names = new ArrayList<>();
         int longest = 0;
-        for (String name : COMMON) {
+        for (String name : CommonFieldNames.CANONICAL) {
             names.add(AsciiString.cached(name));
             names.add(AsciiString.cached(name.toLowerCase(Locale.ROOT)));
             longest = Math.max(longest, name.length());

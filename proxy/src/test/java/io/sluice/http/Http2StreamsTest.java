@@ -114,6 +114,19 @@ class Http2StreamsTest {
     }
 
     @Test
+    void aStreamThatEndsWithItsResponseIsNotReportedUnwritable() throws Exception {
+        onRequest = receiver -> receiver.link.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.OK, Unpooled.copiedBuffer("small", StandardCharsets.US_ASCII)));
+        open("/small", true);
+        carry();
+
+        Receiver receiver = receivers.get(0);
+        assertTrue(receiver.closed);
+        assertEquals(List.of("small"), responses.bodies);
+        assertEquals(List.of(), receiver.writability, "a closing stream is no client that stopped reading: no send clock");
+    }
+
+    @Test
     void aClientResetMidResponseEndsTheExchangeAndReleasesWhatWaits() throws Exception {
         ByteBuf pending = Unpooled.wrappedBuffer(new byte[4 * CLIENT_WINDOW]);
         onRequest = receiver -> {
@@ -209,6 +222,8 @@ class Http2StreamsTest {
         static final int BODY = 8 * CLIENT_WINDOW;
         final ClientLink link;
         final List<Object> received = new ArrayList<>();
+        /** Every writability the stream reported, in order. */
+        final List<Boolean> writability = new ArrayList<>();
         HttpRequest request;
         boolean closed;
         int written;
@@ -237,6 +252,7 @@ class Http2StreamsTest {
 
         @Override
         public void writabilityChanged(boolean writable) {
+            writability.add(writable);
             if (writable) {
                 writeWhileWritable();
             }
