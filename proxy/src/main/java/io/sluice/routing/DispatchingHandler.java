@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.util.concurrent.EventExecutor;
 import io.sluice.http.AlternativeServices;
@@ -14,6 +15,7 @@ import io.sluice.http.ClientLink;
 import io.sluice.http.ClientStreams;
 import io.sluice.http.ConnectionEvent;
 import io.sluice.http.ConnectionTimeouts;
+import io.sluice.http.HeadroomResponse;
 import io.sluice.http.Http1ServerCodec;
 import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.ReadAheadFlowControl;
@@ -35,6 +37,7 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
     private ByteBufAllocator alloc;
     private boolean multiplexed;
     private RequestDispatcher dispatcher;
+    private ConnectionTimeouts timeouts;
 
     public DispatchingHandler(Supplier<Router> router, String listenAddress, boolean secure) {
         this(router, listenAddress, secure, null);
@@ -54,8 +57,8 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
         this.ctx = ctx;
         this.alloc = ctx.alloc();
         this.multiplexed = ClientStreams.isStream(ctx.channel());
-        this.dispatcher = new RequestDispatcher(router, listenAddress, secure, alternatives, this,
-                ctx.pipeline().get(ConnectionTimeouts.class));
+        this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
+        this.dispatcher = new RequestDispatcher(router, listenAddress, secure, alternatives, this, timeouts);
     }
 
     @Override
@@ -125,12 +128,22 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public ChannelFuture write(Object message) {
+        fileWatch(message);
         return ctx.write(message);
     }
 
     @Override
     public ChannelFuture writeAndFlush(Object message) {
+        fileWatch(message);
         return ctx.writeAndFlush(message);
+    }
+
+    /** A file region never makes the channel unwritable: its send clock needs a watch of its own. */
+    private void fileWatch(Object message) {
+        if ((message instanceof FileRegion || message instanceof HeadroomResponse response && response.file() != null)
+                && timeouts != null) {
+            timeouts.fileQueued();
+        }
     }
 
     @Override
