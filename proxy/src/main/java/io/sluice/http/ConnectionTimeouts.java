@@ -93,7 +93,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private Phase phase;
     private long deadline = NONE;
     private ScheduledFuture<?> sendTimer;
-    /** Looks at queued output while a file is being sent ({@link #fileQueued}); null while none is. */
+    /** Looks at queued output while a response is leaving ({@link #outputQueued}); null while none is. */
     private ScheduledFuture<?> outputWatch;
     /** The message at the head of the output when the watch last looked, its progress, and since when both held. */
     private Object watchedOutput;
@@ -205,13 +205,14 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * A file region has been queued on this connection. A region counts as no pending bytes, so the channel
-     * never turns unwritable while the socket takes it, and a client that stops reading a file would never
+     * The end of a response has not left at once. The channel may never turn unwritable while it waits: a file
+     * region counts as no pending bytes, and a small response stuck behind full socket buffers (a client that
+     * pipelines requests and reads no answer) stays below the mark, so a client that stops reading would never
      * start the send clock. While output is queued it is looked at four times per send-timeout instead: output
-     * that has not moved for send-timeout is a send timeout. A connection serving files back to back keeps one
-     * watch, not one per response.
+     * that has not moved for send-timeout is a send timeout. A busy connection keeps one watch, not one per
+     * response.
      */
-    public void fileQueued() {
+    public void outputQueued() {
         if (outputWatch == null && ctx != null) {
             watchedOutput = null;
             watchOutput();
@@ -227,7 +228,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         outputWatch = null;
         ChannelOutboundBuffer output = ctx.channel().unsafe().outboundBuffer();
         if (output == null || output.isEmpty()) {
-            // everything has left: the next file starts a new watch
+            // everything has left: the next response that does not leave at once starts a new watch
             watchedOutput = null;
             return;
         }

@@ -7,15 +7,14 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.EventExecutor;
 import io.sluice.http.AlternativeServices;
 import io.sluice.http.ClientLink;
 import io.sluice.http.ClientStreams;
 import io.sluice.http.ConnectionEvent;
 import io.sluice.http.ConnectionTimeouts;
-import io.sluice.http.HeadroomResponse;
 import io.sluice.http.Http1ServerCodec;
 import io.sluice.http.ProxyProtocolHandler;
 import io.sluice.http.ReadAheadFlowControl;
@@ -128,22 +127,24 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public ChannelFuture write(Object message) {
-        fileWatch(message);
-        return ctx.write(message);
+        return watched(message, ctx.write(message));
     }
 
     @Override
     public ChannelFuture writeAndFlush(Object message) {
-        fileWatch(message);
-        return ctx.writeAndFlush(message);
+        return watched(message, ctx.writeAndFlush(message));
     }
 
-    /** A file region never makes the channel unwritable: its send clock needs a watch of its own. */
-    private void fileWatch(Object message) {
-        if ((message instanceof FileRegion || message instanceof HeadroomResponse response && response.file() != null)
-                && timeouts != null) {
-            timeouts.fileQueued();
+    /**
+     * A response whose end has not left at once may sit in the output without the channel ever turning
+     * unwritable (a file region counts as no bytes, a small response is below the mark): its send clock needs
+     * a watch of the output.
+     */
+    private ChannelFuture watched(Object message, ChannelFuture written) {
+        if (message instanceof LastHttpContent && !written.isDone() && timeouts != null) {
+            timeouts.outputQueued();
         }
+        return written;
     }
 
     @Override
@@ -153,7 +154,7 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public void writeAndClose(Object message) {
-        ctx.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
+        watched(message, ctx.writeAndFlush(message)).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
