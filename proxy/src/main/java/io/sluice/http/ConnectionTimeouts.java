@@ -2,6 +2,7 @@ package io.sluice.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.util.concurrent.EventExecutor;
@@ -92,6 +93,12 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private Phase phase;
     private long deadline = NONE;
     private ScheduledFuture<?> sendTimer;
+    /** Looks at queued output while a response is leaving ({@link #outputQueued}); null while none is. */
+    private ScheduledFuture<?> outputWatch;
+    /** The message at the head of the output when the watch last looked, its progress, and since when both held. */
+    private Object watchedOutput;
+    private long watchedProgress;
+    private long outputStillSince;
     private IdleRelease idleRelease;
     /** When an idle connection releases; NONE while it is not idle or has released already. */
     private long releaseAt = NONE;
@@ -195,6 +202,49 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
                 expire(Phase.SEND);
             }, limits.sendTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * The end of a response has not left at once. The channel may never turn unwritable while it waits: a file
+     * region counts as no pending bytes, and a small response stuck behind full socket buffers (a client that
+     * pipelines requests and reads no answer) stays below the mark, so a client that stops reading would never
+     * start the send clock. While output is queued it is looked at four times per send-timeout instead: output
+     * that has not moved for send-timeout is a send timeout. A busy connection keeps one watch, not one per
+     * response.
+     */
+    public void outputQueued() {
+        if (outputWatch == null && ctx != null) {
+            watchedOutput = null;
+            watchOutput();
+        }
+    }
+
+    private void watchOutput() {
+        outputWatch = ctx.executor().schedule(this::checkOutputMoves, limits.sendTimeout().toNanos() / 4,
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void checkOutputMoves() {
+        outputWatch = null;
+        ChannelOutboundBuffer output = ctx.channel().unsafe().outboundBuffer();
+        if (output == null || output.isEmpty()) {
+            // everything has left: the next response that does not leave at once starts a new watch
+            watchedOutput = null;
+            return;
+        }
+        Object head = output.current();
+        long progress = output.currentProgress();
+        long now = System.nanoTime();
+        if (head != watchedOutput || progress != watchedProgress) {
+            watchedOutput = head;
+            watchedProgress = progress;
+            outputStillSince = now;
+        } else if (now - outputStillSince >= limits.sendTimeout().toNanos()) {
+            watchedOutput = null;
+            expire(Phase.SEND);
+            return;
+        }
+        watchOutput();
     }
 
     /** The stream has ended: no clock of it runs any more. */
@@ -374,6 +424,11 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         if (sendTimer != null) {
             sendTimer.cancel(false);
             sendTimer = null;
+        }
+        if (outputWatch != null) {
+            outputWatch.cancel(false);
+            outputWatch = null;
+            watchedOutput = null;
         }
     }
 }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.EventExecutor;
 import io.sluice.http.AlternativeServices;
 import io.sluice.http.ClientLink;
@@ -35,6 +36,7 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
     private ByteBufAllocator alloc;
     private boolean multiplexed;
     private RequestDispatcher dispatcher;
+    private ConnectionTimeouts timeouts;
 
     public DispatchingHandler(Supplier<Router> router, String listenAddress, boolean secure) {
         this(router, listenAddress, secure, null);
@@ -54,8 +56,9 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
         this.ctx = ctx;
         this.alloc = ctx.alloc();
         this.multiplexed = ClientStreams.isStream(ctx.channel());
+        this.timeouts = ctx.pipeline().get(ConnectionTimeouts.class);
         this.dispatcher = new RequestDispatcher(new ConnectionRoutes(router, listenAddress), secure, alternatives,
-                this, ctx.pipeline().get(ConnectionTimeouts.class));
+                this, timeouts);
     }
 
     @Override
@@ -125,12 +128,24 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public ChannelFuture write(Object message) {
-        return ctx.write(message);
+        return watched(message, ctx.write(message));
     }
 
     @Override
     public ChannelFuture writeAndFlush(Object message) {
-        return ctx.writeAndFlush(message);
+        return watched(message, ctx.writeAndFlush(message));
+    }
+
+    /**
+     * A response whose end has not left at once may sit in the output without the channel ever turning
+     * unwritable (a file region counts as no bytes, a small response is below the mark): its send clock needs
+     * a watch of the output.
+     */
+    private ChannelFuture watched(Object message, ChannelFuture written) {
+        if (message instanceof LastHttpContent && !written.isDone() && timeouts != null) {
+            timeouts.outputQueued();
+        }
+        return written;
     }
 
     @Override
@@ -140,7 +155,7 @@ public final class DispatchingHandler extends ChannelInboundHandlerAdapter imple
 
     @Override
     public void writeAndClose(Object message) {
-        ctx.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
+        watched(message, ctx.writeAndFlush(message)).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

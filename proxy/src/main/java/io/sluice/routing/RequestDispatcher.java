@@ -397,6 +397,11 @@ public final class RequestDispatcher implements ClientLink.Receiver {
     @Override
     public void expired(ConnectionTimeouts.Phase phase) {
         if (closing) {
+            if (phase == ConnectionTimeouts.Phase.SEND) {
+                // the last response waits to leave before the close: a client that stops reading it would
+                // hold the connection (or stream) for good
+                link.close();
+            }
             return;
         }
         ActiveExchange exchange = current;

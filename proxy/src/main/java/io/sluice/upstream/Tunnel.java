@@ -3,6 +3,7 @@ package io.sluice.upstream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -16,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * The raw byte relay between a client and an upstream connection after a {@code 101 Switching
  * Protocols} (WebSocket). Both channels run on the same event loop with auto-read off: each side reads
  * again only while the other can take more bytes, and the tunnel closes when either side closes or when
- * no byte has moved either way for the idle timeout.
+ * no byte has moved either way for the idle timeout. A side that still has bytes queued then gets the idle
+ * timeout once more to take them before it is closed regardless.
  */
 final class Tunnel {
     private final Side client;
@@ -75,7 +77,13 @@ final class Tunnel {
         }
         for (Side side : new Side[] {client, upstream}) {
             if (side.channel.isActive()) {
-                side.channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                ChannelFuture flushed = side.channel.writeAndFlush(Unpooled.EMPTY_BUFFER);
+                flushed.addListener(ChannelFutureListener.CLOSE);
+                if (!flushed.isDone()) {
+                    // the bytes still queued for a side that does not read would hold its connection open for
+                    // good (the flush never completes): it gets the idle timeout to take them
+                    side.channel.eventLoop().schedule(() -> side.channel.close(), idleNanos, TimeUnit.NANOSECONDS);
+                }
             }
         }
     }
