@@ -2,13 +2,9 @@ package io.sluice.admin;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.sluice.config.AdminConfig;
 import io.sluice.server.SluiceServer;
 import org.slf4j.Logger;
@@ -22,12 +18,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * The admin listener: health, readiness, metrics, the status page, reload, log reopening and route
  * explanations. A small separate server on its own single thread, so it answers while the worker loops
- * are busy and does not share their limits. Requests are tiny and aggregated (admin only; 64 KiB cap).
+ * are busy and does not share their limits; it has its own (AdminChannels, AdminRequestDeadline). Requests are
+ * tiny and aggregated (admin only; 64 KiB cap).
  * Slow work (reload) runs on a dedicated thread, never on the admin loop.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-    private static final int MAX_REQUEST = 64 * 1024;
 
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final ExecutorService slowWork = Executors.newSingleThreadExecutor(runnable -> {
@@ -45,12 +41,7 @@ public final class AdminServer implements AutoCloseable {
             this.channel = new ServerBootstrap()
                     .group(group)
                     .channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel channel) {
-                            channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST), handler);
-                        }
-                    })
+                    .childHandler(new AdminChannels(config, handler))
                     .bind(config.listen().host(), config.listen().port()).sync().channel();
         } catch (Exception e) {
             // sync() rethrows a failed bind's checked BindException; the loop group must not outlive it

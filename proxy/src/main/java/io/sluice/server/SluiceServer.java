@@ -404,7 +404,7 @@ public final class SluiceServer implements AutoCloseable {
             notes.add("blocking-pool changes take effect after a restart");
         }
         if (!Objects.equals(previous.admin(), next.admin())) {
-            notes.add("admin.listen changes take effect after a restart");
+            notes.add("admin changes take effect after a restart");
         }
         if (!previous.reload().equals(next.reload())) {
             notes.add("reload.watch changes take effect after a restart");

@@ -68,6 +68,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void adminLimitsDefaultAndAreChecked() {
+        AdminConfig admin = ConfigLoader.parse(GOOD, dir).admin();
+        assertEquals(Duration.ofSeconds(10), admin.requestTimeout());
+        assertEquals(64, admin.maxConnections());
+        String text = """
+                sluice {
+                  admin { listen = "127.0.0.1:9901", request-timeout = 0s, max-connections = 0 }
+                  servers = [ { listen = [ "127.0.0.1:8080" ], locations = [ { match = "/", return { body = "a" } } ] } ]
+                }
+                """;
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(text, dir));
+        assertEquals(2, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().get(0).contains("admin.request-timeout"), e.getMessage());
+        assertTrue(e.problems().get(1).contains("admin.max-connections: must be at least 1"), e.getMessage());
+    }
+
+    @Test
     void wrongTypeIsReported() {
         String text = GOOD.replace("return { status = 200, body = \"ok\" }", "return { status = \"two hundred\" }");
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(text, dir));
