@@ -41,11 +41,24 @@ public final class AccessLogWriter implements AutoCloseable {
     private record Pending(AccessLog target, AccessLogEntry entry) {
     }
 
+    /** An open log file and the lines written into its buffer since its last flush (lost if the flush fails). */
+    private static final class OpenFile {
+        final OutputStream file;
+        final OutputStream buffer;
+        int unflushed;
+
+        OpenFile(OutputStream file) {
+            this.file = file;
+            this.buffer = new BufferedOutputStream(file, 64 * 1024);
+        }
+    }
+
     private final BlockingQueue<Pending> queue;
     private final FileOpener opener;
     private final LongAdder dropped = new LongAdder();
     private final LongAdder written = new LongAdder();
-    private final Map<Path, OutputStream> open = new HashMap<>();
+    private final Map<Path, OpenFile> open = new HashMap<>();
+    private final WriteFailures failures = new WriteFailures();
     private final Thread thread;
     private volatile boolean reopenRequested;
     private volatile boolean closed;
@@ -132,46 +145,68 @@ public final class AccessLogWriter implements AutoCloseable {
     private void write(Pending pending, StringBuilder line) {
         line.setLength(0);
         pending.target().format().format(pending.entry(), line);
-        OutputStream out = open.get(pending.target().path());
+        Path path = pending.target().path();
+        OpenFile file = open.get(path);
         try {
-            if (out == null) {
-                out = new BufferedOutputStream(opener.open(pending.target().path()), 64 * 1024);
-                open.put(pending.target().path(), out);
+            if (file == null) {
+                file = new OpenFile(opener.open(path));
+                open.put(path, file);
             }
-            out.write(line.toString().getBytes(StandardCharsets.UTF_8));
-            written.increment();
+            file.unflushed++;
+            file.buffer.write(line.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            dropped.increment();
-            log.warn("access log {}: {}", pending.target().path(), e.toString());
-            closeQuietly(pending.target().path());
+            lose(path, file == null ? 1 : file.unflushed, e);
         }
     }
 
     private void flushAll() {
-        for (Map.Entry<Path, OutputStream> entry : List.copyOf(open.entrySet())) {
-            try {
-                entry.getValue().flush();
-            } catch (IOException e) {
-                log.warn("access log {}: {}", entry.getKey(), e.toString());
-                closeQuietly(entry.getKey());
-            }
+        for (Path path : List.copyOf(open.keySet())) {
+            flush(path);
         }
+    }
+
+    private boolean flush(Path path) {
+        OpenFile file = open.get(path);
+        try {
+            file.buffer.flush();
+        } catch (IOException e) {
+            lose(path, file.unflushed, e);
+            return false;
+        }
+        if (file.unflushed > 0) {
+            written.add(file.unflushed);
+            file.unflushed = 0;
+            failures.succeeded(path);
+        }
+        return true;
+    }
+
+    /**
+     * Lines that did not reach the file: counted, reported (at most once a minute per file), and the file closed
+     * without writing its buffer again, so that the next line opens it anew.
+     */
+    private void lose(Path path, int lines, IOException cause) {
+        dropped.add(lines);
+        failures.failed(path, lines, cause);
+        closeFile(open.remove(path));
     }
 
     private void closeAll() {
         for (Path path : List.copyOf(open.keySet())) {
-            closeQuietly(path);
+            if (flush(path)) {
+                closeFile(open.remove(path));
+            }
         }
     }
 
-    private void closeQuietly(Path path) {
-        OutputStream out = open.remove(path);
-        if (out != null) {
-            try {
-                out.close();
-            } catch (IOException e) {
-                log.warn("access log {}: close failed: {}", path, e.toString());
-            }
+    private static void closeFile(OpenFile file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            file.file.close();
+        } catch (IOException e) {
+            log.warn("access log: close failed: {}", e.toString());
         }
     }
 
