@@ -1,5 +1,6 @@
 package io.sluice.server;
 
+import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
@@ -27,7 +28,10 @@ class LogProviderTest {
             assertEquals("default", context.getName());
             assertSame(provider.getMDCAdapter(), context.getMDCAdapter());
             Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-            assertNotNull(root.getAppender("STDERR"), "LogSetup's appender");
+            AsyncAppender writer = (AsyncAppender) root.getAppender("STDERR-WRITER");
+            assertNotNull(writer, "LogSetup's appender");
+            assertTrue(writer.isNeverBlock(), "a logging event loop never waits for stderr");
+            assertNotNull(writer.getAppender("STDERR"), "the stderr appender behind it");
             assertNull(root.getAppender("STDOUT"), "logback-test.xml's appender");
             assertEquals(Level.toLevel(System.getenv("SLUICE_LOG_LEVEL"), Level.INFO), root.getLevel());
             assertEquals(Level.WARN, context.getLogger("io.netty").getLevel());
@@ -46,7 +50,7 @@ class LogProviderTest {
             assertTrue(context.isStarted());
             Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
             assertNotNull(root.getAppender("STDOUT"), "logback-test.xml's appender");
-            assertNull(root.getAppender("STDERR"), "LogSetup's appender");
+            assertNull(root.getAppender("STDERR-WRITER"), "LogSetup's appender");
             assertTrue(configuratorMessages(context) > 0, "what the first test checks is there on this path");
         } finally {
             context.stop();
