@@ -78,6 +78,7 @@ public final class SluiceServer implements AutoCloseable {
     private final ExchangeRecorders recorders;
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private final OpenConnections connections;
+    private final long openFileLimit = OpenFileLimit.read();
     private final Http3Listeners http3;
     private final TlsContexts tls;
     private final Path configFile;
@@ -262,6 +263,8 @@ public final class SluiceServer implements AutoCloseable {
                     bootstrap.childOption(ChannelOption.AUTO_READ, false);
                 }
                 Channel channel = bootstrap.bind(listen.address().host(), port).sync().channel();
+                // after the acceptor, which the bootstrap has added by now
+                channel.pipeline().addLast(new AcceptFailures(address, openFileLimit, connections::active));
                 channels.add(channel);
                 // port 0 asks for any free port: the first socket picks it, the others share it
                 port = ((InetSocketAddress) channel.localAddress()).getPort();
