@@ -295,10 +295,14 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         }
         int code = response.status().code();
         if (code == 101) {
-            if (webSocket) {
-                startTunnel(response);
-            } else {
+            if (!webSocket) {
                 upstreamFailed("101 Switching Protocols to a request that asked for no upgrade");
+            } else if (!RequestHeadBuilder.switchesToWebSocket(response)) {
+                // a tunnel to another protocol (h2c) would carry requests that never pass Sluice's rules
+                upstreamFailed("101 Switching Protocols to \"" + response.headers().get(HttpHeaderNames.UPGRADE, "")
+                        + "\", not the websocket the client asked for");
+            } else {
+                startTunnel(response);
             }
             return false;
         }

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
@@ -85,6 +86,12 @@ final class RequestHeadBuilder {
         HttpHeaders headers = request.headers();
         return headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                 && headers.contains(HttpHeaderNames.UPGRADE, WEBSOCKET, true);
+    }
+
+    /** True when a 101 answer switches to WebSocket alone, the one protocol Sluice asks an upstream for. */
+    static boolean switchesToWebSocket(HttpResponse response) {
+        List<String> upgrades = response.headers().getAll(HttpHeaderNames.UPGRADE);
+        return upgrades.size() == 1 && WEBSOCKET.contentEqualsIgnoreCase(upgrades.get(0).trim());
     }
 
     /**
