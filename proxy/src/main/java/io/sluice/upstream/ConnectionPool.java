@@ -14,6 +14,9 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.UpstreamConfig;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  * exchange sees the same {@link UpstreamConnection} either way.
  */
 final class ConnectionPool {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
     private static final long NEVER = Long.MAX_VALUE;
     /** How long connections beyond {@code max-idle} may idle before they are closed. */
     private static final long EXCESS_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -157,7 +161,7 @@ final class ConnectionPool {
 
     /**
      * Takes back a connection whose last exchange ended cleanly; it idles for reuse unless it has served
-     * {@code max-requests} or keep-alive is off ({@code max-idle = 0}).
+     * {@code max-requests}, keep-alive is off ({@code max-idle = 0}) or the server sent more than the response.
      */
     void release(UpstreamConnection connection) {
         connection.detach();
@@ -168,6 +172,11 @@ final class ConnectionPool {
             return;
         }
         if (retired || !channel.isActive() || connection.requests() >= keepalive.maxRequests() || keepalive.maxIdle() == 0) {
+            channel.close();
+            return;
+        }
+        if (!connection.clean()) {
+            log.info("upstream {}: bytes beyond the end of the response, closing the connection", server.display());
             channel.close();
             return;
         }

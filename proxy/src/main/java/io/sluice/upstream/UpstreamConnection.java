@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * stream (a child channel of the shared connection, used for one exchange and then closed). While it serves an exchange it
  * passes everything to that exchange's {@link UpstreamListener}; while it idles in its pool a read is kept
  * pending so that a close by the server is noticed, and any byte the server sends unasked makes the
- * connection untrustworthy, so it is closed.
+ * connection untrustworthy, so it is closed: a whole message at once, a partial one when the read ends.
  *
  * <p>It also keeps the exchange's clock: the exchange sets a deadline, which only moves a number; one
  * timer per connection fires at the earliest deadline and re-arms itself when the deadline has moved
@@ -72,6 +72,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     Channel channel() {
         return channel;
+    }
+
+    /**
+     * False when the server sent bytes beyond the responses asked of it (a tail behind a body, a body on
+     * a 204 or on the answer to {@code HEAD}) that form no message yet: they sit in the decoder and would
+     * be taken for the start of the next response, so the connection must not carry another request.
+     */
+    boolean clean() {
+        return decoder == null || decoder.atRest();
     }
 
     ConnectionPool pool() {
@@ -148,6 +157,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (listener != null) {
             listener.onUpstreamReadComplete();
+        } else if (!clean()) {
+            log.info("upstream {}: bytes sent unasked on an idle connection, closing it", pool.server().display());
+            ctx.close();
         }
     }
 

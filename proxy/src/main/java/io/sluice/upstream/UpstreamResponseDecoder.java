@@ -76,6 +76,14 @@ final class UpstreamResponseDecoder extends Http1MessageDecoder {
         answersHead = head;
     }
 
+    /**
+     * True when no byte of a next response has arrived: every response read has ended and nothing waits in
+     * the buffer. Bytes that waited would be read as the start of the answer to the next request.
+     */
+    boolean atRest() {
+        return state == State.START_LINE && actualReadableBytes() == 0;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
