@@ -157,7 +157,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (listener != null) {
             listener.onUpstreamReadComplete();
-        } else if (!clean()) {
+        } else if (!clean() && ctx.channel().isActive()) {
             log.info("upstream {}: bytes sent unasked on an idle connection, closing it", pool.server().display());
             ctx.close();
         }

@@ -56,6 +56,27 @@ class HostileUpstreamsIT {
         }).on("/head-with-body", (request, socket, out) -> {
             respond(out, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
             return true;
+        }).on("/early-answer", (request, socket, out) -> {
+            // answers after the head and reads none of the body, keeping the connection open
+            respond(out, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo much");
+            Thread.sleep(3000);
+            return false;
+        }).on("/unasked-upgrade", (request, socket, out) -> {
+            respond(out, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n"
+                    + "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled");
+            return true;
+        }).on("/early-hints", (request, socket, out) -> {
+            respond(out, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                    + "HTTP/1.1 103 Early Hints\r\nLink: </b.js>; rel=preload\r\n\r\n"
+                    + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal");
+            return true;
+        }).on("/http10-until-close", (request, socket, out) -> {
+            respond(out, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + "z".repeat(100_000));
+            return false;
+        }).on("/says-close", (request, socket, out) -> {
+            respond(out, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbye.");
+            // a server that says close but leaves the connection open: it must not be reused anyway
+            return true;
         });
     }
 
@@ -128,5 +149,71 @@ class HostileUpstreamsIT {
             assertTrue(all.startsWith("HTTP/1.1 " + status), all);
             assertTrue(all.endsWith("\r\n\r\n"), "no body follows the head: " + all);
         }
+    }
+
+    @Test
+    void earlyAnswerWhileTheBodyIsStillComingReachesTheClientAndItsConnectionIsNotReused() throws Exception {
+        byte[] body = new byte[4 * 1024 * 1024];
+        try (RawHttp raw = new RawHttp(sluice.port(), 5000)) {
+            raw.send("POST /early-answer HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length + "\r\n\r\n");
+            // the body goes on in the background: the answer must arrive whether or not it is all sent
+            Thread sender = new Thread(() -> {
+                try {
+                    raw.send(body);
+                } catch (IOException e) {
+                    // Sluice may close the connection instead of reading the rest
+                }
+            });
+            sender.setDaemon(true);
+            sender.start();
+            RawHttp.Response response = raw.readResponse();
+            assertEquals(413, response.status(), response.head());
+            assertEquals("too much", response.bodyText());
+        }
+        assertNextRequestServedFresh("/early-answer");
+    }
+
+    @Test
+    void switchingProtocolsToARequestThatAskedForNoUpgradeIs502() throws Exception {
+        try (RawHttp raw = new RawHttp(sluice.port())) {
+            raw.send("GET /unasked-upgrade HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response response = raw.readResponse();
+            assertEquals(502, response.status(), response.head());
+            raw.send("GET /ok HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("ok", raw.readResponse().bodyText(), "the bytes behind the 101 never reach the client");
+        }
+        assertNextRequestServedFresh("/unasked-upgrade");
+    }
+
+    @Test
+    void earlyHintsAreDroppedAndTheFinalResponseGoesOn() throws Exception {
+        try (RawHttp raw = new RawHttp(sluice.port())) {
+            raw.send("GET /early-hints HTTP/1.1\r\nHost: a\r\n\r\n");
+            RawHttp.Response response = raw.readResponse();
+            assertEquals(200, response.status(), "1xx responses are not passed on (docs/configuration.md)");
+            assertEquals("final", response.bodyText());
+            raw.send("GET /ok HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("ok", raw.readResponse().bodyText());
+        }
+    }
+
+    @Test
+    void http10BodyUntilCloseReachesAnHttp11ClientWholeAndFramed() throws Exception {
+        try (RawHttp raw = new RawHttp(sluice.port())) {
+            raw.send("GET /http10-until-close HTTP/1.1\r\nHost: a\r\n\r\n");
+            String all = raw.readUntilClosed();
+            String head = all.substring(0, all.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
+            assertTrue(head.startsWith("http/1.1 200"), head);
+            assertTrue(head.contains("connection: close"), "a body without length ends with the connection: " + head);
+            assertEquals("z".repeat(100_000), all.substring(all.indexOf("\r\n\r\n") + 4));
+        }
+        assertNextRequestServedFresh("/http10-until-close");
+    }
+
+    @Test
+    void connectionCloseInTheResponseKeepsItsConnectionOutOfThePool() throws Exception {
+        RawHttp.Response response = exchange("GET", "/says-close");
+        assertEquals("bye.", response.bodyText());
+        assertNextRequestServedFresh("/says-close");
     }
 }
