@@ -5,6 +5,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -33,6 +37,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private UpstreamResponseDecoder decoder;
     private boolean chunkedBody;
     private UpstreamListener listener;
+    /** The server said it did not process the request on this HTTP/2 stream; see {@link #userEventTriggered}. */
+    private boolean unprocessed;
     private int requests;
     private long idleSinceNanos;
     private long deadline = NONE;
@@ -170,6 +176,21 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * An HTTP/2 server says it did not process the request when it resets the stream with
+     * {@code REFUSED_STREAM}, or sends a GOAWAY whose last stream id is below this stream's (RFC 9113 §8.7):
+     * the request may then be sent again whatever its method. The stream closes right after.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2ResetFrame reset && reset.errorCode() == Http2Error.REFUSED_STREAM.code()
+                || evt instanceof Http2GoAwayFrame goAway && ctx.channel() instanceof Http2StreamChannel stream
+                && stream.stream().id() > goAway.lastStreamId()) {
+            unprocessed = true;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         UpstreamListener current = listener;
@@ -181,7 +202,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
         pool.closed(this);
         if (current != null) {
-            current.onUpstreamClosed();
+            current.onUpstreamClosed(unprocessed);
         }
     }
 
