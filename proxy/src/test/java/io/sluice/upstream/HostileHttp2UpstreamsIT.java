@@ -107,6 +107,16 @@ class HostileHttp2UpstreamsIT {
             peer.data(stream, "hello", false);
             peer.reset(stream, REFUSED_STREAM);
         }).on("/starve", (peer, stream, request) -> peer.starve(stream));
+        backend.on("/connection-specific", (peer, stream, request) -> {
+            peer.headers(stream, ScriptedHttp2Backend.response("200").add("transfer-encoding", "chunked")
+                    .add("content-length", "8"), false);
+            peer.data(stream, "smuggled", true);
+        }).on("/answer-then-stop-upload", (peer, stream, request) -> {
+            // the whole answer, then "stop sending" (RFC 9113 §8.1) while the request body is still coming
+            peer.headers(stream, ScriptedHttp2Backend.response("200").setInt("content-length", 4), false);
+            peer.data(stream, "done", true);
+            peer.reset(stream, 0);
+        });
     }
 
     private static RawHttp.Response exchange(String request) throws IOException {
@@ -212,6 +222,35 @@ class HostileHttp2UpstreamsIT {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertTrue(millis < 5000, "answered after " + millis + "ms");
         assertTrue(backend.starvedBytes.get() <= 65_535, "no byte beyond the stream's window: " + backend.starvedBytes);
+        assertNextRequestServed();
+    }
+
+    @Test
+    void connectionSpecificFieldsInAnHttp2ResponseAre502() throws Exception {
+        RawHttp.Response response = exchange("GET /connection-specific HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(502, response.status(), "transfer-encoding in HTTP/2 is malformed (RFC 9113 §8.2.2): "
+                + response.head());
+        assertNextRequestServed();
+    }
+
+    @Test
+    void wholeAnswerFollowedByAResetWithNoErrorReachesTheClientWhileItStillUploads() throws Exception {
+        byte[] body = new byte[1024 * 1024];
+        try (RawHttp raw = new RawHttp(sluice.port(), 10_000)) {
+            raw.send("POST /answer-then-stop-upload HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length + "\r\n\r\n");
+            Thread sender = new Thread(() -> {
+                try {
+                    raw.send(body);
+                } catch (IOException e) {
+                    // Sluice may close the connection instead of reading the rest
+                }
+            });
+            sender.setDaemon(true);
+            sender.start();
+            RawHttp.Response response = raw.readResponse();
+            assertEquals(200, response.status(), response.head());
+            assertEquals("done", response.bodyText());
+        }
         assertNextRequestServed();
     }
 }
