@@ -114,6 +114,19 @@ class HostileUpstreamsIT {
     }
 
     @Test
+    void aPipelinedRequestIsNotSentOnAConnectionHoldingBytesBehindTheResponse() throws Exception {
+        try (RawHttp raw = new RawHttp(sluice.port())) {
+            // the second request is read as soon as the first response has left, within the same upstream read
+            raw.send("GET /tail-at-once HTTP/1.1\r\nHost: a\r\n\r\nGET /ok HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("hello", raw.readResponse().bodyText());
+            RawHttp.Response next = raw.readResponse();
+            assertEquals(200, next.status(), next.head());
+            assertEquals("ok", next.bodyText());
+        }
+        assertNextRequestServedFresh("/tail-at-once");
+    }
+
+    @Test
     void bytesArrivingOnAnIdleConnectionMakeItUnfitForReuse() throws Exception {
         RawHttp.Response response = exchange("GET", "/tail-later");
         assertEquals("hello", response.bodyText());
