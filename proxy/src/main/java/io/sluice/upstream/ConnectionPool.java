@@ -8,11 +8,15 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.UpstreamConfig;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -28,6 +32,7 @@ import java.util.concurrent.TimeUnit;
  * exchange sees the same {@link UpstreamConnection} either way.
  */
 final class ConnectionPool {
+    private static final Logger log = LoggerFactory.getLogger(ConnectionPool.class);
     private static final long NEVER = Long.MAX_VALUE;
     /** How long connections beyond {@code max-idle} may idle before they are closed. */
     private static final long EXCESS_GRACE_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -41,6 +46,7 @@ final class ConnectionPool {
     /** The multiplexed connections when the group speaks HTTP/2; null for HTTP/1.1. */
     private final Http2Sessions sessions;
     private final long idleTimeoutNanos;
+    private final long connectTimeoutNanos;
     private ScheduledFuture<?> sweep;
     private long sweepAt = NEVER;
     private boolean retired;
@@ -51,6 +57,7 @@ final class ConnectionPool {
         this.server = server;
         this.keepalive = config.keepalive();
         this.idleTimeoutNanos = keepalive.idleTimeout().toNanos();
+        this.connectTimeoutNanos = config.connectTimeout().toNanos();
         this.sessions = config.protocol() == UpstreamConfig.Protocol.HTTP1 ? null : new Http2Sessions(this, config);
         this.bootstrap = new Bootstrap()
                 .group(loop)
@@ -122,9 +129,13 @@ final class ConnectionPool {
         });
     }
 
-    /** A new connection to the server, connected and, for TLS, handshaken; closed again if that fails. */
+    /**
+     * A new connection to the server, connected and, for TLS, handshaken, both within {@code connect-timeout};
+     * closed again if that fails.
+     */
     Future<Channel> open() {
         counters.opened++;
+        long deadline = System.nanoTime() + connectTimeoutNanos;
         Promise<Channel> result = loop.newPromise();
         ChannelFuture connect = bootstrap.connect(server.remoteAddress());
         connect.addListener(future -> {
@@ -136,16 +147,27 @@ final class ConnectionPool {
             SslHandler ssl = channel.pipeline().get(SslHandler.class);
             if (ssl == null) {
                 result.setSuccess(channel);
-            } else {
-                ssl.handshakeFuture().addListener(handshake -> {
-                    if (handshake.isSuccess()) {
-                        result.setSuccess(channel);
-                    } else {
-                        channel.close();
-                        result.setFailure(handshake.cause());
-                    }
-                });
+                return;
             }
+            // a server that accepts and then says nothing would otherwise hold the request for the TLS
+            // handler's own handshake timeout, ten seconds, whatever connect-timeout says
+            ScheduledFuture<?> handshakeTimer = loop.schedule(() -> {
+                if (result.tryFailure(new SslHandshakeTimeoutException("TLS handshake not done within connect-timeout "
+                        + TimeUnit.NANOSECONDS.toMillis(connectTimeoutNanos) + "ms"))) {
+                    channel.close();
+                }
+            }, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            ssl.handshakeFuture().addListener(handshake -> {
+                handshakeTimer.cancel(false);
+                if (handshake.isSuccess()) {
+                    if (!result.trySuccess(channel)) {
+                        channel.close();
+                    }
+                } else {
+                    channel.close();
+                    result.tryFailure(handshake.cause());
+                }
+            });
         });
         return result;
     }
@@ -157,7 +179,7 @@ final class ConnectionPool {
 
     /**
      * Takes back a connection whose last exchange ended cleanly; it idles for reuse unless it has served
-     * {@code max-requests} or keep-alive is off ({@code max-idle = 0}).
+     * {@code max-requests}, keep-alive is off ({@code max-idle = 0}) or the server sent more than the response.
      */
     void release(UpstreamConnection connection) {
         connection.detach();
@@ -168,6 +190,11 @@ final class ConnectionPool {
             return;
         }
         if (retired || !channel.isActive() || connection.requests() >= keepalive.maxRequests() || keepalive.maxIdle() == 0) {
+            channel.close();
+            return;
+        }
+        if (!connection.clean()) {
+            log.info("upstream {}: bytes beyond the end of the response, closing the connection", server.display());
             channel.close();
             return;
         }

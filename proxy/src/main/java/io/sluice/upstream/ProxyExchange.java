@@ -41,9 +41,11 @@ import java.util.concurrent.TimeUnit;
  * be retried: on a connect failure for any request, on a reset of the connection for idempotent requests
  * whose body has not started to flow. A reused connection that fails that way is retried once more on a
  * fresh connection to the same server without counting against {@code retries} (the server may have
- * closed it just as it was taken). Once part of the response is out, a failure closes the client
- * connection: the client must not take a truncated body for a whole one. A connection whose exchange did
- * not end cleanly is never pooled again.
+ * closed it just as it was taken). An HTTP/2 stream that the server refused, or that lies beyond the last
+ * stream its GOAWAY named, was not processed (RFC 9113 §8.7): it is retried the same way whatever the
+ * method. Once part of the response is out, a failure closes the client connection: the client must not
+ * take a truncated body for a whole one. A connection whose exchange did not end cleanly is never pooled
+ * again.
  *
  * <p>With an HTTP/2 upstream the connection is a stream whose pipeline speaks the same HTTP/1-style
  * messages, so the relay is the same; it also gets {@code te: trailers} when the client sent it. Response
@@ -420,7 +422,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     }
 
     @Override
-    public void onUpstreamClosed() {
+    public void onUpstreamClosed(boolean unprocessed) {
         if (done) {
             return;
         }
@@ -437,14 +439,16 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         informational = false;
         cancelSendTimer();
         boolean unsent = !bodyStarted;
-        lastFailure = "connection closed before a response";
-        if (reused && unsent && idempotent && !staleRetried) {
+        boolean repeatable = unsent && (idempotent || unprocessed);
+        lastFailure = unprocessed ? "the server refused the stream or went away before processing it"
+                : "connection closed before a response";
+        if ((reused || unprocessed) && repeatable && !staleRetried) {
             staleRetried = true;
             pool.connect(this);
             return;
         }
         verdict(true);
-        if (retriesLeft > 0 && unsent && idempotent && picker.tryRetry()) {
+        if (retriesLeft > 0 && repeatable && picker.tryRetry()) {
             retriesLeft--;
             log.warn("upstream {}: {}; trying another server", pool.server().display(), lastFailure);
             attempt();

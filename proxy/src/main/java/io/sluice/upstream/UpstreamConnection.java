@@ -5,6 +5,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -17,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * stream (a child channel of the shared connection, used for one exchange and then closed). While it serves an exchange it
  * passes everything to that exchange's {@link UpstreamListener}; while it idles in its pool a read is kept
  * pending so that a close by the server is noticed, and any byte the server sends unasked makes the
- * connection untrustworthy, so it is closed.
+ * connection untrustworthy, so it is closed: a whole message at once, a partial one when the read ends.
  *
  * <p>It also keeps the exchange's clock: the exchange sets a deadline, which only moves a number; one
  * timer per connection fires at the earliest deadline and re-arms itself when the deadline has moved
@@ -33,6 +37,8 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private UpstreamResponseDecoder decoder;
     private boolean chunkedBody;
     private UpstreamListener listener;
+    /** The server said it did not process the request on this HTTP/2 stream; see {@link #userEventTriggered}. */
+    private boolean unprocessed;
     private int requests;
     private long idleSinceNanos;
     private long deadline = NONE;
@@ -72,6 +78,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     Channel channel() {
         return channel;
+    }
+
+    /**
+     * False when the server sent bytes beyond the responses asked of it (a tail behind a body, a body on
+     * a 204 or on the answer to {@code HEAD}) that form no message yet: they sit in the decoder and would
+     * be taken for the start of the next response, so the connection must not carry another request.
+     */
+    boolean clean() {
+        return decoder == null || decoder.atRest();
     }
 
     ConnectionPool pool() {
@@ -148,6 +163,9 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (listener != null) {
             listener.onUpstreamReadComplete();
+        } else if (!clean() && ctx.channel().isActive()) {
+            log.info("upstream {}: bytes sent unasked on an idle connection, closing it", pool.server().display());
+            ctx.close();
         }
     }
 
@@ -156,6 +174,21 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         if (listener != null) {
             listener.onUpstreamWritabilityChanged(ctx.channel().isWritable());
         }
+    }
+
+    /**
+     * An HTTP/2 server says it did not process the request when it resets the stream with
+     * {@code REFUSED_STREAM}, or sends a GOAWAY whose last stream id is below this stream's (RFC 9113 §8.7):
+     * the request may then be sent again whatever its method. The stream closes right after.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2ResetFrame reset && reset.errorCode() == Http2Error.REFUSED_STREAM.code()
+                || evt instanceof Http2GoAwayFrame goAway && ctx.channel() instanceof Http2StreamChannel stream
+                && stream.stream().id() > goAway.lastStreamId()) {
+            unprocessed = true;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -169,7 +202,7 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
         pool.closed(this);
         if (current != null) {
-            current.onUpstreamClosed();
+            current.onUpstreamClosed(unprocessed);
         }
     }
 

@@ -13,6 +13,11 @@ interface UpstreamListener {
     /** The deadline the exchange set with {@link UpstreamConnection#deadline} has passed. */
     void onUpstreamDeadline();
 
-    /** The connection closed while serving the exchange. */
-    void onUpstreamClosed();
+    /**
+     * The connection closed while serving the exchange.
+     *
+     * @param unprocessed the server said it did not process the request (an HTTP/2 stream refused, or beyond
+     *                    the last one a GOAWAY named): it may be sent again whatever its method
+     */
+    void onUpstreamClosed(boolean unprocessed);
 }

@@ -76,6 +76,14 @@ final class UpstreamResponseDecoder extends Http1MessageDecoder {
         answersHead = head;
     }
 
+    /**
+     * True when no byte of a next response has arrived: every response read has ended and nothing waits in
+     * the buffer. Bytes that waited would be read as the start of the answer to the next request.
+     */
+    boolean atRest() {
+        return state == State.START_LINE && actualReadableBytes() == 0;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         try {
@@ -89,9 +97,9 @@ final class UpstreamResponseDecoder extends Http1MessageDecoder {
     }
 
     /**
-     * The connection closed: a body delimited by the close ends here; a head cut short is reported as a
-     * failed response. A body cut short is left to the connection's close to report: the relay then
-     * knows the response is incomplete.
+     * The connection closed: a body delimited by the close ends here (unless a read failed first, see
+     * {@link #exceptionCaught}); a head cut short is reported as a failed response. A body cut short is
+     * left to the connection's close to report: the relay then knows the response is incomplete.
      */
     @Override
     protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
@@ -102,6 +110,19 @@ final class UpstreamResponseDecoder extends Http1MessageDecoder {
         } else if (state == State.HEADERS) {
             fail(in, out, new PrematureChannelClosureException("connection closed before the response head ended"));
         }
+    }
+
+    /**
+     * A read failed (the connection was reset, typically): a body delimited by the close is then cut short,
+     * not ended, since only an orderly close ends it. Nothing more is decoded, so the close that follows
+     * reports an unfinished response instead of a whole one.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        if (state == State.UNTIL_CLOSE) {
+            state = State.BROKEN;
+        }
+        super.exceptionCaught(ctx, cause);
     }
 
     private void decodeMessages(ByteBuf in, List<Object> out) {

@@ -83,6 +83,23 @@ class ProxyFailuresIT {
     }
 
     @Test
+    void tlsServerThatNeverAnswersTheHandshakeIs502WithinConnectTimeout() throws Exception {
+        // accepts the TCP connection (the kernel does) and never reads the ClientHello
+        try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String config = ProxyConfigs.proxyTo("servers = [ { address = \"127.0.0.1:" + silent.getLocalPort()
+                    + "\" } ], tls { verify = false }, connect-timeout = 500ms, retries = 0", "");
+            try (RunningSluice sluice = RunningSluice.start(config)) {
+                long start = System.nanoTime();
+                RawHttp.Response response = get(sluice, "/hello");
+                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                assertEquals(502, response.status());
+                assertTrue(millis >= 450 && millis < 3000, "connect-timeout covers the TLS handshake; answered after "
+                        + millis + "ms");
+            }
+        }
+    }
+
+    @Test
     void hungBackendIs504AfterReadTimeout() throws Exception {
         String config = ProxyConfigs.proxyTo(ProxyConfigs.servers(backend.address()) + ", read-timeout = 500ms", "");
         try (RunningSluice sluice = RunningSluice.start(config)) {

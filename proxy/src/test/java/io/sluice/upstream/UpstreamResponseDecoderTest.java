@@ -13,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
@@ -246,6 +247,53 @@ class UpstreamResponseDecoderTest {
             ReferenceCountUtil.release(message);
         }
         assertTrue(last != null && last.decoderResult().isFailure(), body);
+    }
+
+    /** Chunk lines and trailer sections a hostile upstream could use to overflow a size or hold memory. */
+    static List<String> hostileChunkFraming() {
+        return List.of(
+                "fffffffffffffffff\r\n" + "x".repeat(10),
+                "-5\r\nabcde\r\n0\r\n\r\n",
+                "0x5\r\nabcde\r\n0\r\n\r\n",
+                "5;" + "e".repeat(io.sluice.http.Http1MessageDecoder.MAX_CHUNK_LINE) + "\r\nabcde\r\n0\r\n\r\n",
+                "0\r\n" + "X-T: t\r\n".repeat(UpstreamResponseDecoder.MAX_HEADER_SIZE / 6 + 1) + "\r\n");
+    }
+
+    @ParameterizedTest
+    @MethodSource("hostileChunkFraming")
+    void overflowingOrEndlessChunkFramingFailsTheBody(String body) {
+        badChunkFramingFailsTheBody(body);
+    }
+
+    @Test
+    void atRestOnlyWhileNoByteOfAFurtherResponseWaits() {
+        channel.writeInbound(text("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel"));
+        assertFalse(decoder.atRest(), "in the middle of a body");
+        channel.writeInbound(text("lo"));
+        assertTrue(decoder.atRest());
+        channel.writeInbound(text("\r\n"));
+        assertTrue(decoder.atRest(), "an empty line before a status line is allowed");
+        channel.writeInbound(text("XY"));
+        assertFalse(decoder.atRest(), "bytes no request asked for");
+        assertEquals(List.of("200", "hello", "end"), decodedJoined());
+    }
+
+    /** As {@link #decoded()}, with the body pieces joined. */
+    private List<String> decodedJoined() {
+        List<String> out = new ArrayList<>();
+        StringBuilder body = new StringBuilder();
+        for (String piece : decoded()) {
+            if (piece.equals("end") || piece.equals("200")) {
+                if (body.length() > 0) {
+                    out.add(body.toString());
+                    body.setLength(0);
+                }
+                out.add(piece);
+            } else {
+                body.append(piece);
+            }
+        }
+        return out;
     }
 
     @Test
