@@ -146,6 +146,8 @@ class HostileTlsClientsIT {
                 new byte[64],
                 // a handshake record whose body is no ClientHello
                 concat(new byte[] {0x16, 3, 1, 0, 8}, new byte[] {9, 9, 9, 9, 9, 9, 9, 9}),
+                // a ClientHello that claims 16 MiB: past the SNI stage's 64 KiB limit (this one logged two warnings)
+                new byte[] {0x16, 3, 1, 0, 4, 1, (byte) 0xff, (byte) 0xff, (byte) 0xff},
                 // an SSLv2-style hello
                 concat(new byte[] {(byte) 0x80, 0x2e, 0x01, 0x00, 0x02}, new byte[45]),
                 // a fatal alert before anything else
