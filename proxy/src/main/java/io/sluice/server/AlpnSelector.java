@@ -50,11 +50,12 @@ final class AlpnSelector extends ApplicationProtocolNegotiationHandler {
     }
 
     /**
-     * Until the protocol is chosen this is the last handler: a failed handshake, bytes that are no TLS and a
-     * PROXY protocol header that does not parse all end here, at the will of any client. Netty's handler logs
-     * all but the first at WARN with a stack trace and passes them on to the pipeline's tail, which logs them
-     * once more; a client that sent half a PROXY header got both again when it closed. They are connection
-     * errors like those the HTTP stages log at debug: one line, and the connection closes.
+     * Until the protocol is chosen this is the last handler: a failed handshake, bytes that are no TLS, a
+     * ClientHello over the SNI stage's size limit and a PROXY protocol header that does not parse all end here,
+     * at the will of any client. Netty's handler sends only SSL errors to {@code handshakeFailure}; the others it
+     * logs at WARN with a stack trace and passes on to the pipeline's tail, which logs them once more (a client
+     * that had sent half a PROXY header got both again when it closed). All are connection errors like those the
+     * HTTP stages log at debug: one line, and the connection closes.
      */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
