@@ -49,5 +49,11 @@ public final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
             header.release();
         }
         ctx.pipeline().remove(this);
+        if (!ctx.channel().config().isAutoRead()) {
+            // the read that brought the header passes nothing on when the header came alone (a balancer may send
+            // it as soon as it connects): the stage after it never hears of that read and asks for no more, so a
+            // TLS listener would wait for a ClientHello it never reads. Asking here costs a read that is wanted.
+            ctx.read();
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.sluice.server;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.sluice.http.ConnectionTimeouts;
@@ -48,9 +49,19 @@ final class AlpnSelector extends ApplicationProtocolNegotiationHandler {
         }
     }
 
+    /**
+     * Until the protocol is chosen this is the last handler: a failed handshake, bytes that are no TLS, a
+     * ClientHello over the SNI stage's size limit and a PROXY protocol header that does not parse all end here,
+     * at the will of any client. Netty's handler sends only SSL errors to {@code handshakeFailure}; the others it
+     * logs at WARN with a stack trace and passes on to the pipeline's tail, which logs them once more (a client
+     * that had sent half a PROXY header got both again when it closed). All are connection errors like those the
+     * HTTP stages log at debug: one line, and the connection closes.
+     */
     @Override
-    protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("{}: TLS handshake failed: {}", ctx.channel().remoteAddress(), cause.toString());
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable error = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        log.debug("{}: connection failed before its protocol was chosen: {}", ctx.channel().remoteAddress(),
+                error.toString());
         ctx.close();
     }
 }
