@@ -9,25 +9,41 @@ import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.http3.Http3ErrorCode;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Graceful drain of an HTTP/3 connection, last in its pipeline. Netty's HTTP/3 handler has no graceful
  * close of its own, so on {@link ConnectionEvent#DRAIN} this sends GOAWAY on the control stream (RFC 9114
  * §5.2), naming the first request stream it will not serve, lets the streams already open finish, and
- * then closes the connection with H3_NO_ERROR. Idle connections end by the QUIC idle timeout.
+ * then closes the connection with H3_NO_ERROR.
+ *
+ * <p>A connection with no request stream open drains the same way after {@code limits.keepalive-timeout},
+ * as an idle HTTP/1.1 or HTTP/2 connection is closed (and as nginx closes HTTP/3 ones). The QUIC idle
+ * timeout alone does not bound it: any packet restarts that, so a client that never asks for anything but
+ * sends a frame to be ignored now and then would keep its connection, and its slot, for ever.
  */
 public final class Http3ConnectionGuard extends ChannelInboundHandlerAdapter {
     private final ChannelFutureListener streamClosed = future -> streamClosed();
     private final boolean drainOnArrival;
+    private final long keepaliveNanos;
     private ChannelHandlerContext ctx;
+    /** Drains the connection once it has had no request stream for keepalive-timeout; null while one is open. */
+    private ScheduledFuture<?> keepalive;
     private int openStreams;
     /** The highest client-initiated bidirectional stream id seen; -4 before the first (ids go 0, 4, 8, ...). */
     private long lastStreamId = -4;
     private boolean draining;
 
-    /** {@code drainOnArrival}: the listener no longer accepts, so the connection drains once established. */
-    public Http3ConnectionGuard(boolean drainOnArrival) {
+    /**
+     * {@code drainOnArrival}: the listener no longer accepts, so the connection drains once established;
+     * {@code keepalive}: how long it may stay without a request stream.
+     */
+    public Http3ConnectionGuard(boolean drainOnArrival, Duration keepalive) {
         this.drainOnArrival = drainOnArrival;
+        this.keepaliveNanos = keepalive.toNanos();
     }
 
     @Override
@@ -40,19 +56,48 @@ public final class Http3ConnectionGuard extends ChannelInboundHandlerAdapter {
         ctx.fireChannelActive();
         if (drainOnArrival) {
             drain();
+        } else {
+            awaitStream();
         }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        stopKeepalive();
+        ctx.fireChannelInactive();
     }
 
     /** Called on the connection's loop when a request stream is initialised. */
     public void streamOpened(QuicStreamChannel stream) {
+        stopKeepalive();
         openStreams++;
         lastStreamId = Math.max(lastStreamId, stream.streamId());
         stream.closeFuture().addListener(streamClosed);
     }
 
     private void streamClosed() {
-        if (--openStreams == 0 && draining) {
-            closeGracefully();
+        if (--openStreams == 0) {
+            if (draining) {
+                closeGracefully();
+            } else {
+                awaitStream();
+            }
+        }
+    }
+
+    private void awaitStream() {
+        if (keepalive == null && ctx.channel().isActive()) {
+            keepalive = ctx.executor().schedule(() -> {
+                keepalive = null;
+                drain();
+            }, keepaliveNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void stopKeepalive() {
+        if (keepalive != null) {
+            keepalive.cancel(false);
+            keepalive = null;
         }
     }
 
@@ -75,6 +120,7 @@ public final class Http3ConnectionGuard extends ChannelInboundHandlerAdapter {
             return;
         }
         draining = true;
+        stopKeepalive();
         QuicStreamChannel control = Http3.getLocalControlStream(ctx.channel());
         if (control != null && control.isActive()) {
             control.writeAndFlush(new DefaultHttp3GoAwayFrame(lastStreamId + 4));
