@@ -23,7 +23,6 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
-import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.ReferenceCountUtil;
 
 import java.io.ByteArrayOutputStream;
@@ -143,14 +142,12 @@ public final class Http3TestClient implements AutoCloseable {
             @Override
             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
                 ended.complete(cause);
-                ctx.close();
             }
 
             @Override
             public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                 ended.complete(evt);
                 ReferenceCountUtil.release(evt);
-                ctx.close();
             }
 
             @Override
@@ -218,11 +215,6 @@ public final class Http3TestClient implements AutoCloseable {
         Http3.getLocalControlStream(connection)
                 .writeAndFlush(new DefaultHttp3UnknownFrame(0x1f * 3 + 0x21, Unpooled.wrappedBuffer(new byte[] {1})))
                 .awaitUninterruptibly(5, TimeUnit.SECONDS);
-    }
-
-    /** How many more request streams the server lets this client open now. */
-    public long streamsAllowed() {
-        return connection.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL);
     }
 
     /** The leaf certificate the server presented in the handshake. */
