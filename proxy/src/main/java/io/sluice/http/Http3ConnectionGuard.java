@@ -30,8 +30,14 @@ public final class Http3ConnectionGuard extends ChannelInboundHandlerAdapter {
     private final boolean drainOnArrival;
     private final long keepaliveNanos;
     private ChannelHandlerContext ctx;
-    /** Drains the connection once it has had no request stream for keepalive-timeout; null while one is open. */
+    /**
+     * Looks at the connection keepalive-timeout after it last had no request stream; null while none runs.
+     * A stream that opens does not cancel it, so a connection serving one request after another sets one
+     * timer per keepalive-timeout, not one per request.
+     */
     private ScheduledFuture<?> keepalive;
+    /** When the last request stream closed (or the connection opened); meaningful while none is open. */
+    private long idleSince;
     private int openStreams;
     /** The highest client-initiated bidirectional stream id seen; -4 before the first (ids go 0, 4, 8, ...). */
     private long lastStreamId = -4;
@@ -69,7 +75,6 @@ public final class Http3ConnectionGuard extends ChannelInboundHandlerAdapter {
 
     /** Called on the connection's loop when a request stream is initialised. */
     public void streamOpened(QuicStreamChannel stream) {
-        stopKeepalive();
         openStreams++;
         lastStreamId = Math.max(lastStreamId, stream.streamId());
         stream.closeFuture().addListener(streamClosed);
@@ -86,11 +91,29 @@ public final class Http3ConnectionGuard extends ChannelInboundHandlerAdapter {
     }
 
     private void awaitStream() {
-        if (keepalive == null && ctx.channel().isActive()) {
-            keepalive = ctx.executor().schedule(() -> {
-                keepalive = null;
-                drain();
-            }, keepaliveNanos, TimeUnit.NANOSECONDS);
+        idleSince = System.nanoTime();
+        if (keepalive == null) {
+            checkIdleIn(keepaliveNanos);
+        }
+    }
+
+    private void checkIdleIn(long nanos) {
+        if (ctx.channel().isActive()) {
+            keepalive = ctx.executor().schedule(this::checkIdle, nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void checkIdle() {
+        keepalive = null;
+        if (openStreams > 0) {
+            // the next stream to close sets the timer again
+            return;
+        }
+        long idle = System.nanoTime() - idleSince;
+        if (idle >= keepaliveNanos) {
+            drain();
+        } else {
+            checkIdleIn(keepaliveNanos - idle);
         }
     }
 
