@@ -184,7 +184,7 @@ class Http3HostileClientsIT {
             assertTrue(within(WAIT_SECONDS, () -> openFileHandles() == 0),
                     "the file is still open " + WAIT_SECONDS + " s after a 1 s send-timeout");
             Http3TestClient.Ending ending = unread.readOn().get(WAIT_SECONDS, TimeUnit.SECONDS);
-            assertFalse(ending.complete(), "the stream was ended, not left to finish: " + ending);
+            assertFalse(ending.complete(), "the cut response ended like a whole one: " + ending);
             assertEquals(200, client.get("/hello").status(), "the connection serves on");
         }
     }
@@ -199,7 +199,7 @@ class Http3HostileClientsIT {
             assertTrue(backendWrote.get() < BACKEND_BOUND, "Sluice read on while the client did not: "
                     + backendWrote.get() + " bytes");
             Http3TestClient.Ending ending = unread.readOn().get(WAIT_SECONDS, TimeUnit.SECONDS);
-            assertFalse(ending.complete(), "the stream was ended, not left to finish: " + ending);
+            assertFalse(ending.complete(), "the cut response ended like a whole one: " + ending);
         }
     }
 
