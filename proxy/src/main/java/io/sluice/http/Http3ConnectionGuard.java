@@ -31,7 +31,8 @@ public final class Http3ConnectionGuard extends ChannelInboundHandlerAdapter {
     private final long keepaliveNanos;
     private ChannelHandlerContext ctx;
     /**
-     * Looks at the connection keepalive-timeout after it last had no request stream; null while none runs.
+     * Checks, keepalive-timeout after the last request stream closed, whether the connection is still without
+     * one; null while no check is pending.
      * A stream that opens does not cancel it, so a connection serving one request after another sets one
      * timer per keepalive-timeout, not one per request.
      */

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * <p>A client that reads a trickle moves bytes often enough that the idle timeout never runs out. The
  * client's {@code limits.min-send-rate} guard stays in its pipeline after the upgrade and measures the
  * tunnel's bytes as it measured the response's; when it reports the client too slow, both sides are closed at
- * once, as nginx and the HTTP path close a connection past its send limit.
+ * once, as the HTTP path closes a connection below the minimum rate.
  */
 final class Tunnel {
     private final Side client;
