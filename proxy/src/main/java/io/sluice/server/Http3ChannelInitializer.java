@@ -16,6 +16,7 @@ import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http3ConnectionGuard;
 import io.sluice.http.Http3HeaderTimeout;
 import io.sluice.http.Http3Requests;
+import io.sluice.http.Http3UnfinishedResponses;
 import io.sluice.http.LoopClock;
 import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.Router;
@@ -28,8 +29,8 @@ import java.util.function.Supplier;
  * streams:
  * <pre>
  * connection: admission → HTTP/3 connection handler (control and QPACK streams) → drain guard
- * stream:     [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec → header timeout → request
- *             completion → timeouts → flow control → dispatcher
+ * stream:     [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec → reset of unfinished responses
+ *             → header timeout → request completion → timeouts → flow control → dispatcher
  * </pre>
  * Each request stream runs the same dispatcher as an HTTP/2 stream, behind the same kind of translation to
  * HTTP/1.1 objects, so every action (static files, proxy, return) serves HTTP/3 unchanged. Streams read
@@ -41,6 +42,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
     static final String H3_CONNECTION = "h3-connection";
     static final String H3_GUARD = "h3-guard";
     static final String CODEC = "codec";
+    static final String H3_UNFINISHED = "h3-unfinished";
     static final String H3_HEADER_TIMEOUT = "h3-header-timeout";
     static final String H3_REQUESTS = "h3-requests";
     static final String TIMEOUTS = "timeouts";
@@ -68,7 +70,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
         Http3Settings settings = Http3Settings.defaultSettings().maxFieldSectionSize(limits.maxHeaderSize());
         // a connection that arrives while the listener drains is told GOAWAY as soon as its handshake is
         // done: closed earlier, before the client has keys for our answer, it would wait out its own timeout
-        Http3ConnectionGuard guard = new Http3ConnectionGuard(!accepting.getAsBoolean());
+        Http3ConnectionGuard guard = new Http3ConnectionGuard(!accepting.getAsBoolean(), limits.keepaliveTimeout());
         ChannelPipeline pipeline = connection.pipeline();
         pipeline.addLast(ADMISSION, admission);
         pipeline.addLast(H3_CONNECTION, new Http3ServerConnectionHandler(new StreamInitializer(guard, limits), null,
@@ -97,6 +99,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
             guard.streamOpened(stream);
             ChannelPipeline pipeline = stream.pipeline();
             pipeline.addLast(CODEC, new Http3FrameToHttpObjectCodec(true));
+            pipeline.addLast(H3_UNFINISHED, new Http3UnfinishedResponses());
             pipeline.addLast(H3_HEADER_TIMEOUT, new Http3HeaderTimeout(limits.headerTimeout().toNanos()));
             pipeline.addLast(H3_REQUESTS, new Http3Requests());
             pipeline.addLast(TIMEOUTS, ConnectionTimeouts.forStream(limits, clocks.of(stream.eventLoop())));

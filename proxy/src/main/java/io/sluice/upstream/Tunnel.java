@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.http.ConnectionTimeouts;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,11 @@ import java.util.concurrent.TimeUnit;
  * again only while the other can take more bytes, and the tunnel closes when either side closes or when
  * no byte has moved either way for the idle timeout. A side that still has bytes queued then gets the idle
  * timeout once more to take them before it is closed regardless.
+ *
+ * <p>A client that reads a trickle moves bytes often enough that the idle timeout never runs out. The
+ * client's {@code limits.min-send-rate} guard stays in its pipeline after the upgrade and measures the
+ * tunnel's bytes as it measured the response's; when it reports the client too slow, both sides are closed at
+ * once, as the HTTP path closes a connection below the minimum rate.
  */
 final class Tunnel {
     private final Side client;
@@ -88,6 +94,16 @@ final class Tunnel {
         }
     }
 
+    /** A side's own limit ran out: nothing more is owed to it, and the other side has nobody to talk to. */
+    private void abort() {
+        closed = true;
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
+        client.channel.close();
+        upstream.channel.close();
+    }
+
     /** One end of the tunnel, the last handler of its channel's pipeline. */
     private final class Side extends ChannelInboundHandlerAdapter {
         private final Channel channel;
@@ -126,6 +142,15 @@ final class Tunnel {
             if (channel.isWritable() && peer.paused && !closed) {
                 peer.paused = false;
                 peer.channel.read();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ConnectionTimeouts.Expired) {
+                abort();
+            } else {
+                ctx.fireUserEventTriggered(evt);
             }
         }
 

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http3.DefaultHttp3UnknownFrame;
 import io.netty.handler.codec.http3.Http3;
 import io.netty.handler.codec.http3.Http3ClientConnectionHandler;
 import io.netty.handler.codec.http3.Http3DataFrame;
+import io.netty.handler.codec.http3.Http3ErrorCode;
 import io.netty.handler.codec.http3.Http3Headers;
 import io.netty.handler.codec.http3.Http3HeadersFrame;
 import io.netty.handler.codec.http3.Http3RequestStreamInboundHandler;
@@ -47,7 +49,7 @@ public final class Http3TestClient implements AutoCloseable {
     public record Response(int status, Map<String, String> headers, byte[] body) {
     }
 
-    private Http3TestClient(File caCertificate, String serverName, int port) throws Exception {
+    private Http3TestClient(File caCertificate, String serverName, int port, long streamWindow) throws Exception {
         this.authority = serverName + ":" + port;
         QuicSslContext ssl = QuicSslContextBuilder.forClient()
                 .trustManager(caCertificate)
@@ -58,7 +60,7 @@ public final class Http3TestClient implements AutoCloseable {
                         .sslEngineProvider(quic -> ssl.newEngine(quic.alloc(), serverName, port))
                         .maxIdleTimeout(30, TimeUnit.SECONDS)
                         .initialMaxData(64L << 20)
-                        .initialMaxStreamDataBidirectionalLocal(16L << 20)
+                        .initialMaxStreamDataBidirectionalLocal(streamWindow)
                         .build())
                 .bind(0).sync().channel();
         connection = QuicChannel.newBootstrap(socket)
@@ -69,7 +71,16 @@ public final class Http3TestClient implements AutoCloseable {
 
     /** Connects to {@code 127.0.0.1:port}, sending {@code serverName} as SNI and authority. */
     public static Http3TestClient connect(File caCertificate, String serverName, int port) throws Exception {
-        return new Http3TestClient(caCertificate, serverName, port);
+        return new Http3TestClient(caCertificate, serverName, port, 16L << 20);
+    }
+
+    /**
+     * Like {@link #connect(File, String, int)}, taking at most {@code streamWindow} bytes of a response before
+     * it reads them: the window a client that does not read leaves closed.
+     */
+    public static Http3TestClient connect(File caCertificate, String serverName, int port, long streamWindow)
+            throws Exception {
+        return new Http3TestClient(caCertificate, serverName, port, streamWindow);
     }
 
     public Response get(String path) throws Exception {
@@ -148,6 +159,64 @@ public final class Http3TestClient implements AutoCloseable {
         return ended;
     }
 
+    /**
+     * Sends a request (a GET, or with {@code body} a request declaring {@code declaredLength} bytes of which
+     * only {@code body} is sent, the stream left open) and does not read the response until {@link
+     * UnreadResponse#readOn()}: the stream's window stays closed once the server has filled it.
+     */
+    public UnreadResponse sendWithoutReading(String method, String path, byte[] body, long declaredLength)
+            throws Exception {
+        UnreadResponse response = new UnreadResponse();
+        QuicStreamChannel stream = Http3.newRequestStreamBootstrap(connection, response)
+                .option(ChannelOption.AUTO_READ, false).create().get(10, TimeUnit.SECONDS);
+        response.stream = stream;
+        DefaultHttp3HeadersFrame head = new DefaultHttp3HeadersFrame();
+        head.headers().method(method).path(path).authority(authority).scheme("https");
+        if (body == null) {
+            stream.writeAndFlush(head).addListener(QuicStreamChannel.SHUTDOWN_OUTPUT).sync();
+        } else {
+            head.headers().addLong("content-length", declaredLength);
+            stream.write(head);
+            stream.writeAndFlush(new DefaultHttp3DataFrame(Unpooled.wrappedBuffer(body))).sync();
+        }
+        return response;
+    }
+
+    /**
+     * Opens {@code count} request streams, each sending its request's HEADERS and then resetting its side at
+     * once (the HTTP/2 "rapid reset" pattern, CVE-2023-44487); returns when all were sent.
+     */
+    public void sendAndReset(String path, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            QuicStreamChannel stream = Http3.newRequestStream(connection, new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    ReferenceCountUtil.release(msg);
+                }
+
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                    ctx.close();
+                }
+            }).get(10, TimeUnit.SECONDS);
+            DefaultHttp3HeadersFrame head = new DefaultHttp3HeadersFrame();
+            head.headers().method("GET").path(path).authority(authority).scheme("https");
+            stream.write(head);
+            stream.flush();
+            stream.shutdownOutput(Http3ErrorCode.H3_REQUEST_CANCELLED.code()).sync();
+        }
+    }
+
+    /**
+     * Sends an ignorable frame (a reserved type, RFC 9114 §7.2.8) on the client's control stream: traffic that
+     * keeps the QUIC connection from idling without asking for anything.
+     */
+    public void sendIgnorableFrame() {
+        Http3.getLocalControlStream(connection)
+                .writeAndFlush(new DefaultHttp3UnknownFrame(0x1f * 3 + 0x21, Unpooled.wrappedBuffer(new byte[] {1})))
+                .awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
     /** The leaf certificate the server presented in the handshake. */
     public X509Certificate peerCertificate() throws SSLPeerUnverifiedException {
         return (X509Certificate) connection.sslEngine().getSession().getPeerCertificates()[0];
@@ -163,6 +232,64 @@ public final class Http3TestClient implements AutoCloseable {
         connection.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         socket.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    /** How a response the client did not read at first ended once it read on. */
+    public record Ending(int status, long bodyBytes, boolean complete) {
+    }
+
+    /** A response whose stream reads nothing until {@link #readOn()}. */
+    public static final class UnreadResponse extends Http3RequestStreamInboundHandler {
+        private final CompletableFuture<Ending> ended = new CompletableFuture<>();
+        private QuicStreamChannel stream;
+        private int status;
+        private long bodyBytes;
+
+        /** Reads what waits and all that follows; completes when the stream ends, normally or not. */
+        public CompletableFuture<Ending> readOn() {
+            stream.eventLoop().execute(() -> {
+                stream.config().setAutoRead(true);
+                stream.read();
+            });
+            return ended;
+        }
+
+        /** True once the stream has closed, which a stream that reads nothing sees only of a closed connection. */
+        public boolean closed() {
+            return !stream.isActive();
+        }
+
+        @Override
+        protected void channelRead(ChannelHandlerContext ctx, Http3HeadersFrame frame) {
+            if (status == 0 && frame.headers().status() != null) {
+                status = Integer.parseInt(frame.headers().status().toString());
+            }
+            ReferenceCountUtil.release(frame);
+        }
+
+        @Override
+        protected void channelRead(ChannelHandlerContext ctx, Http3DataFrame frame) {
+            bodyBytes += frame.content().readableBytes();
+            frame.release();
+        }
+
+        @Override
+        protected void channelInputClosed(ChannelHandlerContext ctx) {
+            ended.complete(new Ending(status, bodyBytes, true));
+            ctx.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ended.complete(new Ending(status, bodyBytes, false));
+            ctx.close();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ended.complete(new Ending(status, bodyBytes, false));
+            ctx.fireChannelInactive();
+        }
     }
 
     private static final class ResponseCollector extends Http3RequestStreamInboundHandler {
