@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -43,6 +44,21 @@ final class FileResolver {
         this.mimeTypes = mimeTypes;
         this.budget = budget;
         this.settledMillis = settled.toMillis();
+        if (!namesOutsideAscii(root)) {
+            log.warn("static root {}: the JVM encodes file names as {} (taken from the locale), so paths with other"
+                    + " characters answer 404; start it with LANG=C.UTF-8 (or LC_ALL) to serve them",
+                    root, System.getProperty("sun.jnu.encoding"));
+        }
+    }
+
+    /** Whether a file name outside ASCII can be expressed at all: Java 17 cannot, under the C locale. */
+    private static boolean namesOutsideAscii(Path root) {
+        try {
+            root.getFileSystem().getPath("\u00e9");
+            return true;
+        } catch (InvalidPathException e) {
+            return false;
+        }
     }
 
     /**
@@ -192,7 +208,14 @@ final class FileResolver {
 
     /** The real path to open for {@code relative}, or {@code null} when it is absent or the policy refuses it. */
     private Path locate(Path realRoot, String relative) {
-        Path candidate = relative.isEmpty() ? realRoot : realRoot.resolve(relative).normalize();
+        Path candidate;
+        try {
+            candidate = relative.isEmpty() ? realRoot : realRoot.resolve(relative).normalize();
+        } catch (InvalidPathException e) {
+            // the name cannot be expressed in the JVM's file name encoding, so no file can have it
+            log.debug("{}: {}", relative, e.getMessage());
+            return null;
+        }
         if (!candidate.startsWith(realRoot)) {
             return null;
         }
