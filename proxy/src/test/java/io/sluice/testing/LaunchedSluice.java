@@ -80,6 +80,10 @@ public final class LaunchedSluice implements AutoCloseable {
         return port;
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     /** What the process has written to standard output and error so far (its log). */
     public String output() throws IOException {
         return Files.readString(output);
