@@ -39,6 +39,7 @@ class DescriptorExhaustionIT {
                 sluice {
                   workers = 1
                   access-log { format = off }
+                  admin { listen = off }
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [
                     { match = "/", static { root = "%s", open-file-cache { valid = 1h } } }
                   ] } ]

@@ -34,6 +34,7 @@ class FileNameEncodingIT {
         String config = """
                 sluice {
                   workers = 1
+                  admin { listen = off }
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [
                     { match = "/", static { root = "%s", autoindex = true } }
                   ] } ]
