@@ -201,8 +201,14 @@ final class FileRequest implements ExchangeListener {
                         return;
                     }
                     byte[] page = future.getNow();
+                    if (!handler.listings.tryReserve(page.length)) {
+                        log.warn("{}: listing pages not yet read by their clients fill the budget, answering 503",
+                                handler.location.configPath());
+                        error(HttpResponseStatus.SERVICE_UNAVAILABLE);
+                        return;
+                    }
                     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                            Unpooled.wrappedBuffer(page));
+                            new ListingPage(page, handler.listings));
                     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HTML)
                             .setInt(HttpHeaderNames.CONTENT_LENGTH, page.length);
                     exchange.writeAndFlush(response);
