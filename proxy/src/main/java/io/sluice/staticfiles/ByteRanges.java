@@ -5,9 +5,11 @@ import java.util.List;
 
 /**
  * The {@code Range} header (RFC 9110 §14.2) against a representation of a known size. A header with a
- * syntax error, another unit, or more than {@link #MAX_RANGES} ranges is ignored (the full body is sent),
- * as the RFC allows; ranges that start past the end are dropped, and when none is left the request is
- * unsatisfiable (416). The cap bounds how many times one request can make us send the same bytes.
+ * syntax error, another unit, more than {@link #MAX_RANGES} ranges, or ranges that together ask for more
+ * bytes than the representation has is ignored (the full body is sent), as the RFC allows and nginx does;
+ * ranges that start past the end are dropped, and when none is left the request is unsatisfiable (416).
+ * So however the ranges overlap, one request never makes us send more than the file once, plus the
+ * multipart framing of at most {@code MAX_RANGES} parts.
  */
 final class ByteRanges {
     static final int MAX_RANGES = 16;
@@ -33,6 +35,7 @@ final class ByteRanges {
             return null;
         }
         List<Range> ranges = new ArrayList<>(specs.length);
+        long total = 0;
         boolean any = false;
         for (String raw : specs) {
             String spec = raw.trim();
@@ -51,7 +54,9 @@ final class ByteRanges {
                     return null;
                 }
                 if (last > 0 && size > 0) {
-                    ranges.add(new Range(Math.max(0, size - last), size - 1));
+                    Range suffix = new Range(Math.max(0, size - last), size - 1);
+                    ranges.add(suffix);
+                    total += suffix.length();
                 }
                 continue;
             }
@@ -65,9 +70,11 @@ final class ByteRanges {
                 continue;
             }
             long end = dash == spec.length() - 1 ? size - 1 : Math.min(last, size - 1);
-            ranges.add(new Range(first, end));
+            Range bounded = new Range(first, end);
+            ranges.add(bounded);
+            total += bounded.length();
         }
-        return any ? ranges : null;
+        return any && total <= size ? ranges : null;
     }
 
     private static long number(String digits) {

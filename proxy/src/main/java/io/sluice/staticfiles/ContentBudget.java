@@ -3,11 +3,13 @@ package io.sluice.staticfiles;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The bytes of file content one location may hold in memory ({@code open-file-cache.memory}). A copy is
- * reserved on the blocking pool before its file is read and given back when its {@link OpenFile} is
- * deallocated, which happens once: after the cache dropped the entry and the last response let go of it.
- * When the budget is spent, further files are simply served from their descriptors; nothing is evicted
- * to make room, so the bound holds without any coordination between event loops.
+ * A bound on bytes one location holds in memory, shared by its event loops: file content
+ * ({@code open-file-cache.memory}), and separately listing pages waiting for their clients
+ * ({@link ListingPage}). A file's copy is reserved on the blocking pool before its file is read and given
+ * back when its {@link OpenFile} is deallocated, which happens once: after the cache dropped the entry and
+ * the last response let go of it. When the budget is spent, further files are simply served from their
+ * descriptors; nothing is evicted to make room, so the bound holds without any coordination between
+ * event loops.
  */
 final class ContentBudget {
     /**

@@ -16,10 +16,18 @@ import java.util.List;
  * The {@code autoindex} page of a directory: names sorted (directories first), HTML-escaped and
  * percent-encoded in links, with sizes and modification times. Reads the directory, so it runs on the
  * blocking pool. Hidden names are left out unless dotfiles are allowed; a huge directory is cut at
- * {@link #MAX_ENTRIES} names so one page stays small.
+ * {@link #MAX_ENTRIES} names, and the page at about {@link #MAX_PAGE_CHARS} characters (whole rows), so one
+ * page stays small even when every name is long and needs escaping.
  */
 final class DirectoryListing {
     static final int MAX_ENTRIES = 10_000;
+    /** Ordinary names fit 10,000 rows in well under this; 10,000 names of 255 quotes would make 23 MB. */
+    static final int MAX_PAGE_CHARS = 2 << 20;
+    /**
+     * Bytes of pages one location may hold for clients that have not read them yet (16 capped pages);
+     * past it a listing gets 503 until they drain or their connections close.
+     */
+    static final long PAGES_HELD = 32L << 20;
 
     private record Item(String name, boolean directory, long size, long modifiedMillis) {
     }
@@ -54,13 +62,19 @@ final class DirectoryListing {
         }
         items.sort(Comparator.comparing((Item item) -> !item.directory()).thenComparing(Item::name));
         String title = "Index of " + escape(urlPath);
-        StringBuilder html = new StringBuilder(256 + items.size() * 160);
+        StringBuilder html = new StringBuilder(Math.min(256 + items.size() * 160, MAX_PAGE_CHARS));
         html.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>").append(title)
                 .append("</title></head>\n<body><h1>").append(title).append("</h1><hr><table>\n");
         if (parentLink) {
             html.append("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n");
         }
+        int listed = 0;
         for (Item item : items) {
+            if (html.length() >= MAX_PAGE_CHARS) {
+                truncated = true;
+                break;
+            }
+            listed++;
             String name = item.directory() ? item.name() + "/" : item.name();
             html.append("<tr><td><a href=\"").append(StaticPaths.encodeSegment(item.name())).append(item.directory() ? "/" : "")
                     .append("\">").append(escape(name)).append("</a></td><td>")
@@ -69,7 +83,7 @@ final class DirectoryListing {
         }
         html.append("</table>");
         if (truncated) {
-            html.append("<p>Only the first ").append(MAX_ENTRIES).append(" entries are listed.</p>");
+            html.append("<p>Only the first ").append(listed).append(" entries are listed.</p>");
         }
         html.append("<hr></body></html>\n");
         return html.toString().getBytes(StandardCharsets.UTF_8);

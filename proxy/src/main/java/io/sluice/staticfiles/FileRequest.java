@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -195,16 +197,32 @@ final class FileRequest implements ExchangeListener {
                         return;
                     }
                     if (!future.isSuccess()) {
-                        poolFailed(future.cause());
+                        listingFailed(future.cause());
                         return;
                     }
                     byte[] page = future.getNow();
+                    if (!handler.listings.tryReserve(page.length)) {
+                        log.warn("{}: listing pages not yet read by their clients fill the budget, answering 503",
+                                handler.location.configPath());
+                        error(HttpResponseStatus.SERVICE_UNAVAILABLE);
+                        return;
+                    }
                     FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                            Unpooled.wrappedBuffer(page));
+                            new ListingPage(page, handler.listings));
                     response.headers().set(HttpHeaderNames.CONTENT_TYPE, HTML)
                             .setInt(HttpHeaderNames.CONTENT_LENGTH, page.length);
                     exchange.writeAndFlush(response);
                 });
+    }
+
+    private void listingFailed(Throwable cause) {
+        if (cause instanceof NoSuchFileException || cause instanceof NotDirectoryException) {
+            // removed or replaced since its entry was made: drop the entry so the next request sees what is there
+            handler.cache.invalidate(key);
+            error(HttpResponseStatus.NOT_FOUND);
+        } else {
+            poolFailed(cause);
+        }
     }
 
     private void serve(FileEntry entry) {
@@ -439,6 +457,10 @@ final class FileRequest implements ExchangeListener {
     private void poolFailed(Throwable cause) {
         if (cause instanceof RejectedExecutionException) {
             log.warn("{}: blocking pool full, answering 503", handler.location.configPath());
+            error(HttpResponseStatus.SERVICE_UNAVAILABLE);
+        } else if (cause instanceof IOException) {
+            // a file that is there but could not be opened just now (no descriptors left, an I/O error)
+            log.warn("{}: {}: {}, answering 503", handler.location.configPath(), exchange.path(), cause.toString());
             error(HttpResponseStatus.SERVICE_UNAVAILABLE);
         } else {
             log.error("{}: file look-up failed", handler.location.configPath(), cause);

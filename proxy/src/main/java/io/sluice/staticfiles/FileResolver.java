@@ -7,7 +7,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -22,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * the file (and its precompressed variants): file system calls only, so it runs on the blocking pool,
  * never on an event loop. Anything that is not a regular
  * file or a directory (FIFOs, devices, sockets), anything the policy refuses and anything unreadable is
- * {@link FileEntry#MISSING}: the client learns nothing about why.
+ * {@link FileEntry#MISSING}: the client learns nothing about why. A file that is there but cannot be opened
+ * for a reason that may pass (no descriptors left, an I/O error) is not absent: that look-up fails, so
+ * nothing is cached and the file is served again as soon as it can be opened.
  */
 final class FileResolver {
     private static final Logger log = LoggerFactory.getLogger(FileResolver.class);
@@ -43,13 +47,30 @@ final class FileResolver {
         this.mimeTypes = mimeTypes;
         this.budget = budget;
         this.settledMillis = settled.toMillis();
+        if (!namesOutsideAscii(root)) {
+            log.warn("static root {}: the JVM encodes file names as {} (taken from the locale), so paths with other"
+                    + " characters answer 404; start it with LANG=C.UTF-8 (or LC_ALL) to serve them",
+                    root, System.getProperty("sun.jnu.encoding"));
+        }
+    }
+
+    /** Whether a file name outside ASCII can be expressed at all: Java 17 cannot, under the C locale. */
+    private static boolean namesOutsideAscii(Path root) {
+        try {
+            root.getFileSystem().getPath("\u00e9");
+            return true;
+        } catch (InvalidPathException e) {
+            return false;
+        }
     }
 
     /**
      * @param relative a normalised path below the root without leading or trailing slash ({@code ""} is
      *                 the root itself), with no {@code .} or {@code ..} segments
+     * @throws IOException when a file could not be opened for a reason other than its absence or its
+     *                     permissions; nothing it opened is left open
      */
-    FileEntry resolve(String relative) {
+    FileEntry resolve(String relative) throws IOException {
         Path realRoot;
         try {
             realRoot = root.toRealPath();
@@ -72,18 +93,30 @@ final class FileResolver {
             log.debug("{}: not a regular file", real);
             return FileEntry.MISSING;
         }
+        FileEntry entry = withVariants(realRoot, relative, real, attributes, fileName(relative));
+        return entry == null ? FileEntry.MISSING : entry;
+    }
+
+    /** The file and its precompressed variants, or {@code null} when the file is gone or may not be read. */
+    private FileEntry withVariants(Path realRoot, String relative, Path real, BasicFileAttributes attributes,
+                                   String nameForType) throws IOException {
         FileEntry brotli = null;
         FileEntry gzip = null;
-        if (config.precompressed()) {
-            brotli = variant(realRoot, relative + ".br", "br");
-            gzip = variant(realRoot, relative + ".gz", "gz");
-        }
-        FileEntry entry = file(real, attributes, "", brotli, gzip, fileName(relative));
-        if (entry == null) {
+        try {
+            if (config.precompressed()) {
+                brotli = variant(realRoot, relative + ".br", "br");
+                gzip = variant(realRoot, relative + ".gz", "gz");
+            }
+            FileEntry entry = file(real, attributes, "", brotli, gzip, nameForType);
+            if (entry != null) {
+                return entry;
+            }
+        } catch (IOException e) {
             releaseAll(brotli, gzip);
-            return FileEntry.MISSING;
+            throw e;
         }
-        return entry;
+        releaseAll(brotli, gzip);
+        return null;
     }
 
     private static void releaseAll(FileEntry... entries) {
@@ -94,29 +127,22 @@ final class FileResolver {
         }
     }
 
-    private FileEntry index(Path realRoot, String directory) {
+    private FileEntry index(Path realRoot, String directory) throws IOException {
         for (String name : config.index()) {
             String relative = directory.isEmpty() ? name : directory + "/" + name;
             Path real = locate(realRoot, relative);
             BasicFileAttributes attributes = real == null ? null : attributes(real);
             if (attributes != null && attributes.isRegularFile()) {
-                FileEntry brotli = null;
-                FileEntry gzip = null;
-                if (config.precompressed()) {
-                    brotli = variant(realRoot, relative + ".br", "br");
-                    gzip = variant(realRoot, relative + ".gz", "gz");
-                }
-                FileEntry entry = file(real, attributes, "", brotli, gzip, name);
+                FileEntry entry = withVariants(realRoot, relative, real, attributes, name);
                 if (entry != null) {
                     return entry;
                 }
-                releaseAll(brotli, gzip);
             }
         }
         return null;
     }
 
-    private FileEntry variant(Path realRoot, String relative, String suffix) {
+    private FileEntry variant(Path realRoot, String relative, String suffix) throws IOException {
         Path real = locate(realRoot, relative);
         BasicFileAttributes attributes = real == null ? null : attributes(real);
         if (attributes == null || !attributes.isRegularFile()) {
@@ -125,23 +151,26 @@ final class FileResolver {
         return file(real, attributes, "-" + suffix, null, null, null);
     }
 
-    /** Opens the file; {@code null} when it cannot be opened (permissions, or it vanished meanwhile). */
+    /**
+     * Opens the file; {@code null} when it may not be read or vanished meanwhile.
+     *
+     * @throws IOException when it could not be opened or measured for any other reason
+     */
     private FileEntry file(Path real, BasicFileAttributes attributes, String etagSuffix, FileEntry brotli,
-                           FileEntry gzip, String nameForType) {
+                           FileEntry gzip, String nameForType) throws IOException {
         FileChannel channel;
         long size;
         try {
             channel = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | SecurityException e) {
+        } catch (NoSuchFileException | AccessDeniedException | SecurityException e) {
             log.debug("{}: cannot open: {}", real, e.toString());
             return null;
         }
         try {
             size = channel.size();
         } catch (IOException e) {
-            log.debug("{}: cannot stat: {}", real, e.toString());
             closeQuietly(channel);
-            return null;
+            throw e;
         }
         return FileEntry.file(real, open(channel, size, attributes), size, attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS),
                 etagSuffix, nameForType == null ? null : mimeTypes.forFileName(nameForType), brotli, gzip);
@@ -192,7 +221,14 @@ final class FileResolver {
 
     /** The real path to open for {@code relative}, or {@code null} when it is absent or the policy refuses it. */
     private Path locate(Path realRoot, String relative) {
-        Path candidate = relative.isEmpty() ? realRoot : realRoot.resolve(relative).normalize();
+        Path candidate;
+        try {
+            candidate = relative.isEmpty() ? realRoot : realRoot.resolve(relative).normalize();
+        } catch (InvalidPathException e) {
+            // the name cannot be expressed in the JVM's file name encoding, so no file can have it
+            log.debug("{}: {}", relative, e.getMessage());
+            return null;
+        }
         if (!candidate.startsWith(realRoot)) {
             return null;
         }

@@ -20,6 +20,8 @@ public final class StaticFileHandler implements ExchangeHandler {
     final OpenFileCache cache;
     final BlockingPool blockingPool;
     final AsciiString cacheControl;
+    /** Listing pages rendered and not yet written out, across all event loops. */
+    final ContentBudget listings = new ContentBudget(DirectoryListing.PAGES_HELD);
 
     public StaticFileHandler(LocationConfig location, StaticConfig config, BlockingPool blockingPool) {
         this.config = config;

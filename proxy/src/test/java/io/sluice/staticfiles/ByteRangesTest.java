@@ -36,4 +36,17 @@ class ByteRangesTest {
         assertNull(ByteRanges.parse("bytes=99999999999999999999-", 100));
         assertNull(ByteRanges.parse("bytes=" + "1-1,".repeat(ByteRanges.MAX_RANGES) + "2-2", 100));
     }
+
+    @Test
+    void rangesAskingForMoreThanTheWholeAreIgnored() {
+        assertNull(ByteRanges.parse("bytes=0-,0-", 100));
+        assertNull(ByteRanges.parse("bytes=0-59,40-99", 100));
+        assertNull(ByteRanges.parse("bytes=0-0,-1", 1));
+        assertNull(ByteRanges.parse("bytes=-100,50-5000", 100));
+        assertEquals(List.of(new ByteRanges.Range(0, 0), new ByteRanges.Range(99, 99)), ByteRanges.parse("bytes=0-0,-1", 100));
+        assertEquals(List.of(new ByteRanges.Range(0, 49), new ByteRanges.Range(50, 99)),
+                ByteRanges.parse("bytes=0-49,50-", 100));
+        assertEquals(List.of(new ByteRanges.Range(50, 99)), ByteRanges.parse("bytes=50-,200-", 100),
+                "a range past the end adds nothing");
+    }
 }

@@ -51,11 +51,12 @@ class OpenFileCacheIT {
         return RunningSluice.start("""
                 sluice {
                   workers = 1
-                  transport = %s
+                  transport = %1$s
                   blocking-pool { threads = 1 }
                   servers = [ { listen = [ "127.0.0.1:0" ], locations = [
                     { match = "= /healthz", return { status = 200, body = "ok" } }
-                    { match = "/", static { root = "public", open-file-cache { max = 100, valid = %s } } }
+                    { match = "/listed/", static { root = "public", autoindex = true, open-file-cache { max = 100, valid = %2$s } } }
+                    { match = "/", static { root = "public", open-file-cache { max = 100, valid = %2$s } } }
                   ] } ]
                 }""".formatted(transport, valid), site);
     }
@@ -156,6 +157,25 @@ class OpenFileCacheIT {
             RawHttp.Response response = http.send("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
             assertEquals(200, response.status());
             assertEquals("abc", response.bodyText());
+        }
+    }
+
+    @Test
+    void aListedDirectoryReplacedByAFileIsNotFoundAndItsEntryIsDropped() throws Exception {
+        Path directory = Files.createDirectories(site.resolve("public/gone"));
+        Files.writeString(directory.resolve("x.txt"), "x");
+        try (RunningSluice sluice = start("1h"); RawHttp http = new RawHttp(sluice.port())) {
+            RawHttp.Response listing = http.send("GET /listed/gone/ HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
+            assertEquals(200, listing.status());
+            assertTrue(listing.bodyText().contains("x.txt"), listing.bodyText());
+            Files.delete(directory.resolve("x.txt"));
+            Files.delete(directory);
+            Files.writeString(site.resolve("public/gone"), "now a file");
+            assertEquals(404, http.send("GET /listed/gone/ HTTP/1.1\r\nHost: x\r\n\r\n").readResponse().status(),
+                    "the directory its entry names is gone");
+            RawHttp.Response file = http.send("GET /listed/gone HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
+            assertEquals(200, file.status(), "the failed listing dropped the entry: no redirect to the old directory");
+            assertEquals("now a file", file.bodyText());
         }
     }
 

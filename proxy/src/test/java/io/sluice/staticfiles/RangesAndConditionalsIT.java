@@ -112,6 +112,26 @@ class RangesAndConditionalsIT {
         }
     }
 
+    /**
+     * Ranges that overlap, together asking for more bytes than the file has, would make one small request
+     * send the file several times over (RFC 9110 §14.2 lets a server ignore them; nginx does): the whole
+     * file is sent once instead.
+     */
+    @Test
+    void rangesAddingUpToMoreThanTheFileAreIgnored() throws Exception {
+        try (RawHttp http = new RawHttp(sluice.port())) {
+            for (String range : new String[] {"bytes=" + "0-,".repeat(ByteRanges.MAX_RANGES - 1) + "0-",
+                    "bytes=0-599,400-999", "bytes=-1000,0-0"}) {
+                RawHttp.Response response = get(http, "Range: " + range + "\r\n");
+                assertEquals(200, response.status(), range);
+                assertEquals("1000", response.header("content-length"), range);
+                assertArrayEquals(content, response.body(), range);
+            }
+            RawHttp.Response adjacent = get(http, "Range: bytes=0-499,500-999\r\n");
+            assertEquals(206, adjacent.status(), "ranges that add up to the file exactly are still served");
+        }
+    }
+
     @Test
     void multipleRangesComeAsMultipartByteranges() throws Exception {
         try (RawHttp http = new RawHttp(sluice.port())) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -23,12 +24,14 @@ public final class LaunchedSluice implements AutoCloseable {
 
     private final Path directory;
     private final Path classLog;
+    private final Path output;
     private final Process process;
     private final int port;
 
-    private LaunchedSluice(Path directory, Path classLog, Process process, int port) {
+    private LaunchedSluice(Path directory, Path classLog, Path output, Process process, int port) {
         this.directory = directory;
         this.classLog = classLog;
+        this.output = output;
         this.process = process;
         this.port = port;
     }
@@ -40,6 +43,12 @@ public final class LaunchedSluice implements AutoCloseable {
 
     /** As {@link #start(String)}, with {@code jvmOptions} before the class-load log option. */
     public static LaunchedSluice start(String config, List<String> jvmOptions) throws IOException, InterruptedException {
+        return start(config, jvmOptions, Map.of());
+    }
+
+    /** As {@link #start(String, List)}, with {@code environment} added to (or replacing in) this JVM's. */
+    public static LaunchedSluice start(String config, List<String> jvmOptions, Map<String, String> environment)
+            throws IOException, InterruptedException {
         Path directory = Files.createTempDirectory("sluice-launched");
         Path file = directory.resolve("sluice.conf");
         Path classLog = directory.resolve("classes.log");
@@ -50,13 +59,14 @@ public final class LaunchedSluice implements AutoCloseable {
         command.addAll(jvmOptions);
         command.addAll(List.of("-Xlog:class+load:file=" + classLog, "-cp", System.getProperty("java.class.path"),
                 "io.sluice.Main", "-c", file.toString()));
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline && process.isAlive()) {
             Matcher port = PORT.matcher(Files.readString(output));
             if (port.find()) {
-                return new LaunchedSluice(directory, classLog, process, Integer.parseInt(port.group(1)));
+                return new LaunchedSluice(directory, classLog, output, process, Integer.parseInt(port.group(1)));
             }
             Thread.sleep(50);
         }
@@ -68,6 +78,15 @@ public final class LaunchedSluice implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** What the process has written to standard output and error so far (its log). */
+    public String output() throws IOException {
+        return Files.readString(output);
     }
 
     /** Names of the classes loaded so far, from {@code [0.123s][info][class,load] NAME source: ...} lines. */
