@@ -15,7 +15,6 @@ import static io.sluice.upstream.ScriptedBackend.reset;
 import static io.sluice.upstream.ScriptedBackend.respond;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -126,7 +125,7 @@ class BrokenUpstreamsIT {
     }
 
     private static List<ScriptedBackend.Received> receivedFor(String path) {
-        return backend.received.stream().filter(request -> request.path().equals(path)).toList();
+        return backend.receivedFor(path);
     }
 
     /**
@@ -138,15 +137,7 @@ class BrokenUpstreamsIT {
     }
 
     private static void assertNextRequestServedFresh(List<ScriptedBackend.Received> brokenOn) throws IOException {
-        int before = backend.received.size();
-        RawHttp.Response response = get("/ok");
-        assertEquals(200, response.status());
-        assertEquals("ok", response.bodyText());
-        ScriptedBackend.Received ok = backend.received.subList(before, backend.received.size()).stream()
-                .filter(request -> request.path().equals("/ok")).findFirst().orElseThrow();
-        for (ScriptedBackend.Received broken : brokenOn) {
-            assertNotEquals(broken.connection(), ok.connection(), "a broken connection was reused after " + broken);
-        }
+        backend.assertNextRequestServedFresh(sluice.port(), brokenOn);
     }
 
     private static void assertErrorThenServed(String path, int status) throws IOException {

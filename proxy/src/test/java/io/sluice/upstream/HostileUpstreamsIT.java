@@ -11,7 +11,6 @@ import java.util.List;
 
 import static io.sluice.upstream.ScriptedBackend.respond;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -81,22 +80,12 @@ class HostileUpstreamsIT {
     }
 
     private static List<ScriptedBackend.Received> receivedFor(String path) {
-        return backend.received.stream().filter(request -> request.path().equals(path)).toList();
+        return backend.receivedFor(path);
     }
 
     /** The next request is served, and not on a connection the misbehaving exchange used. */
     private static void assertNextRequestServedFresh(String brokenPath) throws IOException {
-        int before = backend.received.size();
-        try (RawHttp raw = new RawHttp(sluice.port())) {
-            RawHttp.Response response = raw.send("GET /ok HTTP/1.1\r\nHost: a\r\n\r\n").readResponse();
-            assertEquals(200, response.status(), response.head());
-            assertEquals("ok", response.bodyText());
-        }
-        ScriptedBackend.Received ok = backend.received.subList(before, backend.received.size()).stream()
-                .filter(request -> request.path().equals("/ok")).findFirst().orElseThrow();
-        for (ScriptedBackend.Received broken : receivedFor(brokenPath)) {
-            assertNotEquals(broken.connection(), ok.connection(), "a connection in doubt was reused after " + broken);
-        }
+        backend.assertNextRequestServedFresh(sluice.port(), backend.receivedFor(brokenPath));
     }
 
     private static RawHttp.Response exchange(String method, String path) throws IOException {

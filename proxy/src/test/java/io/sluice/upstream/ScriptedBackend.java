@@ -1,5 +1,7 @@
 package io.sluice.upstream;
 
+import io.sluice.testing.RawHttp;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
  * A misbehaving upstream on plain blocking sockets, so that a test controls every byte and every reset:
@@ -53,6 +58,29 @@ final class ScriptedBackend implements AutoCloseable {
     ScriptedBackend on(String path, Script script) {
         scripts.put(path, script);
         return this;
+    }
+
+    /** The request heads this backend received for {@code path}, in order. */
+    List<Received> receivedFor(String path) {
+        return received.stream().filter(request -> request.path().equals(path)).toList();
+    }
+
+    /**
+     * A normal request through Sluice on {@code port} right afterwards is served, and not on any connection of
+     * {@code brokenOn}: the pool never hands out a connection in doubt again.
+     */
+    void assertNextRequestServedFresh(int port, List<Received> brokenOn) throws IOException {
+        int before = received.size();
+        try (RawHttp raw = new RawHttp(port)) {
+            RawHttp.Response response = raw.send("GET /ok HTTP/1.1\r\nHost: a\r\n\r\n").readResponse();
+            assertEquals(200, response.status(), response.head());
+            assertEquals("ok", response.bodyText());
+        }
+        Received ok = received.subList(before, received.size()).stream()
+                .filter(request -> request.path().equals("/ok")).findFirst().orElseThrow();
+        for (Received broken : brokenOn) {
+            assertNotEquals(broken.connection(), ok.connection(), "a connection in doubt was reused after " + broken);
+        }
     }
 
     String address() {
