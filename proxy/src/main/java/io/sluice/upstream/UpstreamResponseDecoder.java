@@ -35,10 +35,11 @@ import java.util.List;
  * {@code HTTP/1.x NNN reason} with a code from 100 to 599, control characters in a line, whitespace before a
  * field's colon or outside a token in a name, obs-fold (RFC 9112 §5.2 lets a proxy answer it with 502),
  * more than one Content-Length or one that is not plain digits, Content-Length together with
- * Transfer-Encoding, Transfer-Encoding on HTTP/1.0, {@code chunked} twice or anywhere but last, bad
- * chunk lines and a missing CRLF after chunk data. A response's body is framed as RFC 9112 §6.3 says:
- * none for 1xx, 204, 304 and the answer to {@code HEAD}; chunked; Content-Length; else (including a
- * Transfer-Encoding not ending in chunked) until the connection closes. After a 101 nothing more is
+ * Transfer-Encoding, Transfer-Encoding on HTTP/1.0, {@code chunked} twice, a transfer coding other than
+ * {@code chunked} (Transfer-Encoding is hop-by-hop and goes no further, so a {@code gzip} coding would reach
+ * the client as bytes nobody can decode), bad chunk lines and a missing CRLF after chunk data. A
+ * response's body is framed as RFC 9112 §6.3 says: none for 1xx, 204, 304 and the answer to
+ * {@code HEAD}; chunked; Content-Length; else until the connection closes. After a 101 nothing more is
  * decoded: the bytes behind it belong to the upgraded protocol and go on when this decoder is removed.
  *
  * <p>Request heads go out already encoded (see {@link RequestHeadBuilder#encode}), so no request encoder
@@ -56,9 +57,8 @@ final class UpstreamResponseDecoder extends Http1MessageDecoder {
     private HttpResponseStatus status;
     private int contentLengths;
     private String contentLength;
-    /** Transfer-Encoding elements seen, and whether {@code chunked} was among them and the last. */
+    /** Transfer-Encoding elements seen, and whether the last of them was {@code chunked}. */
     private int codings;
-    private int chunkedCodings;
     private boolean lastCodingChunked;
     /**
      * Where the current head starts in the buffer being decoded, while that head and its body are read in
@@ -244,7 +244,7 @@ final class UpstreamResponseDecoder extends Http1MessageDecoder {
         headers.add(name, value);
     }
 
-    /** Counts the codings of one Transfer-Encoding value, remembering where {@code chunked} stood. */
+    /** Counts the codings of one Transfer-Encoding value, remembering whether the last was {@code chunked}. */
     private void codings(String value) {
         int start = 0;
         while (start <= value.length()) {
@@ -261,9 +261,6 @@ final class UpstreamResponseDecoder extends Http1MessageDecoder {
             if (to > from) {
                 codings++;
                 lastCodingChunked = to - from == 7 && value.regionMatches(true, from, "chunked", 0, 7);
-                if (lastCodingChunked) {
-                    chunkedCodings++;
-                }
             }
             start = end + 1;
         }
@@ -306,11 +303,11 @@ final class UpstreamResponseDecoder extends Http1MessageDecoder {
             if (contentLengths > 0) {
                 throw new Malformed("both Content-Length and Transfer-Encoding");
             }
-            if (chunkedCodings > 1 || chunkedCodings == 1 && !lastCodingChunked) {
-                throw new Malformed("chunked other than once and last in Transfer-Encoding");
+            if (codings > 1 || !lastCodingChunked) {
+                throw new Malformed("Transfer-Encoding other than chunked");
             }
             out.add(response);
-            state = chunkedCodings == 1 ? State.CHUNK_SIZE : State.UNTIL_CLOSE;
+            state = State.CHUNK_SIZE;
             forget();
             return;
         }
@@ -372,7 +369,6 @@ final class UpstreamResponseDecoder extends Http1MessageDecoder {
         contentLengths = 0;
         contentLength = null;
         codings = 0;
-        chunkedCodings = 0;
         lastCodingChunked = false;
     }
 

@@ -76,6 +76,9 @@ class HostileUpstreamsIT {
             respond(out, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbye.");
             // a server that says close but leaves the connection open: it must not be reused anyway
             return true;
+        }).on("/gzip-transfer-coding", (request, socket, out) -> {
+            respond(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+            return true;
         });
     }
 
@@ -217,5 +220,13 @@ class HostileUpstreamsIT {
         RawHttp.Response response = exchange("GET", "/says-close");
         assertEquals("bye.", response.bodyText());
         assertNextRequestServedFresh("/says-close");
+    }
+
+    @Test
+    void aTransferCodingOtherThanChunkedIsA502NotBytesTheClientCannotDecode() throws Exception {
+        // Transfer-Encoding is hop-by-hop: passed on without it, a gzip coding would arrive as plain content
+        RawHttp.Response response = exchange("GET", "/gzip-transfer-coding");
+        assertEquals(502, response.status(), response.head());
+        assertNextRequestServedFresh("/gzip-transfer-coding");
     }
 }

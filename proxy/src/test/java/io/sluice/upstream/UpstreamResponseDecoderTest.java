@@ -144,7 +144,7 @@ class UpstreamResponseDecoderTest {
 
     @Test
     void chunkedBodyEndsWithItsTrailersLessTheFramingFields() {
-        channel.writeInbound(text("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+        channel.writeInbound(text("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "3;ext=\"x\"\r\nabc\r\n2\r\nde\r\n0\r\nGrpc-Status: 0\r\nContent-Length: 9\r\n\r\n"));
         assertEquals("200", String.valueOf(((HttpResponse) channel.readInbound()).status().code()));
         assertEquals(List.of("abc", "de"), List.of(body(channel.readInbound()), body(channel.readInbound())));
@@ -162,7 +162,7 @@ class UpstreamResponseDecoderTest {
 
     @Test
     void bodyWithoutLengthRunsUntilTheConnectionCloses() {
-        channel.writeInbound(text("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nsome"));
+        channel.writeInbound(text("HTTP/1.1 200 OK\r\n\r\nsome"));
         channel.writeInbound(text("thing"));
         assertEquals(List.of("200", "some", "thing"), decoded());
         channel.finish();
@@ -209,6 +209,9 @@ class UpstreamResponseDecoderTest {
             "HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n",
             "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\n",
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n",
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
             "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
             "HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\n\r\n",
