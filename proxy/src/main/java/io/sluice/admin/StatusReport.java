@@ -58,6 +58,7 @@ final class StatusReport {
                 "dropped", server.accessLogWriter().dropped()));
         status.put("blocking_pool", Map.of("queue_depth", server.blockingPool().queueDepth(),
                 "rejected", server.blockingPool().rejectedTasks()));
+        status.put("event_loops", Map.of("lag_seconds", server.loopLagSeconds(), "stalls", server.loopStalls()));
         status.put("locations", history.locations());
         status.put("upstreams", upstreams(config));
         status.put("cache", Map.of("entries", server.responseCache().entryCount(),

@@ -19,7 +19,8 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
                            Http3Config http3,
                            AdminConfig admin, AccessLogConfig accessLog, ReadinessConfig readiness, ReloadConfig reload,
                            Map<String, UpstreamConfig> upstreams, List<ServerConfig> servers, String source,
-                           String hash, CacheConfig cache, Map<String, RateLimitZoneConfig> rateLimitZones) {
+                           String hash, CacheConfig cache, Map<String, RateLimitZoneConfig> rateLimitZones,
+                           Duration loopStallWarning) {
 
     static SluiceConfig read(ConfigNode node, Path baseDirectory, String source, String hash) {
         int workers = workers(node);
@@ -34,6 +35,11 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         if (drainDelay.isNegative()) {
             node.error("drain-delay", "must not be negative");
             drainDelay = Duration.ZERO;
+        }
+        Duration loopStallWarning = node.duration("loop-stall-warning", Duration.ofSeconds(1));
+        if (loopStallWarning.compareTo(Duration.ofMillis(100)) < 0) {
+            node.error("loop-stall-warning", "must be at least 100ms (the loops are checked every 100ms)");
+            loopStallWarning = Duration.ofSeconds(1);
         }
         LimitsConfig limits = LimitsConfig.read(node.child("limits"));
         Http2Config http2 = Http2Config.read(node.child("http2"));
@@ -66,7 +72,7 @@ public record SluiceConfig(int workers, Transport transport, int backlog, Blocki
         node.finish();
         return new SluiceConfig(workers, transport, Math.max(1, backlog), blockingPool, shutdownTimeout, drainDelay,
                 limits, http2, http3, admin, accessLog, readiness, reload, Map.copyOf(upstreams), List.copyOf(servers), source,
-                hash, cache, rateLimitZones);
+                hash, cache, rateLimitZones, loopStallWarning);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * Every metric of one Sluice process, exported in the Prometheus text format. The hot path never looks
@@ -133,6 +134,12 @@ public final class SluiceMetrics {
     /** A gauge read when scraped, e.g. a queue depth owned by another component. */
     public void gauge(String name, String help, DoubleSupplier value) {
         register(ScrapedMetric.gauge(name, help, series -> series.report(value.getAsDouble())));
+    }
+
+    /** Gauges of one name read when scraped, one series per key of the map, labelled {@code label}. */
+    public void gauges(String name, String help, String label, Supplier<Map<String, Double>> values) {
+        register(ScrapedMetric.gauge(name, help,
+                series -> values.get().forEach((key, value) -> series.report(value, key)), label));
     }
 
     /** A counter read when scraped; {@code name} without the {@code _total} suffix, which is added. */

@@ -72,6 +72,7 @@ public final class SluiceServer implements AutoCloseable {
     private final Transports transports;
     private final MultiThreadIoEventLoopGroup workers;
     private final BlockingPool blockingPool;
+    private final LoopStallWatch loopStallWatch;
     private final SluiceMetrics metrics = new SluiceMetrics();
     private final AccessLogWriter accessLogWriter;
     private final HandlerFactory handlers;
@@ -95,6 +96,7 @@ public final class SluiceServer implements AutoCloseable {
         this.configFile = configFile;
         this.transports = Transports.select(config.transport());
         this.workers = transports.newGroup(config.workers(), "sluice-worker");
+        this.loopStallWatch = LoopStallWatch.start(workers, config.loopStallWarning());
         this.blockingPool = new BlockingPool(config.blockingPool());
         this.accessLogWriter = accessLogWriter;
         this.connections = new OpenConnections(config.limits().maxConnections(), config.limits().maxConnectionsPerIp());
@@ -111,6 +113,10 @@ public final class SluiceServer implements AutoCloseable {
         metrics.counter("sluice_access_log_dropped", "Access log lines dropped because the writer queue was full",
                 accessLogWriter::dropped);
         metrics.gauge("sluice_connections_open", "Open client connections, all listeners", connections::active);
+        metrics.gauges("sluice_event_loop_lag_seconds", "Largest delay of an event loop's 100 ms beat in about the last"
+                + " 10 s, a stall in progress included", "loop", loopStallWatch::lagSeconds);
+        metrics.counter("sluice_event_loop_stalls", "Event loops that did not run their tasks for longer than"
+                + " loop-stall-warning", loopStallWatch::stalls);
         metrics.configLoaded(config.hash(), false);
         registerUpstreams(config);
         this.tls = startTls(config);
@@ -127,6 +133,7 @@ public final class SluiceServer implements AutoCloseable {
         try {
             return TlsContexts.check(config, blockingPool, workers);
         } catch (RuntimeException e) {
+            loopStallWatch.close();
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             blockingPool.close();
             throw e;
@@ -403,6 +410,9 @@ public final class SluiceServer implements AutoCloseable {
         if (previous.workers() != next.workers() || previous.transport() != next.transport()) {
             notes.add("workers/transport changes take effect after a restart");
         }
+        if (!previous.loopStallWarning().equals(next.loopStallWarning())) {
+            notes.add("loop-stall-warning changes take effect after a restart");
+        }
         if (!previous.blockingPool().equals(next.blockingPool())) {
             notes.add("blocking-pool changes take effect after a restart");
         }
@@ -446,6 +456,16 @@ public final class SluiceServer implements AutoCloseable {
 
     public synchronized int listenerCount() {
         return listeners.values().stream().mapToInt(listener -> listener.channels().size()).sum() + http3.socketCount();
+    }
+
+    /** Each worker loop's largest beat delay of about the last 10 s, by thread name. */
+    public Map<String, Double> loopLagSeconds() {
+        return loopStallWatch.lagSeconds();
+    }
+
+    /** Event loop stalls longer than {@code loop-stall-warning} since the start. */
+    public long loopStalls() {
+        return loopStallWatch.stalls();
     }
 
     public BlockingPool blockingPool() {
@@ -638,6 +658,7 @@ public final class SluiceServer implements AutoCloseable {
         closeListeners();
         http3.close();
         handlers.upstreams().close();
+        loopStallWatch.close();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         handlers.purgeResponseCache();
         awaitTlsRehearsal();

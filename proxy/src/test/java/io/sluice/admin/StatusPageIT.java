@@ -98,6 +98,9 @@ class StatusPageIT {
                 assertTrue(second.getList("history.requests_per_second").size() > first.getList("history.requests_per_second").size(),
                         "the sparkline history grows");
                 assertEquals(4, second.getConfigList("upstreams").size());
+                assertEquals(0, second.getLong("event_loops.stalls"));
+                assertEquals(sluice.server().config().workers(), second.getObject("event_loops.lag_seconds").size(),
+                        "a lag per worker loop");
 
                 String dom = run(chromium, sluice, "--dump-dom");
                 assertTrue(dom.contains("10.1.0.11:8080") && dom.contains("10.1.0.12:8080")

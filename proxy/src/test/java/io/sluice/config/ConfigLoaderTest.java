@@ -85,6 +85,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void loopStallWarningDefaultsToASecondAndCannotBeShorterThanTheBeat() {
+        assertEquals(Duration.ofSeconds(1), ConfigLoader.parse(GOOD, dir).loopStallWarning());
+        String text = """
+                sluice {
+                  loop-stall-warning = 50ms
+                  servers = [ { listen = [ "127.0.0.1:8080" ], locations = [ { match = "/", return { body = "a" } } ] } ]
+                }
+                """;
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(text, dir));
+        assertTrue(e.getMessage().contains("loop-stall-warning: must be at least 100ms"), e.getMessage());
+        assertEquals(Duration.ofMillis(250), ConfigLoader.parse(text.replace("50ms", "250ms"), dir).loopStallWarning());
+    }
+
+    @Test
     void wrongTypeIsReported() {
         String text = GOOD.replace("return { status = 200, body = \"ok\" }", "return { status = \"two hundred\" }");
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> ConfigLoader.parse(text, dir));

@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -68,6 +69,13 @@ class MetricsIT {
             assertEquals(0, after.value("sluice_config_reloads_total", Map.of("result", "failure")));
             assertEquals(1, after.value("sluice_upstream_healthy", Map.of("upstream", "app", "server", "127.0.0.1:9")));
             assertEquals(0, after.value("sluice_upstream_in_flight", Map.of("upstream", "app", "server", "127.0.0.1:9")));
+            assertEquals("gauge", after.type("sluice_event_loop_lag_seconds"));
+            // one series per worker loop, named by its thread; an idle test server's loops keep their beat
+            List<PrometheusText.Sample> lags = after.samples("sluice_event_loop_lag_seconds");
+            assertEquals(2, lags.size(), lags.toString());
+            assertTrue(lags.stream().allMatch(lag -> lag.labels().get("loop").startsWith("sluice-worker")
+                    && lag.value() >= 0 && lag.value() < 5), lags.toString());
+            assertEquals(0, after.value("sluice_event_loop_stalls_total", Map.of()));
         }
     }
 

@@ -1,0 +1,193 @@
+package io.sluice.server;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Finds event loops that stop running their tasks, and names the code that holds them.
+ *
+ * <p>Nothing on a loop may block, but a bug, a slow disk reached by mistake or a library that resolves a
+ * name on the calling thread would stall every connection of that loop, and from outside that looks like a
+ * slow network. Each loop runs a small beat every {@link #BEAT_NANOS}; a watcher thread of its own (it must
+ * not share the loops' fate) checks the beats, and when a loop has missed them for longer than the warning
+ * time it reports the loop's thread and the stack it is stuck in, once per stall, then once more when the
+ * loop runs again with how long the stall lasted. How late each beat ran is kept as the loop's lag: the
+ * largest of the last ten seconds is what {@code /metrics} shows, so short hiccups below the warning are
+ * visible too.
+ */
+final class LoopStallWatch implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LoopStallWatch.class);
+    static final long BEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long LAG_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final int STACK_FRAMES = 30;
+
+    /** A stall as reported: the loop's thread, how long it had not run its tasks, and where it was. */
+    record Stall(String thread, long nanos, StackTraceElement[] stack) {
+        String describe() {
+            StringBuilder text = new StringBuilder();
+            text.append("event loop ").append(thread).append(" has not run its tasks for ")
+                    .append(TimeUnit.NANOSECONDS.toMillis(nanos)).append(" ms: every connection on it waits."
+                            + " It is running:");
+            for (int i = 0; i < Math.min(stack.length, STACK_FRAMES); i++) {
+                text.append("\n\tat ").append(stack[i]);
+            }
+            if (stack.length > STACK_FRAMES) {
+                text.append("\n\t... ").append(stack.length - STACK_FRAMES).append(" more");
+            }
+            return text.toString();
+        }
+    }
+
+    private final List<Beat> beats = new ArrayList<>();
+    private final long warnAfterNanos;
+    private final long beatNanos;
+    private final Consumer<Stall> onStall;
+    private final Thread watcher;
+    private volatile boolean closed;
+
+    /** Watches every loop of {@code loops}; stalls longer than {@code warnAfter} are logged. */
+    static LoopStallWatch start(EventExecutorGroup loops, Duration warnAfter) {
+        return new LoopStallWatch(loops, warnAfter.toNanos(), BEAT_NANOS,
+                stall -> log.warn(stall.describe()));
+    }
+
+    LoopStallWatch(EventExecutorGroup loops, long warnAfterNanos, long beatNanos, Consumer<Stall> onStall) {
+        this.warnAfterNanos = warnAfterNanos;
+        this.beatNanos = beatNanos;
+        this.onStall = onStall;
+        for (EventExecutor loop : loops) {
+            beats.add(new Beat(loop));
+        }
+        watcher = new Thread(this::watch, "sluice-loop-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    /** Each loop's largest lag of about the last ten seconds, by thread name; a stall in progress counts. */
+    Map<String, Double> lagSeconds() {
+        Map<String, Double> lags = new LinkedHashMap<>();
+        long now = System.nanoTime();
+        for (Beat beat : beats) {
+            if (beat.thread != null) {
+                lags.put(beat.thread.getName(), beat.recentLagNanos(now) / 1e9);
+            }
+        }
+        return lags;
+    }
+
+    /** Stalls reported since the start, all loops together. */
+    long stalls() {
+        long stalls = 0;
+        for (Beat beat : beats) {
+            stalls += beat.stalls;
+        }
+        return stalls;
+    }
+
+    private void watch() {
+        long pause = Math.max(1, Math.min(warnAfterNanos / 4, TimeUnit.MILLISECONDS.toNanos(250)));
+        while (!closed) {
+            long now = System.nanoTime();
+            for (Beat beat : beats) {
+                beat.check(now);
+            }
+            try {
+                TimeUnit.NANOSECONDS.sleep(pause);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        watcher.interrupt();
+        for (Beat beat : beats) {
+            beat.cancel();
+        }
+    }
+
+    /**
+     * One loop's beat. The beat runs on the loop and writes its fields there; the watcher and scrapes read them
+     * (volatile, one writer each, so no lock and nothing on the loop waits for them).
+     */
+    private final class Beat implements Runnable {
+        private final ScheduledFuture<?> task;
+        private volatile Thread thread;
+        /** When the beat last ran; 0 until it first has. */
+        private volatile long lastBeatAt;
+        private volatile long windowStart;
+        private volatile long windowLag;
+        private volatile long previousWindowLag;
+        /** Written by the watcher only. */
+        private long reportedStallOf;
+        private volatile long stalls;
+
+        Beat(EventExecutor loop) {
+            task = loop.scheduleWithFixedDelay(this, 0, beatNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void run() {
+            long now = System.nanoTime();
+            if (thread == null) {
+                thread = Thread.currentThread();
+                windowStart = now;
+            } else {
+                record(now, now - lastBeatAt - beatNanos);
+            }
+            lastBeatAt = now;
+        }
+
+        private void record(long now, long lag) {
+            if (now - windowStart >= LAG_WINDOW_NANOS) {
+                previousWindowLag = windowLag;
+                windowLag = 0;
+                windowStart = now;
+            }
+            if (lag > windowLag) {
+                windowLag = lag;
+            }
+        }
+
+        long recentLagNanos(long now) {
+            long ongoing = lastBeatAt == 0 ? 0 : now - lastBeatAt - beatNanos;
+            return Math.max(Math.max(windowLag, previousWindowLag), Math.max(0, ongoing));
+        }
+
+        void check(long now) {
+            long last = lastBeatAt;
+            Thread loopThread = thread;
+            if (last == 0 || loopThread == null) {
+                return;
+            }
+            if (reportedStallOf != 0 && reportedStallOf != last) {
+                log.info("event loop {} runs its tasks again after a stall of {} ms", loopThread.getName(),
+                        TimeUnit.NANOSECONDS.toMillis(last - reportedStallOf - beatNanos));
+                reportedStallOf = 0;
+            }
+            long silent = now - last - beatNanos;
+            if (silent > warnAfterNanos && reportedStallOf == 0) {
+                reportedStallOf = last;
+                stalls++;
+                onStall.accept(new Stall(loopThread.getName(), silent, loopThread.getStackTrace()));
+            }
+        }
+
+        void cancel() {
+            task.cancel(false);
+        }
+    }
+}
