@@ -6,6 +6,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +24,8 @@ import java.util.function.Consumer;
  * slow network. Each loop runs a small beat every {@link #BEAT_NANOS}; a watcher thread of its own (it must
  * not share the loops' fate) checks the beats, and when a loop has missed them for longer than the warning
  * time it reports the loop's thread and the stack it is stuck in, once per stall, then once more when the
- * loop runs again with how long the stall lasted. How late each beat ran is kept as the loop's lag: the
+ * loop runs again with how long the stall lasted. A pause of the whole process (garbage collection, no CPU
+ * for any thread) is reported as that, not blamed on a loop. How late each beat ran is kept as the loop's lag: the
  * largest of the last ten seconds is what {@code /metrics} shows, so short hiccups below the warning are
  * visible too.
  */
@@ -34,11 +37,25 @@ final class LoopStallWatch implements AutoCloseable {
 
     /** A stall as reported: the loop's thread, how long it had not run its tasks, and where it was. */
     record Stall(String thread, long nanos, StackTraceElement[] stack) {
+        /** Whether the loop was only waiting for I/O: then it was not running code, it was not given a CPU. */
+        boolean waitingForIo() {
+            if (stack.length == 0) {
+                return false;
+            }
+            String method = stack[0].getMethodName();
+            return stack[0].isNativeMethod() && (method.startsWith("epollWait") || method.startsWith("ioUringEnter")
+                    || method.equals("wait") && stack[0].getClassName().equals("sun.nio.ch.EPoll"));
+        }
+
         String describe() {
             StringBuilder text = new StringBuilder();
             text.append("event loop ").append(thread).append(" has not run its tasks for ")
-                    .append(TimeUnit.NANOSECONDS.toMillis(nanos)).append(" ms: every connection on it waits."
-                            + " It is running:");
+                    .append(TimeUnit.NANOSECONDS.toMillis(nanos)).append(" ms: every connection on it waits.");
+            if (waitingForIo()) {
+                return text.append(" It is waiting for I/O, not running code: the thread is not getting a CPU"
+                        + " (machine or CPU quota saturated?)").toString();
+            }
+            text.append(" It is running:");
             for (int i = 0; i < Math.min(stack.length, STACK_FRAMES); i++) {
                 text.append("\n\tat ").append(stack[i]);
             }
@@ -53,19 +70,31 @@ final class LoopStallWatch implements AutoCloseable {
     private final long warnAfterNanos;
     private final long beatNanos;
     private final Consumer<Stall> onStall;
+    private final Consumer<Pause> onPause;
     private final Thread watcher;
     private volatile boolean closed;
 
-    /** Watches every loop of {@code loops}; stalls longer than {@code warnAfter} are logged. */
-    static LoopStallWatch start(EventExecutorGroup loops, Duration warnAfter) {
-        return new LoopStallWatch(loops, warnAfter.toNanos(), BEAT_NANOS,
-                stall -> log.warn(stall.describe()));
+    /** A pause of the whole process: how long the watcher itself was held, and garbage collection meanwhile. */
+    record Pause(long nanos, long collectionMillis) {
+        String describe() {
+            return "the whole process was held for " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms (garbage"
+                    + " collection took " + collectionMillis + " ms of it; the rest is time without a CPU: a"
+                    + " saturated machine, a used-up CPU quota or a stopped process); every connection waited";
+        }
     }
 
-    LoopStallWatch(EventExecutorGroup loops, long warnAfterNanos, long beatNanos, Consumer<Stall> onStall) {
+    /** Watches every loop of {@code loops}; stalls and process pauses longer than {@code warnAfter} are logged. */
+    static LoopStallWatch start(EventExecutorGroup loops, Duration warnAfter) {
+        return new LoopStallWatch(loops, warnAfter.toNanos(), BEAT_NANOS,
+                stall -> log.warn(stall.describe()), pause -> log.warn(pause.describe()));
+    }
+
+    LoopStallWatch(EventExecutorGroup loops, long warnAfterNanos, long beatNanos, Consumer<Stall> onStall,
+                   Consumer<Pause> onPause) {
         this.warnAfterNanos = warnAfterNanos;
         this.beatNanos = beatNanos;
         this.onStall = onStall;
+        this.onPause = onPause;
         for (EventExecutor loop : loops) {
             beats.add(new Beat(loop));
         }
@@ -95,19 +124,46 @@ final class LoopStallWatch implements AutoCloseable {
         return stalls;
     }
 
+    /**
+     * A loop is only blamed for silence the watcher saw while it ran itself. When the watcher wakes much later
+     * than it asked to, every thread of the process was held (a garbage collection, a CPU quota used up, a
+     * stopped process): that is reported as such, and the loops' silence is counted again from then on.
+     */
     private void watch() {
         long pause = Math.max(1, Math.min(warnAfterNanos / 4, TimeUnit.MILLISECONDS.toNanos(250)));
+        long gcMillis = collectionMillis();
+        long wakeAt = System.nanoTime();
         while (!closed) {
             long now = System.nanoTime();
+            long gcNow = collectionMillis();
+            long late = now - wakeAt;
+            if (late > warnAfterNanos / 2) {
+                for (Beat beat : beats) {
+                    beat.excuse(now);
+                }
+                if (late > warnAfterNanos) {
+                    onPause.accept(new Pause(late, gcNow - gcMillis));
+                }
+            }
+            gcMillis = gcNow;
             for (Beat beat : beats) {
                 beat.check(now);
             }
+            wakeAt = System.nanoTime() + pause;
             try {
                 TimeUnit.NANOSECONDS.sleep(pause);
             } catch (InterruptedException e) {
                 return;
             }
         }
+    }
+
+    private static long collectionMillis() {
+        long millis = 0;
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            millis += Math.max(0, collector.getCollectionTime());
+        }
+        return millis;
     }
 
     @Override
@@ -131,11 +187,13 @@ final class LoopStallWatch implements AutoCloseable {
         private volatile long windowStart;
         private volatile long windowLag;
         private volatile long previousWindowLag;
-        /** Written by the watcher only. */
+        /** Written by the watcher only: the beat a reported stall followed, and when silence counts from. */
         private long reportedStallOf;
+        private long excusedUntil;
         private volatile long stalls;
 
         Beat(EventExecutor loop) {
+            excusedUntil = System.nanoTime();
             task = loop.scheduleWithFixedDelay(this, 0, beatNanos, TimeUnit.NANOSECONDS);
         }
 
@@ -178,12 +236,17 @@ final class LoopStallWatch implements AutoCloseable {
                         TimeUnit.NANOSECONDS.toMillis(last - reportedStallOf - beatNanos));
                 reportedStallOf = 0;
             }
-            long silent = now - last - beatNanos;
+            long silent = now - (excusedUntil - last > 0 ? excusedUntil : last) - beatNanos;
             if (silent > warnAfterNanos && reportedStallOf == 0) {
                 reportedStallOf = last;
                 stalls++;
                 onStall.accept(new Stall(loopThread.getName(), silent, loopThread.getStackTrace()));
             }
+        }
+
+        /** The process was held until {@code now}: the loop's silence before it is not the loop's doing. */
+        void excuse(long now) {
+            excusedUntil = now;
         }
 
         void cancel() {

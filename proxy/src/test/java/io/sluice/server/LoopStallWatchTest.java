@@ -22,8 +22,9 @@ class LoopStallWatchTest {
     private final MultiThreadIoEventLoopGroup loops =
             new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("watched", true), NioIoHandler.newFactory());
     private final List<LoopStallWatch.Stall> stalls = new CopyOnWriteArrayList<>();
+    private final List<LoopStallWatch.Pause> pauses = new CopyOnWriteArrayList<>();
     private final LoopStallWatch watch = new LoopStallWatch(loops, TimeUnit.MILLISECONDS.toNanos(300),
-            TimeUnit.MILLISECONDS.toNanos(20), stalls::add);
+            TimeUnit.MILLISECONDS.toNanos(20), stalls::add, pauses::add);
 
     @AfterEach
     void stop() {
@@ -60,6 +61,7 @@ class LoopStallWatchTest {
         assertTrue(Arrays.stream(stall.stack()).anyMatch(frame -> frame.getMethodName().equals("blockTheLoopOnPurpose")),
                 stall.describe());
         assertTrue(stall.describe().contains("blockTheLoopOnPurpose"), stall.describe());
+        assertEquals(List.of(), pauses, "one loop stuck is not the process held");
         assertTrue(watch.lagSeconds().get(blockedName) >= 0.3, "a stall in progress shows as lag");
 
         // once the loop runs again the stall is over: no second report, and the lag stays visible for a while
