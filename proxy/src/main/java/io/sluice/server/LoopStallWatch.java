@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,8 +36,11 @@ final class LoopStallWatch implements AutoCloseable {
     private static final long LAG_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int STACK_FRAMES = 30;
 
-    /** A stall as reported: the loop's thread, how long it had not run its tasks, and where it was. */
-    record Stall(String thread, long nanos, StackTraceElement[] stack) {
+    /**
+     * A stall as reported: the loop's thread, how long it had not run its tasks, the CPU time it used meanwhile
+     * (-1 when the JVM cannot tell), its state and where it was.
+     */
+    record Stall(String thread, long nanos, long cpuNanos, Thread.State state, StackTraceElement[] stack) {
         /** Whether the loop was only waiting for I/O: then it was not running code, it was not given a CPU. */
         boolean waitingForIo() {
             if (stack.length == 0) {
@@ -47,6 +51,21 @@ final class LoopStallWatch implements AutoCloseable {
                     || method.equals("wait") && stack[0].getClassName().equals("sun.nio.ch.EPoll"));
         }
 
+        /** What the thread was doing, in words: busy on the CPU, waiting in the kernel or on a lock, or neither. */
+        String doing() {
+            if (cpuNanos < 0) {
+                return "thread state " + state;
+            }
+            long cpuMillis = TimeUnit.NANOSECONDS.toMillis(cpuNanos);
+            if (cpuNanos * 2 >= nanos) {
+                return "busy: " + cpuMillis + " ms of CPU in that time";
+            }
+            if (state != Thread.State.RUNNABLE) {
+                return "waiting (thread state " + state + ", " + cpuMillis + " ms of CPU in that time)";
+            }
+            return "waiting in a system call, or not given a CPU (" + cpuMillis + " ms of CPU in that time)";
+        }
+
         String describe() {
             StringBuilder text = new StringBuilder();
             text.append("event loop ").append(thread).append(" has not run its tasks for ")
@@ -55,7 +74,7 @@ final class LoopStallWatch implements AutoCloseable {
                 return text.append(" It is waiting for I/O, not running code: the thread is not getting a CPU"
                         + " (machine or CPU quota saturated?)").toString();
             }
-            text.append(" It is running:");
+            text.append(" It is ").append(doing()).append(", in:");
             for (int i = 0; i < Math.min(stack.length, STACK_FRAMES); i++) {
                 text.append("\n\tat ").append(stack[i]);
             }
@@ -158,6 +177,12 @@ final class LoopStallWatch implements AutoCloseable {
         }
     }
 
+    /** The thread's CPU time in nanoseconds, or -1 where the JVM does not measure it. */
+    private static long cpuTime(Thread thread) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        return threads.isThreadCpuTimeSupported() ? threads.getThreadCpuTime(thread.getId()) : -1;
+    }
+
     private static long collectionMillis() {
         long millis = 0;
         for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
@@ -190,6 +215,9 @@ final class LoopStallWatch implements AutoCloseable {
         /** Written by the watcher only: the beat a reported stall followed, and when silence counts from. */
         private long reportedStallOf;
         private long excusedUntil;
+        /** Written by the watcher only: the latest beat it saw, and the loop thread's CPU time when it saw it. */
+        private long seenBeatAt;
+        private long cpuAtSeenBeat = -1;
         private volatile long stalls;
 
         Beat(EventExecutor loop) {
@@ -231,6 +259,11 @@ final class LoopStallWatch implements AutoCloseable {
             if (last == 0 || loopThread == null) {
                 return;
             }
+            long cpu = cpuTime(loopThread);
+            if (last != seenBeatAt) {
+                seenBeatAt = last;
+                cpuAtSeenBeat = cpu;
+            }
             if (reportedStallOf != 0 && reportedStallOf != last) {
                 log.info("event loop {} runs its tasks again after a stall of {} ms", loopThread.getName(),
                         TimeUnit.NANOSECONDS.toMillis(last - reportedStallOf - beatNanos));
@@ -240,7 +273,9 @@ final class LoopStallWatch implements AutoCloseable {
             if (silent > warnAfterNanos && reportedStallOf == 0) {
                 reportedStallOf = last;
                 stalls++;
-                onStall.accept(new Stall(loopThread.getName(), silent, loopThread.getStackTrace()));
+                StackTraceElement[] stack = loopThread.getStackTrace();
+                long used = cpu < 0 || cpuAtSeenBeat < 0 ? -1 : cpu - cpuAtSeenBeat;
+                onStall.accept(new Stall(loopThread.getName(), silent, used, loopThread.getState(), stack));
             }
         }
 

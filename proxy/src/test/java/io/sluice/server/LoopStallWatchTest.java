@@ -62,6 +62,8 @@ class LoopStallWatchTest {
                 stall.describe());
         assertTrue(stall.describe().contains("blockTheLoopOnPurpose"), stall.describe());
         assertEquals(List.of(), pauses, "one loop stuck is not the process held");
+        assertEquals(Thread.State.TIMED_WAITING, stall.state());
+        assertTrue(stall.describe().contains("It is waiting (thread state TIMED_WAITING"), stall.describe());
         assertTrue(watch.lagSeconds().get(blockedName) >= 0.3, "a stall in progress shows as lag");
 
         // once the loop runs again the stall is over: no second report, and the lag stays visible for a while
@@ -72,6 +74,21 @@ class LoopStallWatchTest {
         Map<String, Double> lags = watch.lagSeconds();
         assertTrue(lags.get(blockedName) >= 1.0, "the blocked loop's lag: " + lags);
         assertTrue(lags.get(freeName) < 0.3, "the other loop kept its beat: " + lags);
+    }
+
+    @Test
+    void aStallSaysWhetherTheLoopWasBusyOrWaiting() {
+        StackTraceElement[] stack = {new StackTraceElement("app.Code", "work", "Code.java", 1)};
+        long second = TimeUnit.SECONDS.toNanos(1);
+        assertTrue(new LoopStallWatch.Stall("l", second, second * 9 / 10, Thread.State.RUNNABLE, stack).describe()
+                .contains("It is busy: 900 ms of CPU in that time, in:\n\tat app.Code.work(Code.java:1)"));
+        assertTrue(new LoopStallWatch.Stall("l", second, 0, Thread.State.RUNNABLE, stack).describe()
+                .contains("waiting in a system call, or not given a CPU"));
+        assertTrue(new LoopStallWatch.Stall("l", second, 0, Thread.State.BLOCKED, stack).describe()
+                .contains("waiting (thread state BLOCKED"));
+        StackTraceElement[] idle = {new StackTraceElement("io.netty.channel.epoll.Native", "epollWait0", null, -2)};
+        assertTrue(new LoopStallWatch.Stall("l", second, 0, Thread.State.RUNNABLE, idle).describe()
+                .contains("waiting for I/O, not running code"));
     }
 
     @Test
