@@ -133,7 +133,8 @@ final class Http2Sessions {
                 return;
             }
             Http2FrameCodec codec = frameCodec();
-            channel.pipeline().addLast(codec, new Http2MultiplexHandler(REFUSED_PUSH), new Http2Session(this));
+            channel.pipeline().addLast(codec, new ReceivedStreamErrors(), new Http2MultiplexHandler(REFUSED_PUSH),
+                    new Http2Session(this));
             Http2Connection connection = codec.connection();
             int window = connection.local().flowController().windowSize(connection.connectionStream());
             if (window < CONNECTION_WINDOW) {
