@@ -224,7 +224,7 @@ class CloseDelimitedBodiesIT {
         try (RawHttp raw = new RawHttp(sluice.port())) {
             for (int i = 0; i < 2; i++) {
                 RawHttp.Response response = raw.send("GET /cached/ended-by-close HTTP/1.1\r\nHost: a\r\n\r\n")
-                        .readChunkedResponse();
+                        .readFramedResponse();
                 assertEquals("b".repeat(1000), response.bodyText());
             }
         }
