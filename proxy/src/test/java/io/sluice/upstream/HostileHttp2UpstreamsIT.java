@@ -116,6 +116,12 @@ class HostileHttp2UpstreamsIT {
         }).on("/uppercase-field", (peer, stream, request) -> {
             // field names must be lowercase in HTTP/2 (RFC 9113 §8.2.1): the headers are built unchecked
             peer.headers(stream, new DefaultHttp2Headers(false).status("200").add("X-Upper", "1"), true);
+        }).on("/bad-status", (peer, stream, request) -> {
+            peer.headers(stream, new DefaultHttp2Headers(false).status("2x0"), true);
+        }).on("/status-101", (peer, stream, request) -> {
+            peer.headers(stream, new DefaultHttp2Headers(false).status("101"), true);
+        }).on("/status-99", (peer, stream, request) -> {
+            peer.headers(stream, new DefaultHttp2Headers(false).status("099"), false);
         }).on("/answer-then-stop-upload", (peer, stream, request) -> {
             // the whole answer, then "stop sending" (RFC 9113 §8.1) while the request body is still coming
             peer.headers(stream, ScriptedHttp2Backend.response("200").setInt("content-length", 4), false);
@@ -243,7 +249,8 @@ class HostileHttp2UpstreamsIT {
      * it is idempotent and went on a reused connection (nginx does not retry {@code invalid_header} either).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"/huge-head", "/connection-specific", "/uppercase-field", "/push"})
+    @ValueSource(strings = {"/huge-head", "/connection-specific", "/uppercase-field", "/bad-status", "/status-101",
+            "/status-99", "/push"})
     void invalidResponseOnAReusedConnectionIs502WithoutSendingTheRequestAgain(String path) throws Exception {
         // leaves an open connection that has served a stream: the next request goes on it
         assertNextRequestServed();
