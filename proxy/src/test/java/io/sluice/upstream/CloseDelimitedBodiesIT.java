@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
@@ -171,7 +172,7 @@ class CloseDelimitedBodiesIT {
             assertFalse(head.contains("transfer-encoding"), "HTTP/1.0 has no chunked coding: " + head);
             assertFalse(head.contains("content-length"), head);
             assertTrue(head.contains("connection: close"), head);
-            byte[] body = java.util.Arrays.copyOfRange(all, bodyStart, all.length);
+            byte[] body = Arrays.copyOfRange(all, bodyStart, all.length);
             assertEquals(length, body.length);
             assertEquals(TestBytes.sha256(length), sha256(body));
         }
