@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -212,6 +213,14 @@ final class Http2Session extends ChannelInboundHandlerAdapter {
         sessions.closed(this, failure != null ? failure
                 : new IOException("connection closed before the server's HTTP/2 SETTINGS"));
         ctx.fireChannelInactive();
+    }
+
+    /**
+     * Why the connection was closed, when the server broke HTTP/2 on it: the frame codec reports a connection
+     * error in what it received here, with an {@link Http2Exception}; null for I/O failures and timeouts.
+     */
+    String protocolError() {
+        return failure instanceof Http2Exception ? String.valueOf(failure.getMessage()) : null;
     }
 
     @Override

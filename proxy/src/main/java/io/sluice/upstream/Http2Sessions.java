@@ -10,7 +10,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslHandler;
 import io.sluice.config.UpstreamConfig;
@@ -62,7 +61,7 @@ final class Http2Sessions {
         this.streamInitializer = new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new UpstreamConnection(pool));
+                stream.pipeline().addLast(new Http2ResponseStreamCodec(), new UpstreamConnection(pool));
             }
         };
     }
@@ -133,7 +132,8 @@ final class Http2Sessions {
                 return;
             }
             Http2FrameCodec codec = frameCodec();
-            channel.pipeline().addLast(codec, new Http2MultiplexHandler(REFUSED_PUSH), new Http2Session(this));
+            channel.pipeline().addLast(codec, new ReceivedStreamErrors(), new Http2MultiplexHandler(REFUSED_PUSH),
+                    new Http2Session(this));
             Http2Connection connection = codec.connection();
             int window = connection.local().flowController().windowSize(connection.connectionStream());
             if (window < CONNECTION_WINDOW) {

@@ -43,9 +43,11 @@ import java.util.concurrent.TimeUnit;
  * fresh connection to the same server without counting against {@code retries} (the server may have
  * closed it just as it was taken). An HTTP/2 stream that the server refused, or that lies beyond the last
  * stream its GOAWAY named, was not processed (RFC 9113 §8.7): it is retried the same way whatever the
- * method. Once part of the response is out, a failure closes the client connection: the client must not
- * take a truncated body for a whole one. A connection whose exchange did not end cleanly is never pooled
- * again.
+ * method. An invalid response (one the HTTP/1.1 decoder refuses, an HTTP/2 stream or connection error in
+ * what the server sent) is the server's answer, not a connection in doubt: 502 at once, never sent again,
+ * as nginx does not retry {@code invalid_header} by default. Once part of the response is out, a failure
+ * closes the client connection: the client must not take a truncated body for a whole one. A connection
+ * whose exchange did not end cleanly is never pooled again.
  *
  * <p>With an HTTP/2 upstream the connection is a stream whose pipeline speaks the same HTTP/1-style
  * messages, so the relay is the same; it also gets {@code te: trailers} when the client sent it. Response
@@ -321,18 +323,31 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         if (http2Upstream) {
             Http2Connections.stripTranslationHeaders(response.headers());
         }
+        boolean full = response instanceof FullHttpResponse;
+        if (full && !clientMultiplexed && !bodyless && !HttpUtil.isContentLengthSet(response)) {
+            // an HTTP/2 response that ended with its HEADERS: its length is known, and an HTTP/1.1 client
+            // is better served by it than by a chunked body
+            HttpUtil.setContentLength(response, ((FullHttpResponse) response).content().readableBytes());
+        }
+        if (exchange instanceof TeeExchange cacheFill && !full && !bodyless && endsWithClose(response)) {
+            cacheFill.bodyEndsWithClose();
+        }
         upstreamKeepAlive = responseHeads.rewrite(response, bodyless,
                 exchange.request().protocolVersion().equals(HttpVersion.HTTP_1_0));
-        if (response instanceof FullHttpResponse full) {
-            // an HTTP/2 response that ended with its HEADERS: its length is known, and an HTTP/1.1 client
-            // needs it to keep its connection
-            if (!clientMultiplexed && !bodyless && !HttpUtil.isContentLengthSet(full)) {
-                HttpUtil.setContentLength(full, full.content().readableBytes());
-            }
-            return true;
+        if (!full) {
+            heldHead = response;
         }
-        heldHead = response;
         return true;
+    }
+
+    /**
+     * The body ends when the upstream closes its connection (RFC 9112 §6.3): neither a length nor chunked.
+     * Read before the head is rewritten, which frames such a body for the client: the cache must still know
+     * that a close cut short looks like a whole body. An HTTP/2 response is always framed (by END_STREAM;
+     * the stream codec marks it chunked when it has no length).
+     */
+    private static boolean endsWithClose(HttpResponse response) {
+        return !HttpUtil.isContentLengthSet(response) && !HttpUtil.isTransferEncodingChunked(response);
     }
 
     private void onResponseContent(HttpContent content) {
@@ -455,6 +470,16 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         } else {
             fail(HttpResponseStatus.BAD_GATEWAY, lastFailure);
         }
+    }
+
+    @Override
+    public void onUpstreamInvalidResponse(String reason) {
+        if (done) {
+            return;
+        }
+        connection = null;
+        informational = false;
+        upstreamFailed("invalid response: " + reason);
     }
 
     @Override

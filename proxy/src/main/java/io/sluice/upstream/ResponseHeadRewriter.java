@@ -13,8 +13,11 @@ import java.util.Map;
 
 /**
  * Turns an upstream response head into the client's, in place: hop-by-hop fields dropped, the body
- * re-framed for the client hop (chunked stays chunked for HTTP/1.1 clients; an HTTP/1.0 client gets a
- * close-delimited body), and the location's {@code response-headers} rules applied.
+ * re-framed for the client hop, and the location's {@code response-headers} rules applied. An HTTP/1.1
+ * client gets every body without a Content-Length chunked: one the upstream chunked, and one the upstream
+ * ends by closing its connection, so that the client can tell a cut body (no last chunk) from a whole one
+ * and keep its connection (as nginx does). An HTTP/1.0 client, which has no chunked coding, gets such a
+ * body delimited by the close.
  */
 final class ResponseHeadRewriter {
     private static final int CONNECTION = HopByHop.fixedIndex(HttpHeaderNames.CONNECTION);
@@ -36,7 +39,8 @@ final class ResponseHeadRewriter {
      * Rewrites the head in one pass over its fields, reading the {@code Connection} and
      * {@code Transfer-Encoding} fields on the way, before they go.
      *
-     * @param bodyless the response has no body whatever its headers say (HEAD request, 204, 304)
+     * @param bodyless the response has no body whatever its headers say (HEAD request, 204, 304); a response
+     *                 whose whole body is at hand must carry its Content-Length already, or it goes chunked
      * @param clientHttp10 the client spoke HTTP/1.0, which has no chunked coding
      * @return whether the upstream may keep its connection open after this response, as
      *         {@link io.netty.handler.codec.http.HttpUtil#isKeepAlive} would have said of the head as received
@@ -82,7 +86,7 @@ final class ResponseHeadRewriter {
             }
             keepAlive = !connection.close && (keepAlive || connection.keepAlive);
         }
-        if (chunked && !bodyless && !clientHttp10) {
+        if (!bodyless && !clientHttp10 && (chunked || !headers.contains(HttpHeaderNames.CONTENT_LENGTH))) {
             headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
         applyRules(headers);

@@ -57,6 +57,8 @@ final class TeeExchange extends ForwardingExchange {
     private Freshness freshness;
     private long expectedLength;
     private ByteBuf body;
+    /** The upstream ends the body by closing its connection: see {@link #bodyEndsWithClose()}. */
+    private boolean endsWithClose;
 
     /**
      * @param stale     the stale entry being replaced or revalidated (its validators, if any, are in
@@ -103,6 +105,15 @@ final class TeeExchange extends ForwardingExchange {
     public void abort(String reason) {
         discard();
         delegate.abort(reason);
+    }
+
+    /**
+     * Told by the proxy before the response head passes: the upstream ends the body by closing its
+     * connection, which the head, framed for the client, no longer shows. Such a body is not stored: an
+     * orderly close from a server that failed mid-body cannot be told from the end of a whole one.
+     */
+    void bodyEndsWithClose() {
+        endsWithClose = true;
     }
 
     /** The exchange ended without a last piece (client gone, upstream failed mid-body): drop the copy. */
@@ -172,11 +183,11 @@ final class TeeExchange extends ForwardingExchange {
     }
 
     private String refusal(HttpResponse head, HttpHeaders snapshot, long now) {
-        boolean chunked = HttpUtil.isTransferEncodingChunked(head);
-        expectedLength = chunked ? -1 : HttpUtil.getContentLength(head, -1L);
-        if (!chunked && expectedLength < 0) {
-            return "no definite end (neither Content-Length nor chunked)";
+        if (endsWithClose) {
+            return "no definite end (the upstream closes its connection to end the body)";
         }
+        // without a length the body is whole when its last piece passes: chunked, or an HTTP/2 stream's end
+        expectedLength = HttpUtil.getContentLength(head, -1L);
         if (expectedLength > handler.maxObjectSize()) {
             return "larger than max-object-size";
         }

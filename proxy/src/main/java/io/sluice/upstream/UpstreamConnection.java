@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -35,10 +36,15 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private Channel channel;
     /** The response decoder of an HTTP/1.1 connection; null for an HTTP/2 stream, which has its own codec. */
     private UpstreamResponseDecoder decoder;
+    /** The HTTP/2 connection of a stream, and what tells its received stream errors; null on HTTP/1.1. */
+    private Http2Session session;
+    private ReceivedStreamErrors receivedStreamErrors;
     private boolean chunkedBody;
     private UpstreamListener listener;
     /** The server said it did not process the request on this HTTP/2 stream; see {@link #userEventTriggered}. */
     private boolean unprocessed;
+    /** What was invalid in the server's frames on this HTTP/2 stream; see {@link #exceptionCaught}. */
+    private String invalidResponse;
     private int requests;
     private long idleSinceNanos;
     private long deadline = NONE;
@@ -53,6 +59,10 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.channel = ctx.channel();
         this.decoder = ctx.pipeline().get(UpstreamResponseDecoder.class);
+        if (channel instanceof Http2StreamChannel stream) {
+            this.session = stream.parent().pipeline().get(Http2Session.class);
+            this.receivedStreamErrors = stream.parent().pipeline().get(ReceivedStreamErrors.class);
+        }
     }
 
     /**
@@ -201,14 +211,34 @@ final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             timer = null;
         }
         pool.closed(this);
-        if (current != null) {
+        if (current == null) {
+            return;
+        }
+        String invalid = invalidResponse != null ? invalidResponse : session != null ? session.protocolError() : null;
+        if (invalid != null) {
+            current.onUpstreamInvalidResponse(invalid);
+        } else {
             current.onUpstreamClosed(unprocessed);
         }
     }
 
+    /**
+     * On an HTTP/2 stream two kinds of exception mean that the server's response is invalid: a stream
+     * error in the frames it sent (see {@link ReceivedStreamErrors}), and a head the stream codec could not
+     * turn into a response (the only decoding on the stream). A failed write of the request (the stream
+     * refused or closed) is neither, and stays a connection in doubt. The stream closes either way.
+     *
+     * <p>A connection error (a PUSH_PROMISE, a header block far over the limit …) names no stream: it
+     * reaches the connection's {@link Http2Session}, and every stream then open on it takes it as its own
+     * when it closes.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("upstream {}: connection error", pool.server().display(), cause);
+        if (receivedStreamErrors != null && (receivedStreamErrors.isReceived(cause) || cause instanceof DecoderException)) {
+            invalidResponse = String.valueOf(cause instanceof DecoderException && cause.getCause() != null
+                    ? cause.getCause().getMessage() : cause.getMessage());
+        }
         ctx.close();
     }
 }

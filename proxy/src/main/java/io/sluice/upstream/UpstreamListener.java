@@ -20,4 +20,11 @@ interface UpstreamListener {
      *                    the last one a GOAWAY named): it may be sent again whatever its method
      */
     void onUpstreamClosed(boolean unprocessed);
+
+    /**
+     * The connection closed because what the server sent for the exchange was invalid (an HTTP/2 stream
+     * error Sluice found, or a connection error while the exchange was on it): that is the server's answer,
+     * not a connection in doubt, so the request is not sent again.
+     */
+    void onUpstreamInvalidResponse(String reason);
 }

@@ -57,7 +57,21 @@ public final class RawHttp implements AutoCloseable {
 
     /** One response whose body is chunked: the body is the chunks' data joined, trailers are skipped. */
     public Response readChunkedResponse() throws IOException {
+        return readChunkedBody(Response.parseHead(readHead()));
+    }
+
+    /** One response, its body framed by Content-Length or chunked, whichever its head says. */
+    public Response readFramedResponse() throws IOException {
         Response response = Response.parseHead(readHead());
+        String coding = response.header("transfer-encoding");
+        if (coding != null && coding.equalsIgnoreCase("chunked")) {
+            return readChunkedBody(response);
+        }
+        String length = response.header("content-length");
+        return response.withBody(length == null ? new byte[0] : in.readNBytes(Integer.parseInt(length.trim())));
+    }
+
+    private Response readChunkedBody(Response response) throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         int size;
         while ((size = Integer.parseInt(readLine().split(";", 2)[0].trim(), 16)) > 0) {

@@ -6,6 +6,8 @@ import io.sluice.testing.RunningSluice;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -111,6 +113,15 @@ class HostileHttp2UpstreamsIT {
             peer.headers(stream, ScriptedHttp2Backend.response("200").add("transfer-encoding", "chunked")
                     .add("content-length", "8"), false);
             peer.data(stream, "smuggled", true);
+        }).on("/uppercase-field", (peer, stream, request) -> {
+            // field names must be lowercase in HTTP/2 (RFC 9113 §8.2.1): the headers are built unchecked
+            peer.headers(stream, new DefaultHttp2Headers(false).status("200").add("X-Upper", "1"), true);
+        }).on("/bad-status", (peer, stream, request) -> {
+            peer.headers(stream, new DefaultHttp2Headers(false).status("2x0"), true);
+        }).on("/status-101", (peer, stream, request) -> {
+            peer.headers(stream, new DefaultHttp2Headers(false).status("101"), true);
+        }).on("/status-99", (peer, stream, request) -> {
+            peer.headers(stream, new DefaultHttp2Headers(false).status("099"), false);
         }).on("/answer-then-stop-upload", (peer, stream, request) -> {
             // the whole answer, then "stop sending" (RFC 9113 §8.1) while the request body is still coming
             peer.headers(stream, ScriptedHttp2Backend.response("200").setInt("content-length", 4), false);
@@ -230,6 +241,25 @@ class HostileHttp2UpstreamsIT {
         RawHttp.Response response = exchange("GET /connection-specific HTTP/1.1\r\nHost: a\r\n\r\n");
         assertEquals(502, response.status(), "transfer-encoding in HTTP/2 is malformed (RFC 9113 §8.2.2): "
                 + response.head());
+        assertNextRequestServed();
+    }
+
+    /**
+     * An invalid response is an answer, not a connection in doubt: the request is not sent again, even when
+     * it is idempotent and went on a reused connection (nginx does not retry {@code invalid_header} either).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"/huge-head", "/connection-specific", "/uppercase-field", "/bad-status", "/status-101",
+            "/status-99", "/push"})
+    void invalidResponseOnAReusedConnectionIs502WithoutSendingTheRequestAgain(String path) throws Exception {
+        // leaves an open connection that has served a stream: the next request goes on it
+        assertNextRequestServed();
+        int before = backend.receivedFor(path).size();
+        RawHttp.Response response = exchange("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals(502, response.status(), response.head());
+        List<ScriptedHttp2Backend.Received> received = backend.receivedFor(path);
+        assertEquals(before + 1, received.size(), "sent once: " + received);
+        assertTrue(received.get(received.size() - 1).stream() > 1, "went on a reused connection: " + received);
         assertNextRequestServed();
     }
 

@@ -72,6 +72,9 @@ class HostileUpstreamsIT {
         }).on("/http10-until-close", (request, socket, out) -> {
             respond(out, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + "z".repeat(100_000));
             return false;
+        }).on("/two-lengths", (request, socket, out) -> {
+            respond(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok");
+            return true;
         }).on("/says-close", (request, socket, out) -> {
             respond(out, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbye.");
             // a server that says close but leaves the connection open: it must not be reused anyway
@@ -205,14 +208,31 @@ class HostileUpstreamsIT {
     @Test
     void http10BodyUntilCloseReachesAnHttp11ClientWholeAndFramed() throws Exception {
         try (RawHttp raw = new RawHttp(sluice.port())) {
-            raw.send("GET /http10-until-close HTTP/1.1\r\nHost: a\r\n\r\n");
-            String all = raw.readUntilClosed();
-            String head = all.substring(0, all.indexOf("\r\n\r\n")).toLowerCase(java.util.Locale.ROOT);
-            assertTrue(head.startsWith("http/1.1 200"), head);
-            assertTrue(head.contains("connection: close"), "a body without length ends with the connection: " + head);
-            assertEquals("z".repeat(100_000), all.substring(all.indexOf("\r\n\r\n") + 4));
+            RawHttp.Response response = raw.send("GET /http10-until-close HTTP/1.1\r\nHost: a\r\n\r\n")
+                    .readChunkedResponse();
+            assertEquals(200, response.status(), response.head());
+            assertEquals("chunked", response.header("transfer-encoding"), "a body without length goes chunked: "
+                    + response.head());
+            assertEquals("z".repeat(100_000), response.bodyText());
+            raw.send("GET /ok HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("ok", raw.readResponse().bodyText(), "the client connection carries on");
         }
         assertNextRequestServedFresh("/http10-until-close");
+    }
+
+    /** An invalid response is an answer, not a connection in doubt: it is not asked again on another connection. */
+    @Test
+    void invalidResponseOnAReusedConnectionIs502WithoutSendingTheRequestAgain() throws Exception {
+        try (RawHttp raw = new RawHttp(sluice.port())) {
+            // the first request leaves an idle connection in the pool: the second one goes on it
+            assertEquals("ok", raw.send("GET /ok HTTP/1.1\r\nHost: a\r\n\r\n").readResponse().bodyText());
+            RawHttp.Response response = raw.send("GET /two-lengths HTTP/1.1\r\nHost: a\r\n\r\n").readResponse();
+            assertEquals(502, response.status(), response.head());
+        }
+        List<ScriptedBackend.Received> received = receivedFor("/two-lengths");
+        assertEquals(1, received.size(), "sent once: " + received);
+        assertTrue(received.get(0).onConnection() > 1, "went on a reused connection: " + received);
+        assertNextRequestServedFresh("/two-lengths");
     }
 
     @Test

@@ -83,4 +83,25 @@ class ResponseHeadRewriterTest {
         REWRITER.rewrite(bodyless, true, false);
         assertEquals(List.of(), bodyless.headers().names().stream().toList());
     }
+
+    /** A body the upstream ends by closing: chunked for HTTP/1.1 clients, as it came for HTTP/1.0 ones and bodyless answers. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "HTTP/1.0 | false | false | transfer-encoding", "HTTP/1.1 | false | false | transfer-encoding",
+            "HTTP/1.0 | false | true  | ''", "HTTP/1.0 | true  | false | ''",
+    })
+    void bodyWithoutLengthGoesChunkedOnlyToHttp11Clients(String version, boolean bodyless, boolean clientHttp10,
+                                                         String added) {
+        HttpResponse response = response(HttpVersion.valueOf(version), "Server", "app");
+        REWRITER.rewrite(response, bodyless, clientHttp10);
+        assertEquals(added.isEmpty() ? List.of("Server") : List.of("Server", added),
+                response.headers().names().stream().toList());
+    }
+
+    @Test
+    void bodyWithALengthKeepsItForEveryClient() {
+        HttpResponse response = response(HttpVersion.HTTP_1_0, "Content-Length", "3");
+        REWRITER.rewrite(response, false, false);
+        assertEquals(List.of("Content-Length"), response.headers().names().stream().toList());
+    }
 }

@@ -236,6 +236,18 @@ final class ScriptedHttp2Backend implements AutoCloseable {
             frame(RawHttp2.DATA, endStream ? RawHttp2.END_STREAM : 0, stream, text.getBytes(StandardCharsets.US_ASCII));
         }
 
+        /** {@code bytes} as DATA frames of at most the default frame size; the caller keeps within the stream's window. */
+        void data(int stream, byte[] bytes, boolean endStream) throws IOException {
+            int at = 0;
+            do {
+                int size = Math.min(MAX_FRAME_SIZE, bytes.length - at);
+                boolean last = at + size == bytes.length;
+                frame(RawHttp2.DATA, endStream && last ? RawHttp2.END_STREAM : 0, stream,
+                        Arrays.copyOfRange(bytes, at, at + size));
+                at += size;
+            } while (at < bytes.length);
+        }
+
         void reset(int stream, int errorCode) throws IOException {
             frame(RawHttp2.RST_STREAM, 0, stream, int32(errorCode));
         }
