@@ -6,9 +6,9 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +35,9 @@ final class LoopStallWatch implements AutoCloseable {
     static final long BEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long LAG_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final int STACK_FRAMES = 30;
+    private static final Path OWN_STAT = Path.of("/proc/self/stat");
+    /** procfs counts CPU time in clock ticks, 100 a second on Linux ({@code USER_HZ}). */
+    private static final long NANOS_PER_TICK = TimeUnit.MILLISECONDS.toNanos(10);
 
     /**
      * A stall as reported: the loop's thread, how long it had not run its tasks, the CPU time it used meanwhile
@@ -94,11 +97,13 @@ final class LoopStallWatch implements AutoCloseable {
     private volatile boolean closed;
 
     /** A pause of the whole process: how long the watcher itself was held, and garbage collection meanwhile. */
-    record Pause(long nanos, long collectionMillis) {
+    record Pause(long nanos, long cpuNanos) {
         String describe() {
-            return "the whole process was held for " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms (garbage"
-                    + " collection took " + collectionMillis + " ms of it; the rest is time without a CPU: a"
-                    + " saturated machine, a used-up CPU quota or a stopped process); every connection waited";
+            String cpu = cpuNanos < 0 ? "" : " The process used " + TimeUnit.NANOSECONDS.toMillis(cpuNanos)
+                    + " ms of CPU meanwhile: time the JVM's own threads ran (garbage collection, compilation);"
+                    + " the rest it had no CPU (a saturated machine, a used-up CPU quota, a stopped process).";
+            return "the whole process was held for " + TimeUnit.NANOSECONDS.toMillis(nanos)
+                    + " ms: every connection waited." + cpu;
         }
     }
 
@@ -150,21 +155,21 @@ final class LoopStallWatch implements AutoCloseable {
      */
     private void watch() {
         long pause = Math.max(1, Math.min(warnAfterNanos / 4, TimeUnit.MILLISECONDS.toNanos(250)));
-        long gcMillis = collectionMillis();
+        long cpu = cpuNanos(OWN_STAT);
         long wakeAt = System.nanoTime();
         while (!closed) {
             long now = System.nanoTime();
-            long gcNow = collectionMillis();
+            long cpuNow = cpuNanos(OWN_STAT);
             long late = now - wakeAt;
             if (late > warnAfterNanos / 2) {
                 for (Beat beat : beats) {
                     beat.excuse(now);
                 }
                 if (late > warnAfterNanos) {
-                    onPause.accept(new Pause(late, gcNow - gcMillis));
+                    onPause.accept(new Pause(late, cpu < 0 || cpuNow < 0 ? -1 : cpuNow - cpu));
                 }
             }
-            gcMillis = gcNow;
+            cpu = cpuNow;
             for (Beat beat : beats) {
                 beat.check(now);
             }
@@ -177,18 +182,22 @@ final class LoopStallWatch implements AutoCloseable {
         }
     }
 
-    /** The thread's CPU time in nanoseconds, or -1 where the JVM does not measure it. */
-    private static long cpuTime(Thread thread) {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        return threads.isThreadCpuTimeSupported() ? threads.getThreadCpuTime(thread.getId()) : -1;
-    }
-
-    private static long collectionMillis() {
-        long millis = 0;
-        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
-            millis += Math.max(0, collector.getCollectionTime());
+    /**
+     * CPU time (user and system) from a procfs {@code stat} file, of the process or of one of its threads; -1
+     * without procfs. Read here rather than through {@code java.lang.management}, whose platform beans load
+     * java.util.logging and JMX at start, which this process otherwise never needs.
+     */
+    static long cpuNanos(Path stat) {
+        if (stat == null) {
+            return -1;
         }
-        return millis;
+        try {
+            String text = Files.readString(stat);
+            String[] fields = text.substring(text.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * NANOS_PER_TICK;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     @Override
@@ -207,6 +216,8 @@ final class LoopStallWatch implements AutoCloseable {
     private final class Beat implements Runnable {
         private final ScheduledFuture<?> task;
         private volatile Thread thread;
+        /** The loop thread's procfs {@code stat} file, found by its first beat; null without procfs. */
+        private volatile Path stat;
         /** When the beat last ran; 0 until it first has. */
         private volatile long lastBeatAt;
         private volatile long windowStart;
@@ -229,12 +240,23 @@ final class LoopStallWatch implements AutoCloseable {
         public void run() {
             long now = System.nanoTime();
             if (thread == null) {
+                stat = ownStat();
                 thread = Thread.currentThread();
                 windowStart = now;
             } else {
                 record(now, now - lastBeatAt - beatNanos);
             }
             lastBeatAt = now;
+        }
+
+        /** This thread's own stat file: {@code /proc/thread-self} names it (a link within procfs, no disk). */
+        private Path ownStat() {
+            try {
+                return Path.of("/proc/self/task").resolve(Files.readSymbolicLink(Path.of("/proc/thread-self"))
+                        .getFileName()).resolve("stat");
+            } catch (IOException | UnsupportedOperationException e) {
+                return null;
+            }
         }
 
         private void record(long now, long lag) {
@@ -259,7 +281,7 @@ final class LoopStallWatch implements AutoCloseable {
             if (last == 0 || loopThread == null) {
                 return;
             }
-            long cpu = cpuTime(loopThread);
+            long cpu = cpuNanos(stat);
             if (last != seenBeatAt) {
                 seenBeatAt = last;
                 cpuAtSeenBeat = cpu;
