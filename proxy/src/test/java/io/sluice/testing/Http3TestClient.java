@@ -23,6 +23,7 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.ReferenceCountUtil;
 
 import java.io.ByteArrayOutputStream;
@@ -137,10 +138,21 @@ public final class Http3TestClient implements AutoCloseable {
      * exception, or the stream ends).
      */
     public CompletableFuture<Object> openStreamWithoutRequest() throws Exception {
+        return openStreamWithoutRequest(false);
+    }
+
+    /**
+     * Like {@link #openStreamWithoutRequest()}; with {@code cancelWhenReset} the client answers a reset of the
+     * response by resetting its own side, as a browser cancels a request whose response was reset.
+     */
+    public CompletableFuture<Object> openStreamWithoutRequest(boolean cancelWhenReset) throws Exception {
         CompletableFuture<Object> ended = new CompletableFuture<>();
         QuicStreamChannel stream = Http3.newRequestStream(connection, new ChannelInboundHandlerAdapter() {
             @Override
             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                if (cancelWhenReset) {
+                    ((QuicStreamChannel) ctx.channel()).shutdownOutput(Http3ErrorCode.H3_REQUEST_CANCELLED.code());
+                }
                 ended.complete(cause);
             }
 
@@ -215,6 +227,15 @@ public final class Http3TestClient implements AutoCloseable {
         Http3.getLocalControlStream(connection)
                 .writeAndFlush(new DefaultHttp3UnknownFrame(0x1f * 3 + 0x21, Unpooled.wrappedBuffer(new byte[] {1})))
                 .awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * How many more bidirectional (request) streams the server lets this client open now: its
+     * {@code max-concurrent-streams} less the streams it still counts as open (RFC 9000 §4.6, MAX_STREAMS).
+     */
+    public long requestStreamsLeft() throws Exception {
+        return connection.eventLoop().submit(() -> connection.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL))
+                .get(5, TimeUnit.SECONDS);
     }
 
     /** The leaf certificate the server presented in the handshake. */
