@@ -15,6 +15,7 @@ import io.sluice.config.LimitsConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http3ConnectionGuard;
 import io.sluice.http.Http3HeaderTimeout;
+import io.sluice.http.Http3LingeringClose;
 import io.sluice.http.Http3Requests;
 import io.sluice.http.Http3UnfinishedResponses;
 import io.sluice.http.LoopClock;
@@ -29,8 +30,9 @@ import java.util.function.Supplier;
  * streams:
  * <pre>
  * connection: admission → HTTP/3 connection handler (control and QPACK streams) → drain guard
- * stream:     [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec → reset of unfinished responses
- *             → header timeout → request completion → timeouts → flow control → dispatcher
+ * stream:     lingering close → [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec
+ *             → reset of unfinished responses → header timeout → request completion → timeouts
+ *             → flow control → dispatcher
  * </pre>
  * Each request stream runs the same dispatcher as an HTTP/2 stream, behind the same kind of translation to
  * HTTP/1.1 objects, so every action (static files, proxy, return) serves HTTP/3 unchanged. Streams read
@@ -41,6 +43,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
     static final String ADMISSION = "admission";
     static final String H3_CONNECTION = "h3-connection";
     static final String H3_GUARD = "h3-guard";
+    static final String H3_LINGER = "h3-linger";
     static final String CODEC = "codec";
     static final String H3_UNFINISHED = "h3-unfinished";
     static final String H3_HEADER_TIMEOUT = "h3-header-timeout";
@@ -98,6 +101,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
             stream.config().setAutoRead(false);
             guard.streamOpened(stream);
             ChannelPipeline pipeline = stream.pipeline();
+            pipeline.addFirst(H3_LINGER, new Http3LingeringClose());
             pipeline.addLast(CODEC, new Http3FrameToHttpObjectCodec(true));
             pipeline.addLast(H3_UNFINISHED, new Http3UnfinishedResponses());
             pipeline.addLast(H3_HEADER_TIMEOUT, new Http3HeaderTimeout(limits.headerTimeout().toNanos()));
