@@ -19,6 +19,7 @@ import io.sluice.http.Http3LingeringClose;
 import io.sluice.http.Http3Requests;
 import io.sluice.http.Http3UnfinishedResponses;
 import io.sluice.http.LoopClock;
+import io.sluice.http.SendRateGuard;
 import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.Router;
 
@@ -30,7 +31,7 @@ import java.util.function.Supplier;
  * streams:
  * <pre>
  * connection: admission → HTTP/3 connection handler (control and QPACK streams) → drain guard
- * stream:     lingering close → [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec
+ * stream:     [min-send-rate] → lingering close → [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec
  *             → reset of unfinished responses → header timeout → request completion → timeouts
  *             → flow control → dispatcher
  * </pre>
@@ -43,6 +44,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
     static final String ADMISSION = "admission";
     static final String H3_CONNECTION = "h3-connection";
     static final String H3_GUARD = "h3-guard";
+    static final String SEND_RATE = "send-rate";
     static final String H3_LINGER = "h3-linger";
     static final String CODEC = "codec";
     static final String H3_UNFINISHED = "h3-unfinished";
@@ -102,6 +104,9 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
             guard.streamOpened(stream);
             ChannelPipeline pipeline = stream.pipeline();
             pipeline.addFirst(H3_LINGER, new Http3LingeringClose());
+            if (limits.minSendRate() > 0) {
+                pipeline.addFirst(SEND_RATE, SendRateGuard.forQuicStream(limits.minSendRate()));
+            }
             pipeline.addLast(CODEC, new Http3FrameToHttpObjectCodec(true));
             pipeline.addLast(H3_UNFINISHED, new Http3UnfinishedResponses());
             pipeline.addLast(H3_HEADER_TIMEOUT, new Http3HeaderTimeout(limits.headerTimeout().toNanos()));

@@ -264,7 +264,8 @@ public final class Http3TestClient implements AutoCloseable {
         private final CompletableFuture<Ending> ended = new CompletableFuture<>();
         private QuicStreamChannel stream;
         private int status;
-        private long bodyBytes;
+        /** Written on the stream's loop, read by the test's thread. */
+        private volatile long bodyBytes;
 
         /** Reads what waits and all that follows; completes when the stream ends, normally or not. */
         public CompletableFuture<Ending> readOn() {
@@ -272,6 +273,24 @@ public final class Http3TestClient implements AutoCloseable {
                 stream.config().setAutoRead(true);
                 stream.read();
             });
+            return ended;
+        }
+
+        /**
+         * Reads once what waits (no more than the stream's window): called now and then, it takes the response a
+         * little at a time, and QUIC grants the server more only as much as was read.
+         */
+        public void readSome() {
+            stream.eventLoop().execute(stream::read);
+        }
+
+        /** The body bytes read so far. */
+        public long bodyBytes() {
+            return bodyBytes;
+        }
+
+        /** Completes when the stream ends, normally or not, however the client reads. */
+        public CompletableFuture<Ending> ending() {
             return ended;
         }
 
