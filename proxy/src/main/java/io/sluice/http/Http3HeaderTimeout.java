@@ -1,5 +1,6 @@
 package io.sluice.http;
 
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpRequest;
@@ -13,8 +14,7 @@ import java.util.concurrent.TimeUnit;
  * {@code limits.header-timeout} for an HTTP/3 request stream. QUIC opens a stream with its first bytes,
  * not with a complete HEADERS frame (as HTTP/2 does), and a client that keeps its connection alive could
  * otherwise hold streams open without ever sending a request. A stream whose head has not arrived in time
- * is reset with H3_REQUEST_INCOMPLETE and closed through the pipeline, so that {@link Http3LingeringClose}
- * waits for the client to end its side; once the head has arrived this handler removes itself.
+ * is reset with H3_REQUEST_INCOMPLETE; then this handler removes itself.
  */
 public final class Http3HeaderTimeout extends ChannelInboundHandlerAdapter {
     private final long timeoutNanos;
@@ -27,8 +27,8 @@ public final class Http3HeaderTimeout extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         timer = ctx.executor().schedule(() -> {
-            ((QuicStreamChannel) ctx.channel()).shutdownOutput(Http3ErrorCode.H3_REQUEST_INCOMPLETE.code());
-            ctx.close();
+            ((QuicStreamChannel) ctx.channel()).shutdown(Http3ErrorCode.H3_REQUEST_INCOMPLETE.code())
+                    .addListener(ChannelFutureListener.CLOSE);
         }, timeoutNanos, TimeUnit.NANOSECONDS);
     }
 

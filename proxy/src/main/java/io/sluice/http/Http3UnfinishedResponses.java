@@ -14,10 +14,8 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
  * §4.1: there is no last chunk): a response cut short, by a send timeout, a client that stopped reading or an
  * upstream that failed half-way, would reach the client as a shorter but complete one, which it may cache or
  * act on. HTTP/2 resets such a stream (RST_STREAM); here a close before the response's end has been handed to
- * QUIC resets the response with H3_REQUEST_CANCELLED (§4.1.1, RESET_STREAM), and the client sees the response
- * was cut. The request side is left to {@link Http3LingeringClose}, which closes the stream once the client has
- * ended it. It sits right after the frame codec, so it sees every close the handlers behind it make; a handler
- * that has reset the response itself (with another code) is left alone.
+ * QUIC resets both directions with H3_REQUEST_CANCELLED (§4.1.1), and the client sees the response was cut.
+ * It sits right after the frame codec, so it sees every close the handlers behind it make.
  */
 public final class Http3UnfinishedResponses extends ChannelDuplexHandler {
     private boolean responseEnded;
@@ -36,8 +34,8 @@ public final class Http3UnfinishedResponses extends ChannelDuplexHandler {
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
         QuicStreamChannel stream = (QuicStreamChannel) ctx.channel();
-        if (!responseEnded && stream.isActive() && !stream.isOutputShutdown()) {
-            stream.shutdownOutput(Http3ErrorCode.H3_REQUEST_CANCELLED.code());
+        if (!responseEnded && stream.isActive()) {
+            stream.shutdown(Http3ErrorCode.H3_REQUEST_CANCELLED.code());
         }
         ctx.close(promise);
     }

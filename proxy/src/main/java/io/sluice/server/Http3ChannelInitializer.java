@@ -15,7 +15,6 @@ import io.sluice.config.LimitsConfig;
 import io.sluice.http.ConnectionTimeouts;
 import io.sluice.http.Http3ConnectionGuard;
 import io.sluice.http.Http3HeaderTimeout;
-import io.sluice.http.Http3LingeringClose;
 import io.sluice.http.Http3Requests;
 import io.sluice.http.Http3UnfinishedResponses;
 import io.sluice.http.LoopClock;
@@ -31,7 +30,7 @@ import java.util.function.Supplier;
  * streams:
  * <pre>
  * connection: admission → HTTP/3 connection handler (control and QPACK streams) → drain guard
- * stream:     [min-send-rate] → lingering close → [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec
+ * stream:     [min-send-rate] → [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec
  *             → reset of unfinished responses → header timeout → request completion → timeouts
  *             → flow control → dispatcher
  * </pre>
@@ -45,7 +44,6 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
     static final String H3_CONNECTION = "h3-connection";
     static final String H3_GUARD = "h3-guard";
     static final String SEND_RATE = "send-rate";
-    static final String H3_LINGER = "h3-linger";
     static final String CODEC = "codec";
     static final String H3_UNFINISHED = "h3-unfinished";
     static final String H3_HEADER_TIMEOUT = "h3-header-timeout";
@@ -103,7 +101,6 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
             stream.config().setAutoRead(false);
             guard.streamOpened(stream);
             ChannelPipeline pipeline = stream.pipeline();
-            pipeline.addFirst(H3_LINGER, new Http3LingeringClose());
             if (limits.minSendRate() > 0) {
                 pipeline.addFirst(SEND_RATE, SendRateGuard.forQuicStream(limits.minSendRate()));
             }
