@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -163,12 +164,12 @@ class Http3StreamLimitsIT {
     private static void streamsResetAfterTheHeaderTimeoutGiveTheirPlacesBack(boolean clientCancels) throws Exception {
         try (Http3TestClient client = client()) {
             for (int round = 1; round <= 3; round++) {
-                List<java.util.concurrent.CompletableFuture<Object>> ends = new ArrayList<>();
+                List<CompletableFuture<Object>> ends = new ArrayList<>();
                 for (int i = 0; i < STREAMS; i++) {
                     awaitStreamPlace(client, "in round " + round);
                     ends.add(client.openStreamWithoutRequest(clientCancels));
                 }
-                for (java.util.concurrent.CompletableFuture<Object> end : ends) {
+                for (CompletableFuture<Object> end : ends) {
                     end.get(WAIT_SECONDS, TimeUnit.SECONDS);
                 }
             }
@@ -183,7 +184,7 @@ class Http3StreamLimitsIT {
     }
 
     @Test
-    void streamsResetBeforeTheirRequestGiveTheirPlacesBackToAClientThatKeepsSending() throws Exception {
+    void streamsResetBeforeTheirRequestGiveTheirPlacesBackToAClientThatLeavesItsSideOpen() throws Exception {
         streamsResetAfterTheHeaderTimeoutGiveTheirPlacesBack(false);
     }
 
