@@ -18,6 +18,7 @@ import io.sluice.http.Http3HeaderTimeout;
 import io.sluice.http.Http3Requests;
 import io.sluice.http.Http3UnfinishedResponses;
 import io.sluice.http.LoopClock;
+import io.sluice.http.SendRateGuard;
 import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.Router;
 
@@ -29,8 +30,9 @@ import java.util.function.Supplier;
  * streams:
  * <pre>
  * connection: admission → HTTP/3 connection handler (control and QPACK streams) → drain guard
- * stream:     [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec → reset of unfinished responses
- *             → header timeout → request completion → timeouts → flow control → dispatcher
+ * stream:     [min-send-rate] → [HTTP/3 frame codec, added by Netty] → frame-to-HTTP/1 codec
+ *             → reset of unfinished responses → header timeout → request completion → timeouts
+ *             → flow control → dispatcher
  * </pre>
  * Each request stream runs the same dispatcher as an HTTP/2 stream, behind the same kind of translation to
  * HTTP/1.1 objects, so every action (static files, proxy, return) serves HTTP/3 unchanged. Streams read
@@ -41,6 +43,7 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
     static final String ADMISSION = "admission";
     static final String H3_CONNECTION = "h3-connection";
     static final String H3_GUARD = "h3-guard";
+    static final String SEND_RATE = "send-rate";
     static final String CODEC = "codec";
     static final String H3_UNFINISHED = "h3-unfinished";
     static final String H3_HEADER_TIMEOUT = "h3-header-timeout";
@@ -98,6 +101,9 @@ final class Http3ChannelInitializer extends ChannelInitializer<QuicChannel> {
             stream.config().setAutoRead(false);
             guard.streamOpened(stream);
             ChannelPipeline pipeline = stream.pipeline();
+            if (limits.minSendRate() > 0) {
+                pipeline.addFirst(SEND_RATE, SendRateGuard.forQuicStream(limits.minSendRate()));
+            }
             pipeline.addLast(CODEC, new Http3FrameToHttpObjectCodec(true));
             pipeline.addLast(H3_UNFINISHED, new Http3UnfinishedResponses());
             pipeline.addLast(H3_HEADER_TIMEOUT, new Http3HeaderTimeout(limits.headerTimeout().toNanos()));

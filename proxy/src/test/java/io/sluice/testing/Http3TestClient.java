@@ -23,6 +23,7 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicSslContext;
 import io.netty.handler.codec.quic.QuicSslContextBuilder;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.util.ReferenceCountUtil;
 
 import java.io.ByteArrayOutputStream;
@@ -137,10 +138,21 @@ public final class Http3TestClient implements AutoCloseable {
      * exception, or the stream ends).
      */
     public CompletableFuture<Object> openStreamWithoutRequest() throws Exception {
+        return openStreamWithoutRequest(false);
+    }
+
+    /**
+     * Like {@link #openStreamWithoutRequest()}; with {@code cancelWhenReset} the client answers a reset of the
+     * response by resetting its own side, as a browser cancels a request whose response was reset.
+     */
+    public CompletableFuture<Object> openStreamWithoutRequest(boolean cancelWhenReset) throws Exception {
         CompletableFuture<Object> ended = new CompletableFuture<>();
         QuicStreamChannel stream = Http3.newRequestStream(connection, new ChannelInboundHandlerAdapter() {
             @Override
             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                if (cancelWhenReset) {
+                    ((QuicStreamChannel) ctx.channel()).shutdownOutput(Http3ErrorCode.H3_REQUEST_CANCELLED.code());
+                }
                 ended.complete(cause);
             }
 
@@ -217,6 +229,15 @@ public final class Http3TestClient implements AutoCloseable {
                 .awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
+    /**
+     * How many more bidirectional (request) streams the server lets this client open now: its
+     * {@code max-concurrent-streams} less the streams it still counts as open (RFC 9000 §4.6, MAX_STREAMS).
+     */
+    public long requestStreamsLeft() throws Exception {
+        return connection.eventLoop().submit(() -> connection.peerAllowedStreams(QuicStreamType.BIDIRECTIONAL))
+                .get(5, TimeUnit.SECONDS);
+    }
+
     /** The leaf certificate the server presented in the handshake. */
     public X509Certificate peerCertificate() throws SSLPeerUnverifiedException {
         return (X509Certificate) connection.sslEngine().getSession().getPeerCertificates()[0];
@@ -243,7 +264,8 @@ public final class Http3TestClient implements AutoCloseable {
         private final CompletableFuture<Ending> ended = new CompletableFuture<>();
         private QuicStreamChannel stream;
         private int status;
-        private long bodyBytes;
+        /** Written on the stream's loop, read by the test's thread. */
+        private volatile long bodyBytes;
 
         /** Reads what waits and all that follows; completes when the stream ends, normally or not. */
         public CompletableFuture<Ending> readOn() {
@@ -251,6 +273,24 @@ public final class Http3TestClient implements AutoCloseable {
                 stream.config().setAutoRead(true);
                 stream.read();
             });
+            return ended;
+        }
+
+        /**
+         * Reads once what waits (no more than the stream's window): called now and then, it takes the response a
+         * little at a time, and QUIC grants the server more only as much as was read.
+         */
+        public void readSome() {
+            stream.eventLoop().execute(stream::read);
+        }
+
+        /** The body bytes read so far. */
+        public long bodyBytes() {
+            return bodyBytes;
+        }
+
+        /** Completes when the stream ends, normally or not, however the client reads. */
+        public CompletableFuture<Ending> ending() {
             return ended;
         }
 
