@@ -9,6 +9,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.BodyLimits;
 import io.sluice.config.LimitsConfig;
+import io.sluice.tls.CloseNotifyHold;
 
 import java.util.concurrent.TimeUnit;
 
@@ -40,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * rebuilding its codec for every request. The same clock serves it. A connection can also open released
  * ({@link #openReleased}): then its first byte brings the codec.
  */
-public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
+public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter implements CloseNotifyHold.Reader {
 
     /** What the connection was waiting for when its clock ran out. */
     public enum Phase { KEEPALIVE, HEADER, BODY, RECEIVE_RATE, SEND }
@@ -100,6 +101,8 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private long watchedProgress;
     private long outputStillSince;
     private IdleRelease idleRelease;
+    /** A TLS connection's hold on the client's close_notify, told whenever the connection waits for a request. */
+    private CloseNotifyHold closeNotifyHold;
     /** When an idle connection releases; NONE while it is not idle or has released already. */
     private long releaseAt = NONE;
     private boolean released;
@@ -137,6 +140,24 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
      */
     public static ConnectionTimeouts forStream(LimitsConfig limits, LoopClock clock, StreamClockOwner owner) {
         return new ConnectionTimeouts(limits, clock, true, owner);
+    }
+
+    /**
+     * A TLS connection: {@code hold} keeps the client's close_notify while this connection owes it a response,
+     * asks {@link #waitsForBytes} when the record arrives, and is told when an exchange has ended.
+     */
+    public void tellWhenWaiting(CloseNotifyHold hold) {
+        this.closeNotifyHold = hold;
+    }
+
+    /**
+     * A request clock runs: the connection waits for a request, for the rest of one, or for the body a handler
+     * asked for. While a request is served and no bytes of it are wanted, none runs: a response is owed. On
+     * HTTP/2 the connection's clock runs only while no stream is open.
+     */
+    @Override
+    public boolean waitsForBytes() {
+        return deadline != NONE;
     }
 
     /** From now on, idle time between requests lets {@code release} go (HTTP/1.1 only). */
@@ -266,6 +287,9 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public void handlerRemoved(ChannelHandlerContext ctx) {
         // a connection upgraded to a tunnel keeps running without this handler's clocks
         stopClocks();
+        if (closeNotifyHold != null) {
+            closeNotifyHold.stop();
+        }
     }
 
     @Override
@@ -301,6 +325,9 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
                 releaseAt = System.nanoTime() + RELEASE_AFTER_NANOS;
                 wakeBy(releaseAt);
             }
+        }
+        if (closeNotifyHold != null) {
+            closeNotifyHold.readerWaits();
         }
     }
 
