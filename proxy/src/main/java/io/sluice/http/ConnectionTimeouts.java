@@ -144,7 +144,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter imple
 
     /**
      * A TLS connection: {@code hold} keeps the client's close_notify while this connection owes it a response,
-     * asks {@link #waitsForBytes} when the record arrives, and is told when an exchange has ended.
+     * asks {@link #waitsForBytes} when the record arrives, and is told whenever a request clock starts.
      */
     public void tellWhenWaiting(CloseNotifyHold hold) {
         this.closeNotifyHold = hold;
@@ -326,9 +326,6 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter imple
                 wakeBy(releaseAt);
             }
         }
-        if (closeNotifyHold != null) {
-            closeNotifyHold.readerWaits();
-        }
     }
 
     /** A request head arrived; no inbound clock runs until the handler asks for body bytes. */
@@ -410,6 +407,9 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter imple
         phase = next;
         deadline = at;
         wakeBy(at);
+        if (closeNotifyHold != null) {
+            closeNotifyHold.readerWaits();
+        }
     }
 
     /** Makes sure the clock wakes this connection no later than {@code at}. */

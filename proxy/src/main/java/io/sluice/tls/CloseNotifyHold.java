@@ -17,17 +17,20 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * the rest of its response at the moment the record was read (a download cut after the bytes already
  * encrypted). nginx answers both and closes once its next read finds the end of the session.
  *
- * <p>How: the records cannot be decrypted here, so this handler recognises the record that can be a
- * close_notify by its framing alone: the last whole record of a read that is an alert (content type 21, TLS
- * 1.2, only after the handshake) or a TLS 1.3 sealed record of 19 bytes (two bytes of alert, the inner content
- * type and a 16-byte AEAD tag; every TLS 1.3 cipher suite BoringSSL offers has that tag). It holds a copy of
- * that record while the {@link Reader} (the connection's clocks) says that a response is owed, and hands it on
- * as soon as the reader waits for the client's bytes again: after the read, when the exchange in flight has
- * ended ({@link #readerWaits}), or at once when more bytes come behind it. A TLS 1.3 record of two bytes of
- * application data looks the same; it is held the same way and handed on as soon as anything asks for more
- * bytes, so only an HTTP/2 client that splits a frame so that its last two bytes travel alone and then waits
- * would wait for the streams in flight to end. A client that pads its close_notify is not recognised and is
- * treated as before: the engine closes on it.
+ * <p>How: the records cannot be decrypted here, so this handler recognises a record that can be a close_notify
+ * by its framing alone: the last whole record of a read that is an alert (content type 21: TLS 1.2, after the
+ * handshake) or a small TLS 1.3 record. A TLS 1.3 close_notify is two bytes of alert, the inner content type and
+ * a 16-byte AEAD tag (every TLS 1.3 cipher suite BoringSSL offers has that tag): 19 bytes, or 35 from the JDK's
+ * client, which pads short records with 16 zeros. It holds a copy of that record while the {@link Reader} (the
+ * connection's clocks) says that a response is owed, and hands it on as soon as the reader waits for the
+ * client's bytes again: after the read, when an exchange has ended or a handler asks for body bytes
+ * ({@link #readerWaits}), or at once when more bytes come behind it.
+ *
+ * <p>A short record of application data looks the same and is held the same way, which costs an HTTP/1.1
+ * connection nothing: bytes it holds are bytes nobody has asked for yet. An HTTP/2 connection reads its
+ * client's frames while its streams are open and must see a WINDOW_UPDATE at once, so there only a record of
+ * 19 bytes is held, which carries two bytes, less than any frame: a padded close_notify (the JDK's) ends such
+ * a connection as it did before, when the engine reads it. So does a close_notify that does not end its read.
  */
 public final class CloseNotifyHold extends ChannelInboundHandlerAdapter {
 
@@ -43,6 +46,7 @@ public final class CloseNotifyHold extends ChannelInboundHandlerAdapter {
     private static final int APPLICATION_DATA = 23;
     private static final int HEARTBEAT = 24;
     private static final int SEALED_ALERT_LENGTH = 2 + 1 + 16;
+    private static final int PADDED_SEALED_ALERT_LENGTH = SEALED_ALERT_LENGTH + 16;
     /** An alert record is two bytes plus a cipher's overhead; larger records of that type are left alone. */
     private static final int MAX_ALERT_RECORD_LENGTH = 64;
 
@@ -50,6 +54,8 @@ public final class CloseNotifyHold extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     /** The handshake is done: from now on TLS 1.2 alert records are held too. */
     private boolean established;
+    /** The longest TLS 1.3 record held: until the handshake is done, as for HTTP/1.1. */
+    private int sealedAlertLength = PADDED_SEALED_ALERT_LENGTH;
     /** The bytes are not TLS records (or the reader has gone): everything passes untouched. */
     private boolean passThrough;
     /** Bytes are on their way through the pipeline from here: the end of that pass looks at the reader. */
@@ -70,14 +76,16 @@ public final class CloseNotifyHold extends ChannelInboundHandlerAdapter {
         this.ctx = ctx;
     }
 
-    /** The TLS handshake has succeeded. */
-    public void established() {
+    /** The TLS handshake has succeeded, with TLS 1.3 or not, for HTTP/2 or HTTP/1.1. */
+    public void established(boolean tls13, boolean http2) {
         established = true;
+        sealedAlertLength = !tls13 ? 0 : http2 ? SEALED_ALERT_LENGTH : PADDED_SEALED_ALERT_LENGTH;
     }
 
     /**
-     * The connection now waits for the client's bytes (an exchange has ended). Called from within the HTTP stage,
-     * so a held record goes on from a task of its own, and only if the reader still waits by then.
+     * The connection now waits for the client's bytes (an exchange has ended, a handler asks for body bytes).
+     * Called from within the HTTP stage, so a held record goes on from a task of its own, and only if the reader
+     * still waits by then: bytes read ahead may have answered it meanwhile.
      */
     public void readerWaits() {
         if (held != null && !passing && !releaseScheduled) {
@@ -226,7 +234,7 @@ public final class CloseNotifyHold extends ChannelInboundHandlerAdapter {
     }
 
     private boolean mayBeCloseNotify(int type, int length) {
-        return type == APPLICATION_DATA && length == SEALED_ALERT_LENGTH
+        return type == APPLICATION_DATA && length >= SEALED_ALERT_LENGTH && length <= sealedAlertLength
                 || type == ALERT && established && length <= MAX_ALERT_RECORD_LENGTH;
     }
 

@@ -2,7 +2,9 @@ package io.sluice.tls;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +55,9 @@ public final class TlsSessionEnd extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent completion && completion.isSuccess()) {
             handshaken = true;
-            closeNotifyHold.established();
+            SslHandler tls = ctx.pipeline().get(SslHandler.class);
+            closeNotifyHold.established("TLSv1.3".equals(tls.engine().getSession().getProtocol()),
+                    ApplicationProtocolNames.HTTP_2.equals(tls.applicationProtocol()));
         } else if (evt instanceof SslCloseCompletionEvent closed && closed.isSuccess()) {
             log.debug("{}: client ended its TLS session, closing", ctx.channel().remoteAddress());
             ctx.close();
