@@ -47,8 +47,11 @@ public final class CloseNotifyHold extends ChannelInboundHandlerAdapter {
     private static final int HEARTBEAT = 24;
     private static final int SEALED_ALERT_LENGTH = 2 + 1 + 16;
     private static final int PADDED_SEALED_ALERT_LENGTH = SEALED_ALERT_LENGTH + 16;
-    /** An alert record is two bytes plus a cipher's overhead; larger records of that type are left alone. */
-    private static final int MAX_ALERT_RECORD_LENGTH = 64;
+    /**
+     * An alert is two bytes plus a cipher's overhead, at most 80 with a CBC suite and a 48-byte MAC; a larger
+     * record of that type is no alert and is left alone.
+     */
+    private static final int MAX_ALERT_RECORD_LENGTH = 128;
 
     private final Reader reader;
     private ChannelHandlerContext ctx;
