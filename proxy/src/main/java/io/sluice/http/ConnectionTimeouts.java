@@ -33,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  * upload held back because the upstream cannot take more never counts against the client. While the
  * dispatcher waits, the deadline is the earlier of the body timeout and the moment the window's waiting
  * time exceeds what its bytes pay for at the minimum rate (and at least one window: a grace period).
+ * The rest of a body that is read only to be thrown away, because its response has been sent, must come
+ * within {@code lingering-time} in all ({@link #awaitDiscardedBody}).
  *
  * <p>An HTTP/1.1 connection that has idled for {@link #RELEASE_AFTER_NANOS} between requests gives back
  * what it holds only to parse and write them ({@link IdleRelease}: the codec and its buffers) and gets it
@@ -44,7 +46,7 @@ import java.util.concurrent.TimeUnit;
 public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter implements CloseNotifyHold.Reader {
 
     /** What the connection was waiting for when its clock ran out. */
-    public enum Phase { KEEPALIVE, HEADER, BODY, RECEIVE_RATE, SEND }
+    public enum Phase { KEEPALIVE, HEADER, BODY, RECEIVE_RATE, LINGER, SEND }
 
     /** Fired down the pipeline when a clock runs out. */
     public record Expired(Phase phase) {
@@ -112,6 +114,8 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter imple
     private long windowWaited;
     /** Body bytes received in the current receive-rate window. */
     private long windowBytes;
+    /** When discarding the rest of this request's body after its response must end; NONE while not discarding. */
+    private long lingerEnd = NONE;
 
     /** {@code clock}: the clock of the loop the connection runs on. */
     public ConnectionTimeouts(LimitsConfig limits, LoopClock clock) {
@@ -339,6 +343,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter imple
      */
     public void requestReceived(boolean bodyFollows) {
         idle = false;
+        lingerEnd = NONE;
         requestRead = !bodyFollows;
         bytesAhead = false;
         deadline = NONE;
@@ -378,6 +383,22 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter imple
             }
         }
         armAt(Phase.BODY, timeoutAt);
+    }
+
+    /**
+     * Like {@link #awaitBody}, for body bytes that are read only to be thrown away because the response has been
+     * sent: all of them must come within lingering-time of the first such wait, as with nginx's
+     * {@code lingering_time}, or a client that trickles a large body just within body-timeout holds the
+     * connection for as long as it likes.
+     */
+    public void awaitDiscardedBody(BodyLimits body) {
+        if (lingerEnd == NONE) {
+            lingerEnd = System.nanoTime() + limits.lingeringTime().toNanos();
+        }
+        awaitBody(body);
+        if (lingerEnd - deadline < 0) {
+            armAt(Phase.LINGER, lingerEnd);
+        }
     }
 
     /** {@code bytes} of body arrived; {@code last} when they end the request. */
