@@ -5,7 +5,7 @@ import java.time.Duration;
 /** Per-connection limits of the HTTP front door; see docs/configuration.md for what each answers. */
 public record LimitsConfig(int maxInitialLine, int maxHeaderSize, BodyLimits body,
                            Duration headerTimeout, Duration keepaliveTimeout, Duration sendTimeout,
-                           int maxConnections, int maxConnectionsPerIp, long minSendRate) {
+                           int maxConnections, int maxConnectionsPerIp, long minSendRate, Duration lingeringTime) {
 
     static LimitsConfig read(ConfigNode node) {
         int maxInitialLine = positiveInt(node, "max-initial-line", 8192);
@@ -31,11 +31,12 @@ public record LimitsConfig(int maxInitialLine, int maxHeaderSize, BodyLimits bod
             node.error("min-send-rate", "must not be negative (0 turns the rule off)");
         }
         long minReceiveRate = node.bytes("min-receive-rate", 0);
+        Duration lingeringTime = ConfigChecks.positive(node, "lingering-time", Duration.ofSeconds(30));
         node.finish();
         return new LimitsConfig(maxInitialLine, maxHeaderSize,
                 new BodyLimits(Math.max(0, maxBodySize), bodyTimeout, minReceiveRate),
                 headerTimeout, keepaliveTimeout, sendTimeout, maxConnections, Math.max(0, maxConnectionsPerIp),
-                Math.max(0, minSendRate));
+                Math.max(0, minSendRate), lingeringTime);
     }
 
     private static int positiveInt(ConfigNode node, String key, int fallback) {

@@ -9,6 +9,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.config.BodyLimits;
 import io.sluice.config.LimitsConfig;
+import io.sluice.tls.CloseNotifyHold;
 
 import java.util.concurrent.TimeUnit;
 
@@ -32,6 +33,8 @@ import java.util.concurrent.TimeUnit;
  * upload held back because the upstream cannot take more never counts against the client. While the
  * dispatcher waits, the deadline is the earlier of the body timeout and the moment the window's waiting
  * time exceeds what its bytes pay for at the minimum rate (and at least one window: a grace period).
+ * The rest of a body that is read only to be thrown away, because its response has been sent, must come
+ * within {@code lingering-time} in all ({@link #awaitDiscardedBody}).
  *
  * <p>An HTTP/1.1 connection that has idled for {@link #RELEASE_AFTER_NANOS} between requests gives back
  * what it holds only to parse and write them ({@link IdleRelease}: the codec and its buffers) and gets it
@@ -40,10 +43,10 @@ import java.util.concurrent.TimeUnit;
  * rebuilding its codec for every request. The same clock serves it. A connection can also open released
  * ({@link #openReleased}): then its first byte brings the codec.
  */
-public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
+public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter implements CloseNotifyHold.Reader {
 
     /** What the connection was waiting for when its clock ran out. */
-    public enum Phase { KEEPALIVE, HEADER, BODY, RECEIVE_RATE, SEND }
+    public enum Phase { KEEPALIVE, HEADER, BODY, RECEIVE_RATE, LINGER, SEND }
 
     /** Fired down the pipeline when a clock runs out. */
     public record Expired(Phase phase) {
@@ -100,6 +103,8 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private long watchedProgress;
     private long outputStillSince;
     private IdleRelease idleRelease;
+    /** A TLS connection's hold on the client's close_notify, told whenever the connection waits for a request. */
+    private CloseNotifyHold closeNotifyHold;
     /** When an idle connection releases; NONE while it is not idle or has released already. */
     private long releaseAt = NONE;
     private boolean released;
@@ -109,6 +114,8 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     private long windowWaited;
     /** Body bytes received in the current receive-rate window. */
     private long windowBytes;
+    /** When discarding the rest of this request's body after its response must end; NONE while not discarding. */
+    private long lingerEnd = NONE;
 
     /** {@code clock}: the clock of the loop the connection runs on. */
     public ConnectionTimeouts(LimitsConfig limits, LoopClock clock) {
@@ -137,6 +144,24 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
      */
     public static ConnectionTimeouts forStream(LimitsConfig limits, LoopClock clock, StreamClockOwner owner) {
         return new ConnectionTimeouts(limits, clock, true, owner);
+    }
+
+    /**
+     * A TLS connection: {@code hold} keeps the client's close_notify while this connection owes it a response,
+     * asks {@link #waitsForBytes} when the record arrives, and is told whenever a request clock starts.
+     */
+    public void tellWhenWaiting(CloseNotifyHold hold) {
+        this.closeNotifyHold = hold;
+    }
+
+    /**
+     * A request clock runs: the connection waits for a request, for the rest of one, or for the body a handler
+     * asked for. While a request is served and no bytes of it are wanted, none runs: a response is owed. On
+     * HTTP/2 the connection's clock runs only while no stream is open.
+     */
+    @Override
+    public boolean waitsForBytes() {
+        return deadline != NONE;
     }
 
     /** From now on, idle time between requests lets {@code release} go (HTTP/1.1 only). */
@@ -266,6 +291,9 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
     public void handlerRemoved(ChannelHandlerContext ctx) {
         // a connection upgraded to a tunnel keeps running without this handler's clocks
         stopClocks();
+        if (closeNotifyHold != null) {
+            closeNotifyHold.stop();
+        }
     }
 
     @Override
@@ -315,6 +343,7 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
      */
     public void requestReceived(boolean bodyFollows) {
         idle = false;
+        lingerEnd = NONE;
         requestRead = !bodyFollows;
         bytesAhead = false;
         deadline = NONE;
@@ -356,6 +385,22 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         armAt(Phase.BODY, timeoutAt);
     }
 
+    /**
+     * Like {@link #awaitBody}, for body bytes that are read only to be thrown away because the response has been
+     * sent: all of them must come within lingering-time of the first such wait, as with nginx's
+     * {@code lingering_time}, or a client that trickles a large body just within body-timeout holds the
+     * connection for as long as it likes.
+     */
+    public void awaitDiscardedBody(BodyLimits body) {
+        if (lingerEnd == NONE) {
+            lingerEnd = System.nanoTime() + limits.lingeringTime().toNanos();
+        }
+        awaitBody(body);
+        if (lingerEnd - deadline < 0) {
+            armAt(Phase.LINGER, lingerEnd);
+        }
+    }
+
     /** {@code bytes} of body arrived; {@code last} when they end the request. */
     public void bodyReceived(int bytes, boolean last) {
         if (last) {
@@ -383,6 +428,9 @@ public final class ConnectionTimeouts extends ChannelInboundHandlerAdapter {
         phase = next;
         deadline = at;
         wakeBy(at);
+        if (closeNotifyHold != null) {
+            closeNotifyHold.readerWaits();
+        }
     }
 
     /** Makes sure the clock wakes this connection no later than {@code at}. */

@@ -380,7 +380,11 @@ public final class RequestDispatcher implements ClientLink.Receiver {
     }
 
     private void readBodyFor(ActiveExchange exchange) {
-        timeouts.awaitBody(exchange.limits);
+        if (exchange.discarding) {
+            timeouts.awaitDiscardedBody(exchange.limits);
+        } else {
+            timeouts.awaitBody(exchange.limits);
+        }
         requestRead();
     }
 
@@ -425,6 +429,11 @@ public final class RequestDispatcher implements ClientLink.Receiver {
                     failBody(exchange, new Rejection(HttpResponseStatus.REQUEST_TIMEOUT, "body slower than min-receive-rate "
                             + exchange.limits.minReceiveRate() + " B/s after " + exchange.bodyBytes + " bytes"));
                 }
+            }
+            case LINGER -> {
+                log.info("{}: lingering-time over while the rest of a request body still came, closing", client());
+                closing = true;
+                link.close();
             }
             case SEND -> {
                 if (exchange != null) {

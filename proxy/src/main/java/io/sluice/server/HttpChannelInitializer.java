@@ -30,7 +30,8 @@ import io.sluice.routing.DispatchingHandler;
 import io.sluice.routing.RequestDispatcher;
 import io.sluice.routing.Router;
 import io.sluice.tls.SniSelector;
-import io.sluice.tls.TlsErrorClose;
+import io.sluice.tls.CloseNotifyHold;
+import io.sluice.tls.TlsSessionEnd;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +40,11 @@ import java.util.function.Supplier;
 /**
  * Assembles a client connection's pipeline in named stages, in the order bytes meet them:
  * <pre>
- * timeouts (raw bytes) → [proxy-protocol] → [tls: SNI, then the SslHandler] → [protocol] → [tls-errors] → HTTP
+ * timeouts (raw bytes) → [proxy-protocol] → [close-notify] → [tls: SNI, then the SslHandler] → [protocol] → [tls-end] → HTTP
  * </pre>
- * {@code tls-errors} closes a connection whose TLS session failed after the handshake ({@link TlsErrorClose}).
+ * {@code tls-end} closes a connection whose TLS session failed or was ended by the client after the handshake
+ * ({@link TlsSessionEnd}); {@code close-notify} keeps the client's end of the session from the TLS handler until
+ * the connection's clocks say that no response is owed ({@link CloseNotifyHold}).
  * {@code proxy-protocol} is where a PROXY protocol decoder goes ({@code addAfter(TIMEOUTS, ...)}): its
  * header precedes everything, including a TLS ClientHello. {@code protocol} chooses the HTTP stage once:
  * by ALPN after the TLS handshake, or by the HTTP/2 connection preface on a plain listener with
@@ -67,7 +70,8 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
     static final String PROXY_PROTOCOL = "proxy-protocol";
     static final String TLS = "tls";
     static final String PROTOCOL = "protocol";
-    static final String TLS_ERRORS = "tls-errors";
+    static final String CLOSE_NOTIFY = "close-notify";
+    static final String TLS_END = "tls-end";
     static final String CODEC = "codec";
     static final String FLOW = "flow";
     static final String DISPATCHER = "dispatcher";
@@ -137,9 +141,12 @@ final class HttpChannelInitializer extends ChannelInboundHandlerAdapter {
             pipeline.addLast(new HAProxyMessageDecoder(), new ProxyProtocolHandler());
         }
         if (listen.tls()) {
+            CloseNotifyHold closeNotifyHold = new CloseNotifyHold(timeouts);
+            timeouts.tellWhenWaiting(closeNotifyHold);
+            pipeline.addLast(CLOSE_NOTIFY, closeNotifyHold);
             pipeline.addLast(TLS, new SniSelector(certificates, limits.headerTimeout().toMillis(), TLS));
             pipeline.addLast(PROTOCOL, new AlpnSelector(this));
-            pipeline.addLast(TLS_ERRORS, new TlsErrorClose());
+            pipeline.addLast(TLS_END, new TlsSessionEnd(closeNotifyHold));
         } else if (listen.http2()) {
             pipeline.addLast(PROTOCOL, new PrefaceSelector(this));
         } else {

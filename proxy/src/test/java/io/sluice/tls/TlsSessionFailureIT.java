@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A TLS record that does not decrypt, sent after a good handshake, ends the connection at once: with a fatal
  * alert and a close, not after the header or keep-alive timeout (both a minute here). Before
- * {@link TlsErrorClose} an HTTP/1.1 connection between requests stayed open until its timeout; so did an HTTP/2
+ * {@link TlsSessionEnd} an HTTP/1.1 connection between requests stayed open until its timeout; so did an HTTP/2
  * connection while its streams were child channels (the error reached the end of the pipeline).
  */
 class TlsSessionFailureIT {

@@ -2,6 +2,9 @@ package io.sluice.tls;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,21 +12,29 @@ import org.slf4j.LoggerFactory;
 import javax.net.ssl.SSLException;
 
 /**
- * Closes a client connection as soon as its TLS session fails after the handshake, for instance on a record
- * that does not decrypt: such an error is fatal (RFC 8446 §6.2), the session can carry nothing more, and
- * until the socket closes it holds a connection slot.
+ * Closes a client connection as soon as its TLS session has ended after the handshake: when it fails, for
+ * instance on a record that does not decrypt, or when the client has ended it with its close_notify. A failure
+ * is fatal (RFC 8446 §6.2); after a close_notify the engine encrypts nothing more (see {@link CloseNotifyHold},
+ * which hands the record on only once nothing is owed to the client). Either way the session can carry nothing
+ * more, and until the socket closes it holds a connection slot: an idle one waited for the header timeout.
  *
- * <p>The OpenSSL engine answers such a record with its fatal alert at once but raises the error only on its
+ * <p>The OpenSSL engine answers a record that fails with its fatal alert at once but raises the error only on its
  * next wrap. An HTTP/1.1 connection between requests writes nothing, so the error would wait for the header
  * or keep-alive timeout. After a read that brought no application data, which is all such a record brings,
  * this handler therefore flushes through the TLS handler: the flush wraps, the error surfaces, and the
  * connection closes. Reads that do bring data are answered by the stage's own writes.
  */
-public final class TlsErrorClose extends ChannelInboundHandlerAdapter {
-    private static final Logger log = LoggerFactory.getLogger(TlsErrorClose.class);
+public final class TlsSessionEnd extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(TlsSessionEnd.class);
 
+    private final CloseNotifyHold closeNotifyHold;
     private boolean handshaken;
     private boolean readData;
+
+    /** {@code closeNotifyHold}: the connection's, told when the handshake has succeeded. */
+    public TlsSessionEnd(CloseNotifyHold closeNotifyHold) {
+        this.closeNotifyHold = closeNotifyHold;
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -44,6 +55,13 @@ public final class TlsErrorClose extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent completion && completion.isSuccess()) {
             handshaken = true;
+            SslHandler tls = ctx.pipeline().get(SslHandler.class);
+            closeNotifyHold.established("TLSv1.3".equals(tls.engine().getSession().getProtocol()),
+                    ApplicationProtocolNames.HTTP_2.equals(tls.applicationProtocol()));
+        } else if (evt instanceof SslCloseCompletionEvent closed && closed.isSuccess()) {
+            log.debug("{}: client ended its TLS session, closing", ctx.channel().remoteAddress());
+            ctx.close();
+            return;
         }
         ctx.fireUserEventTriggered(evt);
     }
