@@ -57,6 +57,8 @@ public final class LaunchedSluice implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
+        // --add-opens: what the jar's manifest grants, so that the classes run as they do from the jar
+        command.addAll(List.of("--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED"));
         command.addAll(List.of("-Xlog:class+load:file=" + classLog, "-cp", System.getProperty("java.class.path"),
                 "io.sluice.Main", "-c", file.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
