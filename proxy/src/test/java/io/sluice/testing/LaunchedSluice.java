@@ -3,6 +3,7 @@ package io.sluice.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -84,6 +85,14 @@ public final class LaunchedSluice implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** Replaces the configuration file (atomically, by a rename), for a reload. */
+    public void rewrite(String config) throws IOException {
+        Path next = directory.resolve("sluice.conf.next");
+        Files.writeString(next, config);
+        Files.move(next, directory.resolve("sluice.conf"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** What the process has written to standard output and error so far (its log). */
