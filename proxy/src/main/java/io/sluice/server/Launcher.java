@@ -94,14 +94,16 @@ public final class Launcher {
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
         AtomicReference<SluiceServer> started = new AtomicReference<>();
+        SignalledReloads reloads = new SignalledReloads(() -> {
+            log.info("SIGHUP: reloading {}", file == null ? "(embedded default cannot be reloaded)" : file);
+            started.get().reload();
+        });
         handle("HUP", "reload with POST /reload on the admin listener instead", () -> {
-            SluiceServer running = started.get();
-            if (running == null) {
+            if (started.get() == null) {
                 log.info("SIGHUP while starting: ignored");
                 return;
             }
-            log.info("SIGHUP: reloading {}", file == null ? "(embedded default cannot be reloaded)" : file);
-            running.reload();
+            reloads.signalled();
         });
         handle("USR1", "the access logs cannot be reopened by signal", () -> {
             SluiceServer running = started.get();
@@ -205,15 +207,12 @@ public final class Launcher {
      *
      * <p>A signal the process was started with ignored (SIGHUP under {@code nohup}) cannot be handled: the JVM
      * keeps it ignored and only says so in the handler it returns. Without a log line the signal would silently
-     * do nothing; {@code instead} tells the operator what to do.
+     * do nothing; {@code instead} tells the operator what to do. {@code action} runs on the thread the JDK
+     * starts for each signal it delivers (a daemon).
      */
     private static void handle(String name, String instead, Runnable action) {
         try {
-            SignalHandler previous = Signal.handle(new Signal(name), signal -> {
-                Thread thread = new Thread(action, "sluice-sig" + name.toLowerCase());
-                thread.setDaemon(true);
-                thread.start();
-            });
+            SignalHandler previous = Signal.handle(new Signal(name), signal -> action.run());
             if (previous == SignalHandler.SIG_IGN) {
                 log.warn("SIG{} was ignored when this process started (nohup?) and stays ignored: {}", name, instead);
             }

@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,6 +46,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -67,6 +69,13 @@ public final class SluiceServer implements AutoCloseable {
     /** The sockets of one listen address (one per loop with reuseport) and the connections they accepted. */
     private record Listener(ListenConfig config, List<Channel> channels, int port) {
     }
+
+    /**
+     * How long a reload waits for its certificates to be read on the blocking pool. That takes milliseconds;
+     * a pool held by file system calls that do not return could make it take for ever, and the reload holds
+     * this server's lock while it waits: later reloads and the drain on SIGTERM would wait behind it.
+     */
+    private static final Duration STAGING_WAIT = Duration.ofSeconds(5);
 
     private final AtomicReference<Router> router = new AtomicReference<>();
     private final Transports transports;
@@ -323,10 +332,21 @@ public final class SluiceServer implements AutoCloseable {
             log.error("reload: cannot build routes", e);
             return failed(List.of("cannot build routes: " + e.getMessage()));
         }
+        Future<TlsContexts.Staged> staging = tls.stage(next);
         TlsContexts.Staged certificates;
         try {
-            // read on the blocking pool; this thread is not an event loop and may wait
-            certificates = tls.stage(next).get();
+            // read on the blocking pool; this thread is not an event loop and may wait, but not for ever
+            certificates = staging.get(STAGING_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // the read stays queued (the pool cannot take it back): what it yields is never installed
+            staging.addListener(late -> {
+                if (late.isSuccess()) {
+                    tls.discard(staging.getNow());
+                }
+            });
+            return failed(List.of("certificates not read within " + STAGING_WAIT.toSeconds() + " s: the blocking pool"
+                    + " is busy (" + blockingPool.activeThreads() + " threads running, " + blockingPool.queueDepth()
+                    + " tasks queued)"));
         } catch (ExecutionException e) {
             return failed(List.of(e.getCause().getMessage()));
         } catch (InterruptedException e) {

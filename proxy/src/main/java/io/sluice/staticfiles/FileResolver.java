@@ -14,10 +14,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * Turns a request path below the root into a {@link FileEntry}, applying the symlink policy, and opens
@@ -36,12 +36,20 @@ final class FileResolver {
     private final MimeTypes mimeTypes;
     private final ContentBudget budget;
     private final long settledMillis;
+    /** Runs between a file's type check and its open: a test's way to win the race a FIFO swap needs. */
+    private final Consumer<Path> beforeOpen;
 
     /**
      * @param budget  what file content may be held in memory
      * @param settled how long a file must have gone unchanged before its content is held in memory
      */
     FileResolver(StaticConfig config, MimeTypes mimeTypes, ContentBudget budget, Duration settled) {
+        this(config, mimeTypes, budget, settled, path -> { });
+    }
+
+    FileResolver(StaticConfig config, MimeTypes mimeTypes, ContentBudget budget, Duration settled,
+                 Consumer<Path> beforeOpen) {
+        this.beforeOpen = beforeOpen;
         this.root = config.root();
         this.config = config;
         this.mimeTypes = mimeTypes;
@@ -93,13 +101,13 @@ final class FileResolver {
             log.debug("{}: not a regular file", real);
             return FileEntry.MISSING;
         }
-        FileEntry entry = withVariants(realRoot, relative, real, attributes, fileName(relative));
+        FileEntry entry = withVariants(realRoot, relative, real, fileName(relative));
         return entry == null ? FileEntry.MISSING : entry;
     }
 
     /** The file and its precompressed variants, or {@code null} when the file is gone or may not be read. */
-    private FileEntry withVariants(Path realRoot, String relative, Path real, BasicFileAttributes attributes,
-                                   String nameForType) throws IOException {
+    private FileEntry withVariants(Path realRoot, String relative, Path real, String nameForType)
+            throws IOException {
         FileEntry brotli = null;
         FileEntry gzip = null;
         try {
@@ -107,7 +115,7 @@ final class FileResolver {
                 brotli = variant(realRoot, relative + ".br", "br");
                 gzip = variant(realRoot, relative + ".gz", "gz");
             }
-            FileEntry entry = file(real, attributes, "", brotli, gzip, nameForType);
+            FileEntry entry = file(real, "", brotli, gzip, nameForType);
             if (entry != null) {
                 return entry;
             }
@@ -133,7 +141,7 @@ final class FileResolver {
             Path real = locate(realRoot, relative);
             BasicFileAttributes attributes = real == null ? null : attributes(real);
             if (attributes != null && attributes.isRegularFile()) {
-                FileEntry entry = withVariants(realRoot, relative, real, attributes, name);
+                FileEntry entry = withVariants(realRoot, relative, real, name);
                 if (entry != null) {
                     return entry;
                 }
@@ -148,32 +156,34 @@ final class FileResolver {
         if (attributes == null || !attributes.isRegularFile()) {
             return null;
         }
-        return file(real, attributes, "-" + suffix, null, null, null);
+        return file(real, "-" + suffix, null, null, null);
     }
 
     /**
-     * Opens the file; {@code null} when it may not be read or vanished meanwhile.
+     * Opens the file; {@code null} when it may not be read, vanished meanwhile or is no regular file any more.
+     * Size and times come from the open descriptor, so they describe the bytes that will be sent even when
+     * the path was replaced after its type was checked.
      *
      * @throws IOException when it could not be opened or measured for any other reason
      */
-    private FileEntry file(Path real, BasicFileAttributes attributes, String etagSuffix, FileEntry brotli,
-                           FileEntry gzip, String nameForType) throws IOException {
-        FileChannel channel;
-        long size;
+    private FileEntry file(Path real, String etagSuffix, FileEntry brotli, FileEntry gzip, String nameForType)
+            throws IOException {
+        beforeOpen.accept(real);
+        RegularFileOpener.Opened opened;
         try {
-            channel = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            opened = RegularFileOpener.shared().open(real);
         } catch (NoSuchFileException | AccessDeniedException | SecurityException e) {
             log.debug("{}: cannot open: {}", real, e.toString());
             return null;
         }
-        try {
-            size = channel.size();
-        } catch (IOException e) {
-            closeQuietly(channel);
-            throw e;
+        if (opened == null) {
+            return null;
         }
-        return FileEntry.file(real, open(channel, size, attributes), size, attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS),
-                etagSuffix, nameForType == null ? null : mimeTypes.forFileName(nameForType), brotli, gzip);
+        BasicFileAttributes attributes = opened.attributes();
+        long size = attributes.size();
+        return FileEntry.file(real, open(opened.channel(), size, attributes), size,
+                attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS), etagSuffix,
+                nameForType == null ? null : mimeTypes.forFileName(nameForType), brotli, gzip);
     }
 
     /**
@@ -209,14 +219,6 @@ final class FileResolver {
             return null;
         }
         return content.array();
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // nothing was read through it
-        }
     }
 
     /** The real path to open for {@code relative}, or {@code null} when it is absent or the policy refuses it. */

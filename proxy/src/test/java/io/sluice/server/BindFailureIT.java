@@ -62,4 +62,27 @@ class BindFailureIT {
             }
         }
     }
+
+    /** Moving the only listener to a taken port: the old one must not be closed before the new one is bound. */
+    @Test
+    void aReloadThatMovesTheListenerToATakenPortKeepsTheOldListener() throws Exception {
+        try (RunningSluice sluice = RunningSluice.start("""
+                sluice { servers = [ { listen = [ "127.0.0.1:0" ], locations = [ { match = "/", return { body = "one" } } ] } ] }""");
+             ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             RawHttp keptAlive = new RawHttp(sluice.port())) {
+            assertEquals(200, keptAlive.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").readResponse().status());
+            ReloadResult result = sluice.server().apply(ConfigLoader.parse("""
+                    sluice { servers = [ { listen = [ "127.0.0.1:%d" ],
+                      locations = [ { match = "/", return { body = "two" } } ] } ] }""".formatted(taken.getLocalPort()),
+                    directory));
+            assertFalse(result.success());
+            assertTrue(result.problems().get(0).startsWith("cannot bind"), result.problems().toString());
+            RawHttp.Response onKeptAlive = keptAlive.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").readResponse();
+            assertEquals("one", new String(onKeptAlive.body(), StandardCharsets.US_ASCII), "the open connection is kept");
+            try (RawHttp client = new RawHttp(sluice.port())) {
+                RawHttp.Response response = client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n").readResponse();
+                assertEquals("one", new String(response.body(), StandardCharsets.US_ASCII), "the old port still accepts");
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.sluice.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -57,6 +58,8 @@ public final class LaunchedSluice implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
+        // --add-opens: what the jar's manifest grants, so that the classes run as they do from the jar
+        command.addAll(List.of("--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED"));
         command.addAll(List.of("-Xlog:class+load:file=" + classLog, "-cp", System.getProperty("java.class.path"),
                 "io.sluice.Main", "-c", file.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
@@ -82,6 +85,14 @@ public final class LaunchedSluice implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** Replaces the configuration file (atomically, by a rename), for a reload. */
+    public void rewrite(String config) throws IOException {
+        Path next = directory.resolve("sluice.conf.next");
+        Files.writeString(next, config);
+        Files.move(next, directory.resolve("sluice.conf"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** What the process has written to standard output and error so far (its log). */

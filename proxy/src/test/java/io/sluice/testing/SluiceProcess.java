@@ -40,8 +40,10 @@ public final class SluiceProcess implements AutoCloseable {
         String classPath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !entry.endsWith("test-classes"))
                 .collect(Collectors.joining(File.pathSeparator));
+        // --add-opens: what the jar's manifest grants, so that the classes run as they do from the jar
         List<String> java = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classPath, "io.sluice.Main", "-c", file.toString()));
+                "--add-opens", "java.base/sun.nio.fs=ALL-UNNAMED", "-cp", classPath, "io.sluice.Main", "-c",
+                file.toString()));
         // exec keeps one process: the pid is Sluice's own, and a limit set by the prefix is its own too
         Process process = new ProcessBuilder(withShell(shellPrefix, java)).redirectErrorStream(true)
                 .redirectOutput(output).start();
