@@ -40,10 +40,11 @@ final class LoopStallWatch implements AutoCloseable {
     private static final long NANOS_PER_TICK = TimeUnit.MILLISECONDS.toNanos(10);
 
     /**
-     * A stall as reported: the loop's thread, how long it had not run its tasks, the CPU time it used meanwhile
-     * (-1 when the JVM cannot tell), its state and where it was.
+     * A stall as reported: the loop's thread, how long it had not run its tasks, the CPU time it used in the
+     * last {@code cpuOverNanos} of that (-1 when procfs cannot tell), its state and where it was.
      */
-    record Stall(String thread, long nanos, long cpuNanos, Thread.State state, StackTraceElement[] stack) {
+    record Stall(String thread, long nanos, long cpuNanos, long cpuOverNanos, Thread.State state,
+                 StackTraceElement[] stack) {
         /** Whether the loop was only waiting for I/O: then it was not running code, it was not given a CPU. */
         boolean waitingForIo() {
             if (stack.length == 0) {
@@ -59,14 +60,15 @@ final class LoopStallWatch implements AutoCloseable {
             if (cpuNanos < 0) {
                 return "thread state " + state;
             }
-            long cpuMillis = TimeUnit.NANOSECONDS.toMillis(cpuNanos);
-            if (cpuNanos * 2 >= nanos) {
-                return "busy: " + cpuMillis + " ms of CPU in that time";
+            String cpu = TimeUnit.NANOSECONDS.toMillis(cpuNanos) + " ms of CPU in its last "
+                    + TimeUnit.NANOSECONDS.toMillis(cpuOverNanos) + " ms";
+            if (cpuNanos * 2 >= cpuOverNanos) {
+                return "busy: " + cpu;
             }
             if (state != Thread.State.RUNNABLE) {
-                return "waiting (thread state " + state + ", " + cpuMillis + " ms of CPU in that time)";
+                return "waiting (thread state " + state + ", " + cpu + ")";
             }
-            return "waiting in a system call, or not given a CPU (" + cpuMillis + " ms of CPU in that time)";
+            return "waiting in a system call, or not given a CPU (" + cpu + ")";
         }
 
         String describe() {
@@ -226,9 +228,10 @@ final class LoopStallWatch implements AutoCloseable {
         /** Written by the watcher only: the beat a reported stall followed, and when silence counts from. */
         private long reportedStallOf;
         private long excusedUntil;
-        /** Written by the watcher only: the latest beat it saw, and the loop thread's CPU time when it saw it. */
-        private long seenBeatAt;
-        private long cpuAtSeenBeat = -1;
+        /** Written by the watcher only: the beat after which a stall looked likely, when, and the CPU time then. */
+        private long suspectedBeat;
+        private long suspectedAt;
+        private long cpuAtSuspicion = -1;
         private volatile long stalls;
 
         Beat(EventExecutor loop) {
@@ -281,23 +284,26 @@ final class LoopStallWatch implements AutoCloseable {
             if (last == 0 || loopThread == null) {
                 return;
             }
-            long cpu = cpuNanos(stat);
-            if (last != seenBeatAt) {
-                seenBeatAt = last;
-                cpuAtSeenBeat = cpu;
-            }
             if (reportedStallOf != 0 && reportedStallOf != last) {
                 log.info("event loop {} runs its tasks again after a stall of {} ms", loopThread.getName(),
                         TimeUnit.NANOSECONDS.toMillis(last - reportedStallOf - beatNanos));
                 reportedStallOf = 0;
             }
             long silent = now - (excusedUntil - last > 0 ? excusedUntil : last) - beatNanos;
+            if (silent > warnAfterNanos / 2 && suspectedBeat != last) {
+                // the thread's CPU is read only once a stall is likely, not on every round
+                suspectedBeat = last;
+                suspectedAt = now;
+                cpuAtSuspicion = cpuNanos(stat);
+            }
             if (silent > warnAfterNanos && reportedStallOf == 0) {
                 reportedStallOf = last;
                 stalls++;
                 StackTraceElement[] stack = loopThread.getStackTrace();
-                long used = cpu < 0 || cpuAtSeenBeat < 0 ? -1 : cpu - cpuAtSeenBeat;
-                onStall.accept(new Stall(loopThread.getName(), silent, used, loopThread.getState(), stack));
+                long cpu = cpuNanos(stat);
+                long used = cpu < 0 || cpuAtSuspicion < 0 ? -1 : cpu - cpuAtSuspicion;
+                onStall.accept(new Stall(loopThread.getName(), silent, used, now - suspectedAt,
+                        loopThread.getState(), stack));
             }
         }
 

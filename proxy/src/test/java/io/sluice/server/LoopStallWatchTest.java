@@ -80,14 +80,14 @@ class LoopStallWatchTest {
     void aStallSaysWhetherTheLoopWasBusyOrWaiting() {
         StackTraceElement[] stack = {new StackTraceElement("app.Code", "work", "Code.java", 1)};
         long second = TimeUnit.SECONDS.toNanos(1);
-        assertTrue(new LoopStallWatch.Stall("l", second, second * 9 / 10, Thread.State.RUNNABLE, stack).describe()
-                .contains("It is busy: 900 ms of CPU in that time, in:\n\tat app.Code.work(Code.java:1)"));
-        assertTrue(new LoopStallWatch.Stall("l", second, 0, Thread.State.RUNNABLE, stack).describe()
+        assertTrue(new LoopStallWatch.Stall("l", second, second * 9 / 20, second / 2, Thread.State.RUNNABLE, stack).describe()
+                .contains("It is busy: 450 ms of CPU in its last 500 ms, in:\n\tat app.Code.work(Code.java:1)"));
+        assertTrue(new LoopStallWatch.Stall("l", second, 0, second / 2, Thread.State.RUNNABLE, stack).describe()
                 .contains("waiting in a system call, or not given a CPU"));
-        assertTrue(new LoopStallWatch.Stall("l", second, 0, Thread.State.BLOCKED, stack).describe()
+        assertTrue(new LoopStallWatch.Stall("l", second, 0, second / 2, Thread.State.BLOCKED, stack).describe()
                 .contains("waiting (thread state BLOCKED"));
         StackTraceElement[] idle = {new StackTraceElement("io.netty.channel.epoll.Native", "epollWait0", null, -2)};
-        assertTrue(new LoopStallWatch.Stall("l", second, 0, Thread.State.RUNNABLE, idle).describe()
+        assertTrue(new LoopStallWatch.Stall("l", second, 0, second / 2, Thread.State.RUNNABLE, idle).describe()
                 .contains("waiting for I/O, not running code"));
     }
 
