@@ -40,6 +40,23 @@ public final class RawHttp implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sends {@code bytes} from a thread of their own, so that the test can read an answer that comes before
+     * they are all sent; a connection the server closes instead of reading the rest ends the sending quietly.
+     */
+    public RawHttp sendInBackground(byte[] bytes) {
+        Thread sender = new Thread(() -> {
+            try {
+                send(bytes);
+            } catch (IOException serverStoppedReading) {
+                // the answer is what the test checks
+            }
+        }, "raw-http-sender");
+        sender.setDaemon(true);
+        sender.start();
+        return this;
+    }
+
     /** One response: status line, headers, and a body of Content-Length bytes (none if absent). */
     public Response readResponse() throws IOException {
         String head = readHead();

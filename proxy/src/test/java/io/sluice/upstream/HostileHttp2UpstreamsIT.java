@@ -218,15 +218,7 @@ class HostileHttp2UpstreamsIT {
         long start = System.nanoTime();
         try (RawHttp raw = new RawHttp(sluice.port(), 10_000)) {
             raw.send("POST /starve HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length + "\r\n\r\n");
-            Thread sender = new Thread(() -> {
-                try {
-                    raw.send(body);
-                } catch (IOException e) {
-                    // Sluice may close the connection instead of reading the rest
-                }
-            });
-            sender.setDaemon(true);
-            sender.start();
+            raw.sendInBackground(body);
             RawHttp.Response response = raw.readResponse();
             assertEquals(504, response.status(), response.head());
         }
@@ -268,15 +260,7 @@ class HostileHttp2UpstreamsIT {
         byte[] body = new byte[1024 * 1024];
         try (RawHttp raw = new RawHttp(sluice.port(), 10_000)) {
             raw.send("POST /answer-then-stop-upload HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length + "\r\n\r\n");
-            Thread sender = new Thread(() -> {
-                try {
-                    raw.send(body);
-                } catch (IOException e) {
-                    // Sluice may close the connection instead of reading the rest
-                }
-            });
-            sender.setDaemon(true);
-            sender.start();
+            raw.sendInBackground(body);
             RawHttp.Response response = raw.readResponse();
             assertEquals(200, response.status(), response.head());
             assertEquals("done", response.bodyText());

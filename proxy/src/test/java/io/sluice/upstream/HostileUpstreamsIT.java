@@ -165,15 +165,7 @@ class HostileUpstreamsIT {
         try (RawHttp raw = new RawHttp(sluice.port(), 5000)) {
             raw.send("POST /early-answer HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length + "\r\n\r\n");
             // the body goes on in the background: the answer must arrive whether or not it is all sent
-            Thread sender = new Thread(() -> {
-                try {
-                    raw.send(body);
-                } catch (IOException e) {
-                    // Sluice may close the connection instead of reading the rest
-                }
-            });
-            sender.setDaemon(true);
-            sender.start();
+            raw.sendInBackground(body);
             RawHttp.Response response = raw.readResponse();
             assertEquals(413, response.status(), response.head());
             assertEquals("too much", response.bodyText());
