@@ -189,7 +189,7 @@ final class LoopStallWatch implements AutoCloseable {
      * without procfs. Read here rather than through {@code java.lang.management}, whose platform beans load
      * java.util.logging and JMX at start, which this process otherwise never needs.
      */
-    static long cpuNanos(Path stat) {
+    private static long cpuNanos(Path stat) {
         if (stat == null) {
             return -1;
         }
