@@ -1,6 +1,7 @@
 package io.sluice.tls;
 
 import io.sluice.testing.Http3TestClient;
+import io.sluice.testing.OpenDescriptors;
 import io.sluice.testing.RunningSluice;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -148,16 +148,7 @@ class Http3HostileClientsIT {
 
     /** How many descriptors of this process (Sluice runs in it) are open on the big file. */
     private static long openFileHandles() throws IOException {
-        Path target = directory.resolve("www").resolve("big.bin").toRealPath();
-        try (Stream<Path> descriptors = Files.list(Path.of("/proc/self/fd"))) {
-            return descriptors.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).equals(target);
-                } catch (IOException gone) {
-                    return false;
-                }
-            }).count();
-        }
+        return OpenDescriptors.on(directory.resolve("www").resolve("big.bin"));
     }
 
     private static boolean within(long seconds, Check check) throws Exception {

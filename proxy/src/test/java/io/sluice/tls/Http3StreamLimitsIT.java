@@ -1,6 +1,7 @@
 package io.sluice.tls;
 
 import io.sluice.testing.Http3TestClient;
+import io.sluice.testing.OpenDescriptors;
 import io.sluice.testing.RunningSluice;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -80,16 +80,7 @@ class Http3StreamLimitsIT {
 
     /** How many descriptors of this process (Sluice runs in it) are open on the big file. */
     private static long openBigFileHandles() throws IOException {
-        Path target = directory.resolve("www").resolve("big.bin").toRealPath();
-        try (Stream<Path> descriptors = Files.list(Path.of("/proc/self/fd"))) {
-            return descriptors.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).equals(target);
-                } catch (IOException gone) {
-                    return false;
-                }
-            }).count();
-        }
+        return OpenDescriptors.on(directory.resolve("www").resolve("big.bin"));
     }
 
     /**
