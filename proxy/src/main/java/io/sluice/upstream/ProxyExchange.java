@@ -329,8 +329,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             // is better served by it than by a chunked body
             HttpUtil.setContentLength(response, ((FullHttpResponse) response).content().readableBytes());
         }
-        if (exchange instanceof TeeExchange cacheFill && !full && !bodyless && endsWithClose(response)) {
-            cacheFill.bodyEndsWithClose();
+        if (!full && !bodyless && endsWithClose(response)) {
+            exchange.notes().upstreamBodyEndsWithClose = true;
         }
         upstreamKeepAlive = responseHeads.rewrite(response, bodyless,
                 exchange.request().protocolVersion().equals(HttpVersion.HTTP_1_0));
@@ -342,8 +342,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
 
     /**
      * The body ends when the upstream closes its connection (RFC 9112 §6.3): neither a length nor chunked.
-     * Read before the head is rewritten, which frames such a body for the client: the cache must still know
-     * that a close cut short looks like a whole body. An HTTP/2 response is always framed (by END_STREAM;
+     * Read before the head is rewritten, which frames such a body for the client: the cache (through the
+     * exchange's notes) must still know that a close cut short looks like a whole body. An HTTP/2 response is always framed (by END_STREAM;
      * the stream codec marks it chunked when it has no length).
      */
     private static boolean endsWithClose(HttpResponse response) {

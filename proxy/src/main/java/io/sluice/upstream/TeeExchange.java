@@ -57,8 +57,6 @@ final class TeeExchange extends ForwardingExchange {
     private Freshness freshness;
     private long expectedLength;
     private ByteBuf body;
-    /** The upstream ends the body by closing its connection: see {@link #bodyEndsWithClose()}. */
-    private boolean endsWithClose;
 
     /**
      * @param stale     the stale entry being replaced or revalidated (its validators, if any, are in
@@ -105,15 +103,6 @@ final class TeeExchange extends ForwardingExchange {
     public void abort(String reason) {
         discard();
         delegate.abort(reason);
-    }
-
-    /**
-     * Told by the proxy before the response head passes: the upstream ends the body by closing its
-     * connection, which the head, framed for the client, no longer shows. Such a body is not stored: an
-     * orderly close from a server that failed mid-body cannot be told from the end of a whole one.
-     */
-    void bodyEndsWithClose() {
-        endsWithClose = true;
     }
 
     /** The exchange ended without a last piece (client gone, upstream failed mid-body): drop the copy. */
@@ -183,7 +172,9 @@ final class TeeExchange extends ForwardingExchange {
     }
 
     private String refusal(HttpResponse head, HttpHeaders snapshot, long now) {
-        if (endsWithClose) {
+        // the head, framed for the client, no longer shows it: an orderly close from a server that failed
+        // mid-body cannot be told from the end of a whole one
+        if (delegate.notes().upstreamBodyEndsWithClose) {
             return "no definite end (the upstream closes its connection to end the body)";
         }
         // without a length the body is whole when its last piece passes: chunked, or an HTTP/2 stream's end
