@@ -3,6 +3,7 @@ package io.sluice.admin;
 import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.flow.FlowControlHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.sluice.config.AdminConfig;
 import org.slf4j.Logger;
@@ -41,7 +42,10 @@ final class AdminChannels extends ChannelInitializer<SocketChannel> {
         refusing = false;
         open++;
         channel.closeFuture().addListener(closed -> open--);
+        // requests are read one at a time: AdminHandler asks for the next once it has answered one, and the
+        // flow-control handler holds whatever else a read decoded until then
+        channel.config().setAutoRead(false);
         channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST),
-                new AdminRequestDeadline(config.requestTimeout()), handler);
+                new FlowControlHandler(), new AdminRequestDeadline(config.requestTimeout()), handler);
     }
 }

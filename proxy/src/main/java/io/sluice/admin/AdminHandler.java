@@ -41,7 +41,11 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
-/** Routes admin requests; every answer is complete and small. */
+/**
+ * Routes admin requests; every answer is complete and small. A connection's requests are taken one at a
+ * time (the channel does not read on its own): pipelined answers keep their requests' order, and one
+ * connection has at most one request waiting for the admin work thread.
+ */
 @ChannelHandler.Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
@@ -69,6 +73,12 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
     }
 
     @Override
@@ -306,6 +316,9 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
         if (keepAlive) {
             ctx.writeAndFlush(response);
+            // asked for from a task: asked for while the transport is still in the read that brought the
+            // request (an answer written at once), the next request was never read
+            ctx.executor().execute(ctx::read);
         } else {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
