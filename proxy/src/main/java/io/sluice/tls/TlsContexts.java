@@ -187,8 +187,19 @@ public final class TlsContexts implements AutoCloseable {
         }
     }
 
-    /** Reads the certificates of {@code next} on the blocking pool; fails naming the block and file. */
+    /**
+     * Reads the certificates of {@code next} on the blocking pool; fails naming the block and file. A
+     * configuration without TLS listeners has no file to read and is staged at once: a pool held by a disk
+     * that stopped answering must not fail a reload that never touches it.
+     */
     public Future<Staged> stage(SluiceConfig next) {
+        if (next.servers().stream().flatMap(server -> server.listen().stream()).noneMatch(ListenConfig::tls)) {
+            try {
+                return ImmediateEventExecutor.INSTANCE.newSucceededFuture(new Staged(next, load(next, Map.of()), selectors));
+            } catch (CertificateLoadException e) {
+                return ImmediateEventExecutor.INSTANCE.newFailedFuture(e);
+            }
+        }
         return blockingPool.submit(() -> new Staged(next, load(next, fetchedInService()), selectors),
                 ImmediateEventExecutor.INSTANCE);
     }
