@@ -83,6 +83,13 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private boolean reused;
     private boolean starting;
     private boolean bodyStarted;
+    /**
+     * The request body a new attempt sends first (see {@link HeldRequestBody}); null while there is none. With
+     * an HTTP/2 upstream, as long as it is not null it holds every byte of the body sent so far, until the
+     * response head: a body that outgrew it can no longer go again.
+     */
+    private HeldRequestBody held;
+    private boolean bodyTooLargeToResend;
     private boolean bodySent;
     private boolean awaitingUpstreamWritable;
     private boolean responseReceived;
@@ -201,6 +208,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         }
         if (!hasBody) {
             bodySent = true;
+        } else if (held != null && !held.isEmpty()) {
+            resendHeld();
         } else if (starting) {
             // the dispatcher learns of this listener only when start returns; a body piece it already
             // holds must not be delivered before that
@@ -228,6 +237,19 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         }
     }
 
+    /** A new attempt sends what the last one had sent, or what arrived meanwhile, before reading on. */
+    private void resendHeld() {
+        bodyStarted = true;
+        bodySent = held.ended();
+        if (http2Upstream) {
+            held.sendCopies(connection);
+        } else {
+            held.sendAll(connection);
+            held = null;
+        }
+        readBody();
+    }
+
     private void readBody() {
         if (!done && connection != null && !bodySent) {
             exchange.readBody();
@@ -236,14 +258,30 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
 
     @Override
     public void onContent(HttpContent content) {
-        if (done || connection == null) {
+        if (done) {
             content.release();
+            return;
+        }
+        if (connection == null) {
+            // asked for by the attempt that failed: the next one sends it first
+            if (!hold(content)) {
+                content.release();
+                fail(HttpResponseStatus.BAD_GATEWAY, "the request body is too large to send again");
+            }
             return;
         }
         bodyStarted = true;
         lastProgressNanos = System.nanoTime();
         Channel channel = connection.channel();
         boolean last = content instanceof LastHttpContent;
+        if (http2Upstream && !responseReceived && !bodyTooLargeToResend) {
+            HttpContent copy = content.retainedDuplicate();
+            if (!hold(copy)) {
+                copy.release();
+                bodyTooLargeToResend = true;
+                releaseHeld();
+            }
+        }
         connection.sendBody(content);
         if (last) {
             bodySent = true;
@@ -253,6 +291,24 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             awaitingUpstreamWritable = true;
             sendTimer = channel.eventLoop().schedule(this::sendTimerExpired, config.sendTimeout().toNanos(),
                     TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Takes {@code piece} over into {@link #held}; false, leaving it with the caller, past its limit. */
+    private boolean hold(HttpContent piece) {
+        if (bodyTooLargeToResend) {
+            return false;
+        }
+        if (held == null) {
+            held = new HeldRequestBody();
+        }
+        return held.keep(piece);
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.release();
+            held = null;
         }
     }
 
@@ -316,6 +372,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return true;
         }
         responseReceived = true;
+        releaseHeld();
         verdict(failOn5xx && code >= 500);
         exchange.notes().upstreamStatus = code;
         exchange.notes().upstreamResponseNanos = System.nanoTime() - sentNanos;
@@ -453,7 +510,9 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         }
         informational = false;
         cancelSendTimer();
-        boolean unsent = !bodyStarted;
+        awaitingUpstreamWritable = false;
+        // with an HTTP/2 upstream a body held whole since it started to flow can go again
+        boolean unsent = !bodyStarted || held != null;
         boolean repeatable = unsent && (idempotent || unprocessed);
         lastFailure = unprocessed ? "the server refused the stream or went away before processing it"
                 : "connection closed before a response";
@@ -491,6 +550,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         endAttempt();
         cancelSendTimer();
         closeConnection();
+        releaseHeld();
         if (queueTimer != null) {
             picker.cancelWait(dequeued);
             cancelQueueTimer();
@@ -520,6 +580,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         endAttempt();
         cancelSendTimer();
         closeConnection();
+        releaseHeld();
         log.warn("upstream {}: {} for \"{} {}\": {}", pool == null ? config.name() : pool.server().display(),
                 status.code(), exchange.request().method(), exchange.request().uri(), reason);
         exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), status, false));
