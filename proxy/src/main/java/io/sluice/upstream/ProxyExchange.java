@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * fresh connection to the same server without counting against {@code retries} (the server may have
  * closed it just as it was taken). An HTTP/2 stream that the server refused, or that lies beyond the last
  * stream its GOAWAY named, was not processed (RFC 9113 §8.7): it is retried the same way whatever the
- * method. An invalid response (one the HTTP/1.1 decoder refuses, an HTTP/2 stream or connection error in
+ * method, and with its body: what was sent of it to an HTTP/2 upstream is held until the response head
+ * (up to {@link HeldRequestBody#LIMIT}) for that. An invalid response (one the HTTP/1.1 decoder refuses, an HTTP/2 stream or connection error in
  * what the server sent) is the server's answer, not a connection in doubt: 502 at once, never sent again,
  * as nginx does not retry {@code invalid_header} by default. Once part of the response is out, a failure
  * closes the client connection: the client must not take a truncated body for a whole one. A connection
@@ -372,13 +373,14 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             return true;
         }
         responseReceived = true;
-        releaseHeld();
         verdict(failOn5xx && code >= 500);
         exchange.notes().upstreamStatus = code;
         exchange.notes().upstreamResponseNanos = System.nanoTime() - sentNanos;
         boolean bodyless = headRequest || code == 204 || code == 304;
         if (http2Upstream) {
             Http2Connections.stripTranslationHeaders(response.headers());
+            // answered: the request is not sent again (an HTTP/1.1 attempt holds nothing once it has sent)
+            releaseHeld();
         }
         boolean full = response instanceof FullHttpResponse;
         if (full && !clientMultiplexed && !bodyless && !HttpUtil.isContentLengthSet(response)) {
