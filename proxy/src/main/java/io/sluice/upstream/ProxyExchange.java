@@ -44,11 +44,11 @@ import java.util.concurrent.TimeUnit;
  * closed it just as it was taken). An HTTP/2 stream that the server refused, or that lies beyond the last
  * stream its GOAWAY named, was not processed (RFC 9113 §8.7): it is retried the same way whatever the
  * method, and with its body: what was sent of it to an HTTP/2 upstream is held until the response head
- * (up to {@link HeldRequestBody#LIMIT}) for that. An invalid response (one the HTTP/1.1 decoder refuses, an HTTP/2 stream or connection error in
- * what the server sent) is the server's answer, not a connection in doubt: 502 at once, never sent again,
- * as nginx does not retry {@code invalid_header} by default. Once part of the response is out, a failure
- * closes the client connection: the client must not take a truncated body for a whole one. A connection
- * whose exchange did not end cleanly is never pooled again.
+ * (up to {@link HeldRequestBody#LIMIT}) for that. An invalid response (one the HTTP/1.1 decoder refuses,
+ * an HTTP/2 stream or connection error in what the server sent) is the server's answer, not a connection
+ * in doubt: 502 at once, never sent again, as nginx does not retry {@code invalid_header} by default. Once
+ * part of the response is out, a failure closes the client connection: the client must not take a
+ * truncated body for a whole one. A connection whose exchange did not end cleanly is never pooled again.
  *
  * <p>With an HTTP/2 upstream the connection is a stream whose pipeline speaks the same HTTP/1-style
  * messages, so the relay is the same; it also gets {@code te: trailers} when the client sent it. Response

@@ -98,9 +98,10 @@ class Http2UpstreamRestartsIT {
     }
 
     private static final Map<String, Map<Integer, Held>> HELD = new ConcurrentHashMap<>();
-    /** The connection that went away (or lowered its limit) in each scenario, by path. */
+    /** The number of the connection that went away in each scenario, by path. */
     private static final Map<String, Integer> GONE = new ConcurrentHashMap<>();
-    private static final Set<Integer> REFUSED_ONCE = ConcurrentHashMap.newKeySet();
+    /** The paths whose first request was refused. */
+    private static final Set<String> REFUSED_ONCE = ConcurrentHashMap.newKeySet();
     private static final long FIRST_GOAWAY_READ = 0x60a3a7L;
     private static final AtomicReference<Held> DRAINING = new AtomicReference<>();
     private static final CountDownLatch LIMIT_LOWERED = new CountDownLatch(1);
@@ -139,7 +140,7 @@ class Http2UpstreamRestartsIT {
         });
         // refused once the whole body has arrived: the proxy had sent all of it when the refusal came
         backend("refused").onEnd("/refused/at-end", (peer, stream, request) -> {
-            if (REFUSED_ONCE.add(peer.number * 1000 + 1)) {
+            if (REFUSED_ONCE.add("/refused/at-end")) {
                 peer.reset(stream, REFUSED_STREAM);
             } else {
                 peer.answer(stream, "200", digestOf(peer, stream));
@@ -147,7 +148,7 @@ class Http2UpstreamRestartsIT {
         });
         // refused on its head, while the client is still sending the body
         backend("refused").on("/refused/at-head", (peer, stream, request) -> {
-            if (REFUSED_ONCE.add(peer.number * 1000 + 2)) {
+            if (REFUSED_ONCE.add("/refused/at-head")) {
                 peer.reset(stream, REFUSED_STREAM);
             }
         }).onEnd("/refused/at-head", (peer, stream, request) -> peer.answer(stream, "200", digestOf(peer, stream)));
