@@ -43,11 +43,12 @@ import java.util.concurrent.TimeUnit;
  * fresh connection to the same server without counting against {@code retries} (the server may have
  * closed it just as it was taken). An HTTP/2 stream that the server refused, or that lies beyond the last
  * stream its GOAWAY named, was not processed (RFC 9113 §8.7): it is retried the same way whatever the
- * method. An invalid response (one the HTTP/1.1 decoder refuses, an HTTP/2 stream or connection error in
- * what the server sent) is the server's answer, not a connection in doubt: 502 at once, never sent again,
- * as nginx does not retry {@code invalid_header} by default. Once part of the response is out, a failure
- * closes the client connection: the client must not take a truncated body for a whole one. A connection
- * whose exchange did not end cleanly is never pooled again.
+ * method, and with its body: what was sent of it to an HTTP/2 upstream is held until the response head
+ * (up to {@link HeldRequestBody#LIMIT}) for that. An invalid response (one the HTTP/1.1 decoder refuses,
+ * an HTTP/2 stream or connection error in what the server sent) is the server's answer, not a connection
+ * in doubt: 502 at once, never sent again, as nginx does not retry {@code invalid_header} by default. Once
+ * part of the response is out, a failure closes the client connection: the client must not take a
+ * truncated body for a whole one. A connection whose exchange did not end cleanly is never pooled again.
  *
  * <p>With an HTTP/2 upstream the connection is a stream whose pipeline speaks the same HTTP/1-style
  * messages, so the relay is the same; it also gets {@code te: trailers} when the client sent it. Response
@@ -83,6 +84,13 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
     private boolean reused;
     private boolean starting;
     private boolean bodyStarted;
+    /**
+     * The request body a new attempt sends first (see {@link HeldRequestBody}); null while there is none. With
+     * an HTTP/2 upstream, as long as it is not null it holds every byte of the body sent so far, until the
+     * response head: a body that outgrew it can no longer go again.
+     */
+    private HeldRequestBody held;
+    private boolean bodyTooLargeToResend;
     private boolean bodySent;
     private boolean awaitingUpstreamWritable;
     private boolean responseReceived;
@@ -201,6 +209,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         }
         if (!hasBody) {
             bodySent = true;
+        } else if (held != null && !held.isEmpty()) {
+            resendHeld();
         } else if (starting) {
             // the dispatcher learns of this listener only when start returns; a body piece it already
             // holds must not be delivered before that
@@ -228,6 +238,19 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         }
     }
 
+    /** A new attempt sends what the last one had sent, or what arrived meanwhile, before reading on. */
+    private void resendHeld() {
+        bodyStarted = true;
+        bodySent = held.ended();
+        if (http2Upstream) {
+            held.sendCopies(connection);
+        } else {
+            held.sendAll(connection);
+            held = null;
+        }
+        readBody();
+    }
+
     private void readBody() {
         if (!done && connection != null && !bodySent) {
             exchange.readBody();
@@ -236,14 +259,30 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
 
     @Override
     public void onContent(HttpContent content) {
-        if (done || connection == null) {
+        if (done) {
             content.release();
+            return;
+        }
+        if (connection == null) {
+            // asked for by the attempt that failed: the next one sends it first
+            if (!hold(content)) {
+                content.release();
+                fail(HttpResponseStatus.BAD_GATEWAY, "the request body is too large to send again");
+            }
             return;
         }
         bodyStarted = true;
         lastProgressNanos = System.nanoTime();
         Channel channel = connection.channel();
         boolean last = content instanceof LastHttpContent;
+        if (http2Upstream && !responseReceived && !bodyTooLargeToResend) {
+            HttpContent copy = content.retainedDuplicate();
+            if (!hold(copy)) {
+                copy.release();
+                bodyTooLargeToResend = true;
+                releaseHeld();
+            }
+        }
         connection.sendBody(content);
         if (last) {
             bodySent = true;
@@ -253,6 +292,24 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
             awaitingUpstreamWritable = true;
             sendTimer = channel.eventLoop().schedule(this::sendTimerExpired, config.sendTimeout().toNanos(),
                     TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Takes {@code piece} over into {@link #held}; false, leaving it with the caller, past its limit. */
+    private boolean hold(HttpContent piece) {
+        if (bodyTooLargeToResend) {
+            return false;
+        }
+        if (held == null) {
+            held = new HeldRequestBody();
+        }
+        return held.keep(piece);
+    }
+
+    private void releaseHeld() {
+        if (held != null) {
+            held.release();
+            held = null;
         }
     }
 
@@ -322,6 +379,8 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         boolean bodyless = headRequest || code == 204 || code == 304;
         if (http2Upstream) {
             Http2Connections.stripTranslationHeaders(response.headers());
+            // answered: the request is not sent again (an HTTP/1.1 attempt holds nothing once it has sent)
+            releaseHeld();
         }
         boolean full = response instanceof FullHttpResponse;
         if (full && !clientMultiplexed && !bodyless && !HttpUtil.isContentLengthSet(response)) {
@@ -453,7 +512,9 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         }
         informational = false;
         cancelSendTimer();
-        boolean unsent = !bodyStarted;
+        awaitingUpstreamWritable = false;
+        // with an HTTP/2 upstream a body held whole since it started to flow can go again
+        boolean unsent = !bodyStarted || held != null;
         boolean repeatable = unsent && (idempotent || unprocessed);
         lastFailure = unprocessed ? "the server refused the stream or went away before processing it"
                 : "connection closed before a response";
@@ -491,6 +552,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         endAttempt();
         cancelSendTimer();
         closeConnection();
+        releaseHeld();
         if (queueTimer != null) {
             picker.cancelWait(dequeued);
             cancelQueueTimer();
@@ -520,6 +582,7 @@ final class ProxyExchange implements ExchangeListener, UpstreamListener, Connect
         endAttempt();
         cancelSendTimer();
         closeConnection();
+        releaseHeld();
         log.warn("upstream {}: {} for \"{} {}\": {}", pool == null ? config.name() : pool.server().display(),
                 status.code(), exchange.request().method(), exchange.request().uri(), reason);
         exchange.writeAndFlush(ErrorResponses.of(exchange.channel().alloc(), status, false));

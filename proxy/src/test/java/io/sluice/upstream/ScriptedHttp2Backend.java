@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -34,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * sends what Netty's own server codec never would: a GOAWAY naming an earlier stream than those in flight,
  * PUSH_PROMISE to a client that disabled push, a refusal before any head. It answers SETTINGS and PINGs,
  * gives back flow-control credit for request bodies unless a stream is starved, and for each request head
- * calls the {@link Script} registered for its path on the connection's reader thread.
+ * calls the {@link Script} registered for its path on the connection's reader thread; a script registered
+ * with {@link #onEnd} is called instead when the request has ended, its body in {@link Peer#body}.
  */
 final class ScriptedHttp2Backend implements AutoCloseable {
     private static final int SETTINGS_MAX_CONCURRENT_STREAMS = 0x3;
@@ -56,7 +58,12 @@ final class ScriptedHttp2Backend implements AutoCloseable {
     final List<Received> received = new CopyOnWriteArrayList<>();
     /** Request body bytes received on starved streams, which were given no credit back. */
     final AtomicLong starvedBytes = new AtomicLong();
+    /** SETTINGS frames acknowledged by the proxy, the answer to the first one included. */
+    final AtomicInteger settingsAcks = new AtomicInteger();
+    /** The payloads of the PING ACKs received: the proxy had read every frame sent before the PING. */
+    final Set<Long> pingAcks = ConcurrentHashMap.newKeySet();
     private final Map<String, Script> scripts = new ConcurrentHashMap<>();
+    private final Map<String, Script> endScripts = new ConcurrentHashMap<>();
     private final ServerSocket server;
     private final AtomicInteger connections = new AtomicInteger();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
@@ -73,6 +80,12 @@ final class ScriptedHttp2Backend implements AutoCloseable {
 
     ScriptedHttp2Backend on(String path, Script script) {
         scripts.put(path, script);
+        return this;
+    }
+
+    /** {@code script} answers {@code path} once the request has ended (END_STREAM on its HEADERS or DATA). */
+    ScriptedHttp2Backend onEnd(String path, Script script) {
+        endScripts.put(path, script);
         return this;
     }
 
@@ -111,6 +124,10 @@ final class ScriptedHttp2Backend implements AutoCloseable {
         private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
         private final DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
         private final Set<Integer> starved = ConcurrentHashMap.newKeySet();
+        /** The path and the body so far of each stream whose request has not ended; reader thread only. */
+        private final Map<Integer, String> paths = new ConcurrentHashMap<>();
+        private final Map<Integer, Http2Headers> heads = new ConcurrentHashMap<>();
+        private final Map<Integer, ByteArrayOutputStream> bodies = new ConcurrentHashMap<>();
 
         Peer(Socket socket, int number) throws IOException {
             this.socket = socket;
@@ -150,11 +167,15 @@ final class ScriptedHttp2Backend implements AutoCloseable {
                 case RawHttp2.SETTINGS -> {
                     if ((flags & ACK) == 0) {
                         frame(RawHttp2.SETTINGS, ACK, 0, new byte[0]);
+                    } else {
+                        settingsAcks.incrementAndGet();
                     }
                 }
                 case RawHttp2.PING -> {
                     if ((flags & ACK) == 0) {
                         frame(RawHttp2.PING, ACK, 0, payload);
+                    } else {
+                        pingAcks.add(ByteBuffer.wrap(payload).getLong());
                     }
                 }
                 case RawHttp2.HEADERS -> {
@@ -165,13 +186,31 @@ final class ScriptedHttp2Backend implements AutoCloseable {
                     String path = headers.path().toString();
                     received.add(new Received(number, stream, path));
                     Script script = scripts.get(path);
-                    if (script == null) {
+                    if (endScripts.containsKey(path)) {
+                        paths.put(stream, path);
+                        heads.put(stream, headers);
+                        bodies.put(stream, new ByteArrayOutputStream());
+                        if (script != null) {
+                            // a script on the head too, such as a refusal: what it does comes first
+                            script.answer(this, stream, headers);
+                        }
+                        if ((flags & RawHttp2.END_STREAM) != 0) {
+                            requestEnded(stream);
+                        }
+                    } else if (script == null) {
                         answer(stream, "404", "");
                     } else {
                         script.answer(this, stream, headers);
                     }
                 }
                 case RawHttp2.DATA -> {
+                    ByteArrayOutputStream body = bodies.get(stream);
+                    if (body != null) {
+                        body.writeBytes(payload);
+                        if ((flags & RawHttp2.END_STREAM) != 0) {
+                            requestEnded(stream);
+                        }
+                    }
                     if (payload.length == 0) {
                         return;
                     }
@@ -187,6 +226,16 @@ final class ScriptedHttp2Backend implements AutoCloseable {
                     // RST_STREAM, WINDOW_UPDATE, GOAWAY from the proxy need no answer here
                 }
             }
+        }
+
+        private void requestEnded(int stream) throws IOException, InterruptedException {
+            endScripts.get(paths.remove(stream)).answer(this, stream, heads.remove(stream));
+        }
+
+        /** The request body received on {@code stream}, for scripts registered with {@link #onEnd}. */
+        byte[] body(int stream) {
+            ByteArrayOutputStream body = bodies.get(stream);
+            return body == null ? new byte[0] : body.toByteArray();
         }
 
         /** The field block of a HEADERS frame in one piece (the proxy's request heads are small). */
@@ -249,6 +298,9 @@ final class ScriptedHttp2Backend implements AutoCloseable {
         }
 
         void reset(int stream, int errorCode) throws IOException {
+            // the proxy sends no more of a reset stream's body
+            paths.remove(stream);
+            bodies.remove(stream);
             frame(RawHttp2.RST_STREAM, 0, stream, int32(errorCode));
         }
 
@@ -257,6 +309,24 @@ final class ScriptedHttp2Backend implements AutoCloseable {
             payload.writeBytes(int32(lastStreamId));
             payload.writeBytes(int32(errorCode));
             frame(RawHttp2.GOAWAY, 0, 0, payload.toByteArray());
+        }
+
+        /** A SETTINGS frame that changes SETTINGS_MAX_CONCURRENT_STREAMS mid-connection. */
+        void maxConcurrentStreams(int streams) throws IOException {
+            byte[] settings = new byte[6];
+            settings[1] = SETTINGS_MAX_CONCURRENT_STREAMS;
+            System.arraycopy(int32(streams), 0, settings, 2, 4);
+            frame(RawHttp2.SETTINGS, 0, 0, settings);
+        }
+
+        void ping(long payload) throws IOException {
+            frame(RawHttp2.PING, 0, 0, ByteBuffer.allocate(8).putLong(payload).array());
+        }
+
+        /** Closes the TCP connection, as a server process that exits does. */
+        synchronized void closeConnection() throws IOException {
+            out.flush();
+            socket.close();
         }
 
         /** Promises a pushed response on {@code promised}, as an answer to {@code stream}. */
