@@ -13,15 +13,17 @@ public final class Authority {
     private Authority() {
     }
 
-    /** Returns the lower-case host without the port, or {@code null} when {@code value} is not a valid authority. */
+    /**
+     * Returns the lower-case host without the port, or {@code null} when {@code value} is not a valid authority.
+     * A fully qualified name's trailing dot is dropped ({@code example.com.} is {@code example.com}), as nginx
+     * drops it: otherwise such a name, which browsers send as typed, would miss its server block.
+     */
     public static String hostOf(String value) {
         int hostEnd = hostEnd(value);
         if (hostEnd < 0) {
             return null;
         }
-        // the usual value, a lower-case name or address, comes back as is
-        String host = hostEnd == value.length() ? value : value.substring(0, hostEnd);
-        return host.toLowerCase(Locale.ROOT);
+        return name(value, hostEnd);
     }
 
     /**
@@ -30,7 +32,13 @@ public final class Authority {
      */
     public static String hostOfValid(String value) {
         int hostEnd = value.charAt(0) == '[' ? value.indexOf(']') + 1 : value.indexOf(':');
-        String host = hostEnd <= 0 || hostEnd == value.length() ? value : value.substring(0, hostEnd);
+        return name(value, hostEnd <= 0 ? value.length() : hostEnd);
+    }
+
+    private static String name(String value, int hostEnd) {
+        int end = hostEnd > 1 && value.charAt(hostEnd - 1) == '.' ? hostEnd - 1 : hostEnd;
+        // the usual value, a lower-case name or address, comes back as is
+        String host = end == value.length() ? value : value.substring(0, end);
         return host.toLowerCase(Locale.ROOT);
     }
 

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TlsProvider {
     private static final Logger log = LoggerFactory.getLogger(TlsProvider.class);
+    private static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
     private static final SslProvider PROVIDER = choose();
 
     private TlsProvider() {
@@ -36,6 +37,12 @@ public final class TlsProvider {
         if (OpenSsl.isAvailable()) {
             log.info("TLS provider: {}", OpenSsl.versionString());
             return SslProvider.OPENSSL_REFCNT;
+        }
+        // The JDK's server accepts a TLS 1.2 client's request for a new handshake unless this is set, and a
+        // client can ask again and again, each time for a full key exchange and signature (BoringSSL refuses,
+        // as nginx does). The JDK reads it when its first server handshake starts, which is after this choice.
+        if (System.getProperty(REJECT_RENEGOTIATION) == null) {
+            System.setProperty(REJECT_RENEGOTIATION, "true");
         }
         log.warn("TLS provider: JDK; the native BoringSSL library did not load ({}); session ticket keys are"
                 + " the JDK's own and handshakes are slower", String.valueOf(OpenSsl.unavailabilityCause()));

@@ -1,7 +1,10 @@
 package io.sluice.tls;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslCloseCompletionEvent;
 import io.netty.handler.ssl.SslHandler;
@@ -23,8 +26,15 @@ import javax.net.ssl.SSLException;
  * or keep-alive timeout. After a read that brought no application data, which is all such a record brings,
  * this handler therefore flushes through the TLS handler: the flush wraps, the error surfaces, and the
  * connection closes. Reads that do bring data are answered by the stage's own writes.
+ *
+ * <p>A close while the socket still holds bytes the client has not taken (it stopped reading: a send timeout, a
+ * {@code min-send-rate} cut, a connection dropped under a client that does not read) goes past the TLS handler,
+ * so no close_notify is sent, as nginx sends none when bytes are left unsent. The TLS handler would queue the
+ * close_notify behind those bytes, keep the connection for its flush timeout (3 s) and then log a warning, at
+ * the will of any client that stops reading; and a response cut short must not end with a close_notify, which
+ * tells the client that it is whole.
  */
-public final class TlsSessionEnd extends ChannelInboundHandlerAdapter {
+public final class TlsSessionEnd extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(TlsSessionEnd.class);
 
     private final CloseNotifyHold closeNotifyHold;
@@ -64,6 +74,23 @@ public final class TlsSessionEnd extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ChannelHandlerContext tls = ctx.pipeline().context(SslHandler.class);
+        if (tls != null && socketHoldsUnsentBytes(ctx.channel())) {
+            // the close goes on from the TLS handler's context, which passes it to the stages before it
+            tls.close(promise);
+        } else {
+            ctx.close(promise);
+        }
+    }
+
+    private static boolean socketHoldsUnsentBytes(Channel channel) {
+        // flushed messages still queued are bytes the kernel did not take: the client's receive window is shut
+        ChannelOutboundBuffer unsent = channel.unsafe().outboundBuffer();
+        return unsent != null && unsent.size() > 0;
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -247,6 +248,45 @@ class HostileTlsClientsIT {
             long start = System.nanoTime();
             assertClosed(tls, "an h2 connection without a preface");
             assertTrue(System.nanoTime() - start < CLOSE_WITHIN_MILLIS * 1_000_000L);
+        }
+        assertNoWarnings();
+    }
+
+    /**
+     * A client that asks for a large response and never reads it is cut off at {@code send-timeout} without a
+     * close_notify: the TLS handler queued one behind the unsent bytes, held the connection 3 s more for it and
+     * then logged a warning (Netty's "Last write attempt timed out"), one per such client.
+     */
+    @Test
+    void aClientThatNeverReadsItsResponseIsCutOffWithoutAWarning() throws Exception {
+        Path root = Files.createDirectories(directory.resolve("unread"));
+        Files.write(root.resolve("large.bin"), new byte[8 << 20]);
+        String config = """
+                sluice {
+                  workers = 1
+                  admin { listen = off }
+                  access-log { format = off }
+                  limits { send-timeout = 1s, header-timeout = 30s, keepalive-timeout = 30s }
+                  servers = [ { listen = [ { address = "127.0.0.1:0", tls = true } ]
+                    tls { certificates = [ { cert = "%s", key = "%s" } ] }
+                    locations = [ { match = "/files/", static { root = "%s" } }
+                      { match = "/", return { status = 200, body = "fine" } } ] } ]
+                }""".formatted(leaf.chain(), leaf.key(), root);
+        try (RunningSluice sluice = RunningSluice.start(config)) {
+            Socket raw = new Socket();
+            raw.setReceiveBufferSize(4096);
+            raw.connect(new java.net.InetSocketAddress("127.0.0.1", sluice.port()));
+            try (SSLSocket tls = handshake(raw, "http/1.1")) {
+                write(tls, "GET /files/large.bin HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                long start = System.nanoTime();
+                long deadline = start + 15_000_000_000L;
+                while (sluice.server().activeConnections() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                long closedAfterMillis = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(0, sluice.server().activeConnections(), "still open after " + closedAfterMillis + " ms");
+            }
+            assertServed(sluice);
         }
         assertNoWarnings();
     }

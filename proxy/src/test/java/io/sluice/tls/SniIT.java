@@ -49,6 +49,13 @@ class SniIT {
             try (SSLSocket socket = TlsClients.connect(certificates.clientContext(), port, "www.c.test")) {
                 assertTrue(TlsClients.get(socket, "www.c.test", "/").endsWith("server b"));
             }
+            // a fully qualified name, as a browser sends it from https://b.test./: the block of b.test, as in nginx
+            try (SSLSocket socket = TlsClients.connect(certificates.clientContext(), port, "b.test")) {
+                String response = TlsClients.get(socket, "B.Test.", "/");
+                assertTrue(response.endsWith("server b"), response);
+                response = TlsClients.get(socket, "www.c.test.:" + port, "/");
+                assertTrue(response.endsWith("server b"), response);
+            }
         }
     }
 }
