@@ -43,7 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * generated code is needed.
  */
 class GrpcProxyIT {
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    /** Request and response messages as raw bytes: no generated code. */
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
             return new ByteArrayInputStream(value);

@@ -12,10 +12,7 @@ import io.grpc.stub.ServerCalls;
 import io.sluice.testing.RunningSluice;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,25 +38,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class GrpcRollingRestartIT {
     private static final int CLIENTS = 8;
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
     private static final MethodDescriptor<byte[], byte[]> ECHO = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY)
             .setFullMethodName(MethodDescriptor.generateFullMethodName("test.Echo", "Echo"))
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+            .setRequestMarshaller(GrpcProxyIT.BYTES).setResponseMarshaller(GrpcProxyIT.BYTES).build();
 
     /** An echo that takes a few milliseconds, so that calls are in flight whenever a server shuts down. */
     private static Server startServer(int port) throws IOException {

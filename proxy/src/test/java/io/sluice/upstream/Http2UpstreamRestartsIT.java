@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -222,6 +223,12 @@ class Http2UpstreamRestartsIT {
         return body;
     }
 
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] whole = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, whole, first.length, second.length);
+        return whole;
+    }
+
     private static String expectedDigest(byte[] body) {
         return Http2Backend.sha256(body) + " " + body.length;
     }
@@ -274,10 +281,7 @@ class Http2UpstreamRestartsIT {
             call.send(first, false);
             call.send(second, true);
             assertEquals("200", call.headers.get(10, TimeUnit.SECONDS).status().toString());
-            byte[] whole = new byte[first.length + second.length];
-            System.arraycopy(first, 0, whole, 0, first.length);
-            System.arraycopy(second, 0, whole, first.length, second.length);
-            assertEquals(expectedDigest(whole), new String(call.body.get(10, TimeUnit.SECONDS), StandardCharsets.US_ASCII));
+            assertEquals(expectedDigest(concat(first, second)), new String(call.body.get(10, TimeUnit.SECONDS), StandardCharsets.US_ASCII));
         }
         assertEquals(2, backend("refused").receivedFor("/refused/at-end").size());
     }
@@ -293,10 +297,7 @@ class Http2UpstreamRestartsIT {
             Thread.sleep(300);
             call.send(second, true);
             assertEquals("200", call.headers.get(10, TimeUnit.SECONDS).status().toString());
-            byte[] whole = new byte[first.length + second.length];
-            System.arraycopy(first, 0, whole, 0, first.length);
-            System.arraycopy(second, 0, whole, first.length, second.length);
-            assertEquals(expectedDigest(whole), new String(call.body.get(10, TimeUnit.SECONDS), StandardCharsets.US_ASCII));
+            assertEquals(expectedDigest(concat(first, second)), new String(call.body.get(10, TimeUnit.SECONDS), StandardCharsets.US_ASCII));
         }
         assertEquals(2, backend("refused").receivedFor("/refused/at-head").size());
     }
